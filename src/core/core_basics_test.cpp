@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/backoff.hpp"
+#include "core/job_id.hpp"
+#include "core/names.hpp"
+#include "core/time_format.hpp"
+
+namespace spool {
+namespace {
+
+TEST(BackoffTest, ExponentialDoublesFromBaseAndStopsAtTheCap) {
+  Backoff b{BackoffType::kExponential, 1000, 5000, false};
+  EXPECT_EQ(retry_delay_ms(b, 1, 0.0), 1000);
+  EXPECT_EQ(retry_delay_ms(b, 2, 0.0), 2000);
+  EXPECT_EQ(retry_delay_ms(b, 3, 0.0), 4000);
+  EXPECT_EQ(retry_delay_ms(b, 4, 0.0), 5000);
+  EXPECT_EQ(retry_delay_ms(b, 1000, 0.0), 5000);
+}
+
+TEST(BackoffTest, FixedIgnoresTheAttemptNumber) {
+  Backoff b{BackoffType::kFixed, 750, 3600000, false};
+  EXPECT_EQ(retry_delay_ms(b, 1, 0.9), 750);
+  EXPECT_EQ(retry_delay_ms(b, 7, 0.1), 750);
+}
+
+TEST(BackoffTest, FullJitterScalesTheDelayByTheSample) {
+  Backoff b{BackoffType::kExponential, 1000, 3600000, true};
+  EXPECT_EQ(retry_delay_ms(b, 3, 0.0), 0);
+  EXPECT_EQ(retry_delay_ms(b, 3, 0.5), 2000);
+  EXPECT_EQ(retry_delay_ms(b, 3, 0.999), 3996);
+}
+
+TEST(JobIdTest, UlidsAreTwentySixCharsAndStrictlyIncreasingWithinAMillisecond) {
+  IdGenerator gen(42);
+  std::string prev;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = gen.next_ulid(1'764'000'000'000 + i / 100);
+    ASSERT_EQ(id.size(), 26u);
+    EXPECT_LT(prev, id);
+    prev = id;
+  }
+}
+
+TEST(JobIdTest, UlidEncodesTheTimestampInItsFirstTenChars) {
+  IdGenerator a(1), b(2);
+  EXPECT_EQ(a.next_ulid(1'764'000'000'000).substr(0, 10),
+            b.next_ulid(1'764'000'000'000).substr(0, 10));
+  EXPECT_EQ(a.next_ulid(0).substr(0, 2), "01");  // earlier ms: stays monotonic, keeps last ts
+}
+
+TEST(TimeFormatTest, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(1'795'998'889'123), "2026-11-30T00:34:49.123Z");
+}
+
+TEST(TimeFormatTest, ParsesWhatItFormatsAndOffsets) {
+  EXPECT_EQ(parse_rfc3339("2026-11-30T00:34:49.123Z"), 1'795'998'889'123);
+  EXPECT_EQ(parse_rfc3339("2026-11-30T01:34:49.123+01:00"), 1'795'998'889'123);
+  EXPECT_EQ(parse_rfc3339("2026-11-30T00:34:49Z"), 1'795'998'889'000);
+  EXPECT_FALSE(parse_rfc3339("2026-13-30T00:08:09Z"));
+  EXPECT_FALSE(parse_rfc3339("yesterday"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-30T00:08:09"));
+}
+
+TEST(NamesTest, AcceptsTheDocumentedAlphabetOnly) {
+  EXPECT_TRUE(is_valid_name("send_release_email"));
+  EXPECT_TRUE(is_valid_name("a.b:c-d_E9"));
+  EXPECT_FALSE(is_valid_name(""));
+  EXPECT_FALSE(is_valid_name("has space"));
+  EXPECT_FALSE(is_valid_name("slash/name"));
+  EXPECT_FALSE(is_valid_name(std::string(129, 'a')));
+  EXPECT_TRUE(is_valid_name(std::string(128, 'a')));
+}
+
+}  // namespace
+}  // namespace spool

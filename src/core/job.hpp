@@ -1,0 +1,139 @@
+// The job vocabulary shared by every module: states, backoff, queue config, the job record.
+// Plain values; no threading concerns.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace spool {
+
+// Order matters: it indexes Counts and is stored as an integer by the SQLite store.
+// Change it => add a store migration.
+enum class JobState {
+  kScheduled = 0,
+  kQueued = 1,
+  kActive = 2,
+  kRetrying = 3,
+  kCompleted = 4,
+  kDead = 5,
+  kCancelled = 6,
+};
+inline constexpr int kJobStateCount = 7;
+inline constexpr std::array<JobState, kJobStateCount> kAllJobStates = {
+    JobState::kScheduled, JobState::kQueued, JobState::kActive,   JobState::kRetrying,
+    JobState::kCompleted, JobState::kDead,   JobState::kCancelled};
+
+std::string_view to_string(JobState state);
+std::optional<JobState> parse_job_state(std::string_view text);
+bool is_finished(JobState state);  // completed, dead, cancelled
+
+enum class BackoffType { kExponential, kFixed };
+std::string_view to_string(BackoffType type);
+std::optional<BackoffType> parse_backoff_type(std::string_view text);
+
+struct Backoff {
+  BackoffType type = BackoffType::kExponential;
+  std::int64_t base_ms = 1000;
+  std::int64_t max_ms = 3'600'000;
+  bool jitter = true;  // full jitter: a uniform delay in [0, computed]
+  bool operator==(const Backoff&) const = default;
+};
+
+// How a worker fails a job. kLeaseExpired is never sent by a worker: the engine records it when
+// a lease runs out.
+enum class FailKind { kRetry, kPermanent, kSnooze, kRelease, kLeaseExpired };
+std::string_view to_string(FailKind kind);
+std::optional<FailKind> parse_fail_kind(std::string_view text);  // the four a worker may send
+
+struct RateLimit {
+  std::int64_t limit = 0;   // jobs handed out ...
+  std::int64_t per_ms = 0;  // ... per this window
+  bool operator==(const RateLimit&) const = default;
+};
+
+// Server defaults (API.md "Precedence").
+inline constexpr int kDefaultMaxAttempts = 3;
+inline constexpr std::int64_t kDefaultLeaseMs = 30'000;
+inline constexpr std::int64_t kMinLeaseMs = 100;
+inline constexpr std::int64_t kMaxLeaseMs = 86'400'000;
+inline constexpr std::int64_t kDefaultDedupeWindowMs = 3'600'000;
+inline constexpr std::int64_t kDefaultRetainCompletedMs = 24LL * 3'600'000;
+inline constexpr std::int64_t kDefaultRetainDeadMs = 7LL * 24 * 3'600'000;
+inline constexpr std::int64_t kDefaultRetainCancelledMs = 24LL * 3'600'000;
+inline constexpr std::size_t kMaxErrorsKept = 10;  // a job keeps its last N errors
+
+// Per-queue configuration; every field is optional and falls back to the server default.
+struct QueueConfig {
+  std::optional<int> max_attempts;
+  std::optional<Backoff> backoff;
+  std::optional<std::int64_t> lease_ms;
+  std::optional<int> concurrency;  // max active jobs across all workers
+  std::optional<RateLimit> rate_limit;
+  std::optional<std::int64_t> retain_completed_ms;
+  std::optional<std::int64_t> retain_dead_ms;
+  std::optional<std::int64_t> retain_cancelled_ms;
+  std::optional<std::string> push_json;  // push delivery target (issue 6), stored as given
+
+  // Fields set in `patch` replace ours.
+  void merge(const QueueConfig& patch);
+  std::int64_t retain_ms_for(JobState finished_state) const;
+  bool operator==(const QueueConfig&) const = default;
+};
+
+struct Counts {
+  std::array<std::int64_t, kJobStateCount> by_state{};
+  std::int64_t& operator[](JobState s) { return by_state[static_cast<int>(s)]; }
+  std::int64_t operator[](JobState s) const { return by_state[static_cast<int>(s)]; }
+  void add(const Counts& other) {
+    for (int i = 0; i < kJobStateCount; ++i) by_state[i] += other.by_state[i];
+  }
+};
+
+struct QueueInfo {
+  std::string name;
+  bool paused = false;
+  QueueConfig config;
+  Counts counts;
+};
+
+struct ErrorRecord {
+  std::string message;
+  FailKind kind = FailKind::kRetry;
+  TimeMs at = 0;
+  int attempt = 0;
+};
+
+// One job as stored. JSON fields (payload, result, progress) hold JSON text exactly as given.
+struct Job {
+  std::string id;  // ULID
+  std::string type;
+  std::string queue;
+  JobState state = JobState::kQueued;
+  std::string payload_json = "null";
+  int priority = 0;
+  int attempts = 0;  // reservations so far; snooze and release give theirs back
+  int max_attempts = kDefaultMaxAttempts;
+  Backoff backoff;
+  std::int64_t lease_ms = kDefaultLeaseMs;
+  TimeMs created_at = 0;
+  TimeMs run_at = 0;  // when the job is (or was) due
+  std::optional<TimeMs> started_at;   // start of the latest reservation
+  std::optional<TimeMs> finished_at;  // completed, dead or cancelled
+  std::optional<TimeMs> lease_expires_at;
+  std::string lease_token;  // current lease; empty unless active. Never shown to readers.
+  std::string worker;
+  std::vector<ErrorRecord> errors;  // oldest first, at most kMaxErrorsKept
+  std::optional<std::string> result_json;
+  std::optional<std::string> progress_json;
+  std::optional<std::string> dedupe_key;
+  std::vector<std::string> tags;
+  std::optional<TimeMs> expires_at;  // when retention deletes a finished job
+};
+
+}  // namespace spool

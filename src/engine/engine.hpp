@@ -1,0 +1,143 @@
+// Engine: the only place where a job changes state.
+//
+// Ownership and threading: the Engine owns the Store and one writer thread. Any thread may call
+// the public methods below; each posts a command to the writer and returns at once. The writer
+// drains commands in batches, applies a batch's writes to the store in one transaction, commits,
+// and only then runs the callbacks (group commit: an answered enqueue is a committed one).
+// Reads run after the commit, outside the transaction, so they keep working when writes fail
+// (a full disk). Callbacks run on the writer thread: they must be quick and must not block
+// (post the answer to your own executor).
+//
+// Long polls: a reserve that finds nothing and has wait_ms > 0 is parked as a waiter. After
+// every batch that may have made work ready, the oldest waiters of those queues are served in
+// the same transaction. Waiters never hold store state, so dropping one leases nothing.
+//
+// Time comes only from the Clock. Tests drive an Engine without its thread: submit commands,
+// then call run_once() after moving a ManualClock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/job.hpp"
+#include "core/status.hpp"
+#include "store/store.hpp"
+
+namespace spool::engine {
+
+// POST /v1/jobs, already validated (names, ranges). Unset fields take the queue's config, then
+// the server default (API.md "Precedence").
+struct EnqueueRequest {
+  std::string type;
+  std::optional<std::string> queue;  // defaults to type
+  std::string payload_json = "null";
+  int priority = 0;
+  std::optional<std::int64_t> delay_ms;
+  std::optional<TimeMs> run_at;
+  std::optional<std::string> dedupe_key;
+  std::optional<std::int64_t> dedupe_window_ms;
+  std::optional<int> max_attempts;
+  std::optional<Backoff> backoff;
+  std::optional<std::int64_t> lease_ms;
+  std::vector<std::string> tags;
+};
+
+struct ReserveRequest {
+  std::vector<std::string> queues;
+  int max = 1;
+  std::int64_t wait_ms = 0;
+  std::optional<std::int64_t> lease_ms;
+  std::string worker;
+};
+
+struct AckItem {
+  std::string id;
+  std::string lease_token;
+  std::optional<std::string> result_json;
+};
+
+struct FailItem {
+  std::string id;
+  std::string lease_token;
+  std::string message;
+  FailKind kind = FailKind::kRetry;
+  std::optional<std::int64_t> retry_after_ms;
+};
+
+struct ExtendItem {
+  std::string id;
+  std::string lease_token;
+  std::int64_t lease_ms = kDefaultLeaseMs;
+  std::optional<std::string> progress_json;
+};
+
+struct EngineOptions {
+  int max_batch = 4096;             // commands applied per transaction at most
+  int tick_limit = 1000;            // due jobs promoted/expired per transaction at most
+  int sweep_limit = 500;            // retention deletes per transaction at most
+  std::int64_t sweep_interval_ms = 1000;
+  std::uint64_t seed = 0;           // 0: seed from the OS
+};
+
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
+
+using WaiterId = std::uint64_t;
+
+class Engine {
+ public:
+  Engine(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the writer thread.
+  void start();
+  // Answers every parked waiter with no jobs, applies what is queued, commits, and joins the
+  // writer. Commands submitted afterwards are answered kUnavailable.
+  void stop();
+
+  // ---- Writes ----
+  // All or nothing: either every job is stored (or deduplicated) or none is.
+  void enqueue(std::vector<EnqueueRequest> jobs, Callback<std::vector<store::EnqueueResult>> done);
+  // Answers as soon as at least one job is ready (up to max), or empty after wait_ms. The id
+  // lets the caller drop the waiter (client gone) with cancel_waiter().
+  WaiterId reserve(ReserveRequest request, Callback<std::vector<Job>> done);
+  void cancel_waiter(WaiterId id);
+  void ack(AckItem item, Callback<store::SettleResult> done);
+  void fail(FailItem item, Callback<store::SettleResult> done);
+  void extend(ExtendItem item, Callback<TimeMs> done);
+  // Each item stands alone: one stale lease fails only its own entry. Acks first, then fails.
+  void settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
+              std::function<void(std::vector<Result<store::SettleResult>>)> done);
+  void cancel(std::string id, Callback<store::SettleResult> done);
+  void retry(std::string id, Callback<store::SettleResult> done);
+  void retry_dead(std::string queue, std::optional<std::string> type,
+                  Callback<std::int64_t> done);
+  void purge(std::string queue, JobState state, Callback<std::int64_t> done);
+  void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
+  void patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done);
+
+  // ---- Reads ----
+  void get_job(std::string id, Callback<Job> done);
+  void list_jobs(store::JobFilter filter, Callback<store::JobPage> done);
+  void get_queue(std::string name, Callback<QueueInfo> done);
+  void list_queues(Callback<std::vector<QueueInfo>> done);
+  void stats(Callback<store::Stats> done);
+
+  // ---- Test driving (no writer thread) ----
+  // Applies every pending command and all due work at the clock's current time.
+  void run_once();
+  std::size_t waiter_count() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spool::engine

@@ -1,0 +1,34 @@
+// SqliteStore: the embedded default Store. One SQLite connection in WAL mode, owned by the
+// engine thread (see store.hpp for the threading and transaction contract).
+//
+// Durability: kFast is synchronous=NORMAL: a committed transaction is in the WAL before commit
+// returns, so it survives a killed process. kStrict is synchronous=FULL: the WAL is fsynced at
+// each commit, so it also survives power loss. Either way the engine answers a caller only after
+// commit, so group commit makes one fsync cover a whole batch.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.hpp"
+#include "store/store.hpp"
+
+namespace spool::store {
+
+enum class Durability { kFast, kStrict };
+
+struct SqliteOptions {
+  std::string path;  // the database file; its folder must exist
+  Durability durability = Durability::kFast;
+  // Test seam: SQLite's max_page_count, to make the store "full" on demand. 0 = no limit.
+  std::int64_t max_page_count = 0;
+};
+
+// Opens (creating if needed) and migrates the database. Errors name the file and the cause.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+// Copies the database at `db_path` to `out_path` with SQLite's online backup API. Safe while a
+// server is writing to it (WAL readers do not block the writer).
+Result<void> backup_sqlite(const std::string& db_path, const std::string& out_path);
+
+}  // namespace spool::store

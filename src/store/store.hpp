@@ -1,0 +1,220 @@
+// Store: the interface the engine speaks to persist jobs. Interface only; implementations live
+// in store/sqlite/ (embedded default) and, later, store/redis/.
+//
+// Threading: a Store is owned by the engine thread and called from it alone. Implementations
+// need no locks of their own for engine calls.
+//
+// Transactions: the engine applies a batch of commands between begin() and commit() (group
+// commit). Every write method below must be called inside such a transaction; a failure of a
+// write or of commit() means the engine calls rollback() and answers every caller of the batch
+// with kUnavailable. Read methods are called outside any transaction, after commit.
+//
+// Correctness state (dedupe, leases, concurrency caps, rate limits, pause) lives behind these
+// operations, because with a shared backend other servers write the same queues. Each write is
+// atomic on its own: a Redis backend implements each as one script and begin/commit as no-ops.
+//
+// Adding an operation: write it in the engine's words (what happens to which jobs), give it a
+// case in test/conformance/store_conformance_test.cpp, implement it in every backend.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/job.hpp"
+#include "core/status.hpp"
+
+namespace spool::store {
+
+// ---- Enqueue --------------------------------------------------------------------------------
+
+// A fully resolved job (defaults applied, id assigned, state scheduled or queued, run_at set).
+struct NewJob {
+  Job job;
+  std::int64_t dedupe_window_ms = kDefaultDedupeWindowMs;  // used when job.dedupe_key is set
+};
+
+struct EnqueueResult {
+  std::string id;
+  JobState state = JobState::kQueued;
+  bool deduplicated = false;  // true: an earlier job holds (type, dedupe_key); id is that job's
+};
+
+// ---- Reserve --------------------------------------------------------------------------------
+
+struct ReserveRequest {
+  std::vector<std::string> queues;  // 1..32, tried in the given order
+  int max = 1;                      // 1..100
+  std::optional<std::int64_t> lease_ms;  // overrides each job's own lease_ms when set
+  std::string worker;
+  TimeMs now = 0;
+  // One fresh lease token per job handed out; the store uses them in order (the engine supplies
+  // at least `max`).
+  std::vector<std::string> lease_tokens;
+};
+
+struct ReserveResult {
+  std::vector<Job> jobs;  // now active: attempts incremented, lease set, started_at = now
+  // Set when some queue had ready jobs that a rate limit or concurrency cap held back: the
+  // earliest time worth trying again (for a concurrency cap with no timer, leave it unset: the
+  // engine retries when a job of that queue settles).
+  std::optional<TimeMs> retry_at;
+};
+
+// ---- Settle ---------------------------------------------------------------------------------
+
+struct AckRequest {
+  std::string id;
+  std::string lease_token;
+  std::optional<std::string> result_json;
+  TimeMs now = 0;
+};
+
+struct FailRequest {
+  std::string id;
+  std::string lease_token;
+  std::string message;
+  FailKind kind = FailKind::kRetry;  // retry | permanent | snooze | release
+  std::optional<std::int64_t> retry_after_ms;  // overrides the backoff (retry), delay (snooze)
+  TimeMs now = 0;
+  double jitter = 0.5;  // uniform [0,1) sample for the backoff's jitter
+};
+
+struct SettleResult {
+  std::string id;
+  JobState state = JobState::kCompleted;
+  std::optional<TimeMs> next_run_at;  // when the job runs again (retrying, queued, scheduled)
+};
+
+struct ExtendRequest {
+  std::string id;
+  std::string lease_token;
+  std::int64_t lease_ms = kDefaultLeaseMs;
+  std::optional<std::string> progress_json;
+  TimeMs now = 0;
+};
+
+// ---- Listing --------------------------------------------------------------------------------
+
+struct JobFilter {
+  std::optional<JobState> state;
+  std::optional<std::string> type;
+  std::optional<std::string> queue;
+  std::optional<std::string> tag;
+  std::optional<std::string> dedupe_key;
+  int limit = 50;      // 1..500
+  bool ascending = false;  // by creation (id) order
+  std::optional<std::string> after_id;  // cursor: continue past this id in the chosen order
+};
+
+struct JobPage {
+  std::vector<Job> jobs;
+  std::optional<std::string> next_cursor;  // id of the last job when more may follow
+};
+
+struct Stats {
+  std::vector<QueueInfo> queues;  // every known queue, with counts (config may be left empty)
+  Counts totals;
+};
+
+// ---- Upkeep ---------------------------------------------------------------------------------
+
+struct TickResult {
+  std::int64_t promoted = 0;  // scheduled/retrying jobs that became queued
+  std::int64_t expired = 0;   // active jobs whose lease ran out (-> retrying or dead)
+  std::vector<std::string> queues_with_new_work;  // distinct queues that got queued jobs
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- Transactions (engine batch) ----
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual void rollback() = 0;
+
+  // ---- Writes: call inside begin()/commit() ----
+
+  // Inserts the job unless (type, dedupe_key) is held by a job enqueued less than its window
+  // ago; then answers that job's id and current state with deduplicated = true. A fresh insert
+  // records the dedupe key with expiry created_at + dedupe_window_ms.
+  virtual Result<EnqueueResult> enqueue(const NewJob& job) = 0;
+
+  // Hands out up to `max` queued jobs from the listed, unpaused queues: higher priority first,
+  // then earlier run_at, then id. Honours each queue's concurrency cap (active jobs across all
+  // workers) and rate limit (jobs handed out per window). Each job handed out: state active,
+  // attempts + 1, lease token, lease_expires_at = now + lease, started_at = now, worker set.
+  virtual Result<ReserveResult> reserve(const ReserveRequest& req) = 0;
+
+  // active -> completed when lease_token is current: finished_at = now, result stored, lease
+  // cleared, expires_at = now + queue's retain_completed_ms. kNotFound for an unknown id,
+  // kLeaseLost when the job is not active or the token differs.
+  virtual Result<SettleResult> ack(const AckRequest& req) = 0;
+
+  // active -> by kind, when lease_token is current (else kLeaseLost / kNotFound):
+  //  retry:     error recorded; attempts < max_attempts ? retrying, run_at = now +
+  //             (retry_after_ms or retry_delay_ms(backoff, attempts, jitter)) : dead.
+  //  permanent: error recorded; dead.
+  //  snooze:    attempts - 1; scheduled, run_at = now + retry_after_ms (0 -> queued at once).
+  //  release:   attempts - 1; queued, run_at = now. Not recorded as an error.
+  // dead sets finished_at and expires_at (retain_dead_ms). Errors keep the last kMaxErrorsKept.
+  virtual Result<SettleResult> fail(const FailRequest& req) = 0;
+
+  // Renews an active job's lease to now + lease_ms and stores progress when given.
+  // Answers the new lease_expires_at. kLeaseLost / kNotFound as for ack.
+  virtual Result<TimeMs> extend(const ExtendRequest& req) = 0;
+
+  // scheduled | queued | retrying -> cancelled (finished_at, expires_at set). kNotFound; kConflict
+  // with the current state's name in the message for any other state.
+  virtual Result<SettleResult> cancel(const std::string& id, TimeMs now) = 0;
+
+  // dead | cancelled -> queued, attempts reset to 0, run_at = now, finished_at and expires_at
+  // cleared. kNotFound; kConflict otherwise.
+  virtual Result<SettleResult> retry(const std::string& id, TimeMs now) = 0;
+
+  // Every dead job of the queue (optionally of one type) -> queued as retry() does. Answers n.
+  virtual Result<std::int64_t> retry_dead(const std::string& queue,
+                                          const std::optional<std::string>& type, TimeMs now) = 0;
+
+  // Deletes the queue's jobs in a finished state (completed, dead or cancelled). Answers n.
+  virtual Result<std::int64_t> purge(const std::string& queue, JobState state) = 0;
+
+  // Creates the queue if new. Answers the queue as it now is (with counts).
+  virtual Result<QueueInfo> set_paused(const std::string& queue, bool paused) = 0;
+  virtual Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) = 0;
+
+  // Due work, at most `limit` jobs of each kind per call so one call stays short:
+  // scheduled/retrying with run_at <= now -> queued; active with lease_expires_at <= now ->
+  // (attempts < max_attempts ? retrying with backoff : dead), recording a kLeaseExpired error.
+  virtual Result<TickResult> tick(TimeMs now, int limit, double jitter) = 0;
+
+  // Deletes up to `limit` finished jobs whose expires_at <= now, and dedupe keys whose window
+  // has passed. Answers how many jobs were deleted (less than limit: nothing more is due).
+  virtual Result<std::int64_t> sweep_retention(TimeMs now, int limit) = 0;
+
+  // ---- Reads: call outside a transaction ----
+
+  // The earliest time tick() has work: min over scheduled/retrying run_at and active
+  // lease_expires_at. nullopt when none.
+  virtual std::optional<TimeMs> next_due() = 0;
+  // The earliest expires_at of a finished job (retention), nullopt when none.
+  virtual std::optional<TimeMs> next_expiry() = 0;
+
+  virtual Result<Job> get_job(const std::string& id) = 0;
+  virtual Result<JobPage> list_jobs(const JobFilter& filter) = 0;
+  virtual Result<QueueInfo> get_queue(const std::string& name) = 0;  // kNotFound if unknown
+  // Known queues: those with jobs, or configured (paused or with a non-default config).
+  virtual Result<std::vector<QueueInfo>> list_queues() = 0;
+  virtual Result<Stats> stats() = 0;
+  // The queue's config (defaults when unknown). Cheap: called on every enqueue.
+  virtual QueueConfig queue_config(const std::string& name) = 0;
+
+  // Gentle upkeep the engine runs when idle (WAL checkpoint for SQLite).
+  virtual void maintenance() = 0;
+};
+
+}  // namespace spool::store
