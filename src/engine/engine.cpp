@@ -1,1 +1,662 @@
-// Placeholder until this module's sources land.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "core/job_id.hpp"
+#include "engine/waiters.hpp"
+
+namespace spool::engine {
+namespace {
+
+// What a write leaves behind until its batch commits: it answers its caller with its own result,
+// or with the batch's failure when the commit (or another write of the batch) failed.
+using Completion = std::function<void(const Status* batch_failure)>;
+
+template <typename T>
+Completion complete_with(Result<T> result, Callback<T> done) {
+  return [result = std::move(result), done = std::move(done)](const Status* failure) mutable {
+    if (failure) {
+      done(tl::unexpected<Status>(*failure));
+    } else {
+      done(std::move(result));
+    }
+  };
+}
+
+// A store error that breaks the whole transaction, as opposed to one that only refuses one
+// command (not found, lease lost, conflict), which the store guarantees wrote nothing.
+bool breaks_batch(const Status& status) {
+  return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kInternal;
+}
+
+Status shutting_down() {
+  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+}
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  // A write is applied inside the batch's transaction; refuse answers it without touching the
+  // store (the engine stopped, or an earlier write broke the batch).
+  struct WriteOp {
+    std::function<Completion(Impl&)> apply;
+    std::function<void(const Status&)> refuse;
+  };
+  struct ReadOp {
+    std::function<void(Impl&)> apply;
+    std::function<void(const Status&)> refuse;
+  };
+
+  Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
+      : store_(std::move(store)),
+        clock_(clock),
+        options_(options),
+        ids_(options.seed ? options.seed : random_seed()) {}
+
+  // ---- Submission (any thread) ----
+
+  void submit_write(WriteOp op) {
+    {
+      std::lock_guard lock(mu_);
+      if (!stopped_) {
+        pending_writes_.push_back(std::move(op));
+        cv_.notify_one();
+        return;
+      }
+    }
+    op.refuse(shutting_down());
+  }
+
+  void submit_read(ReadOp op) {
+    {
+      std::lock_guard lock(mu_);
+      if (!stopped_) {
+        pending_reads_.push_back(std::move(op));
+        cv_.notify_one();
+        return;
+      }
+    }
+    op.refuse(shutting_down());
+  }
+
+  WaiterId submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
+    std::lock_guard lock(mu_);
+    WaiterId id = ++last_waiter_id_;
+    if (stopped_) {
+      done(tl::unexpected<Status>(shutting_down()));
+      return id;
+    }
+    pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
+    cv_.notify_one();
+    return id;
+  }
+
+  void submit_cancel_waiter(WaiterId id) {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    pending_cancels_.push_back(id);
+    cv_.notify_one();
+  }
+
+  // ---- Writer thread ----
+
+  void start() {
+    writer_ = std::thread([this] { run(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_requested_) return;
+      stop_requested_ = true;
+      cv_.notify_one();
+    }
+    if (writer_.joinable()) {
+      writer_.join();
+    } else {
+      run_once();
+      finish();
+    }
+  }
+
+  void run() {
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        for (;;) {
+          if (has_pending_locked() || stop_requested_) break;
+          TimeMs wake = next_wake();
+          TimeMs now = clock_.now_ms();
+          if (wake <= now) break;
+          // Sleep at most a second so a slow clock step or a missed hint costs little.
+          cv_.wait_for(lock, std::chrono::milliseconds(std::min<TimeMs>(wake - now, 1000)));
+          if (clock_.now_ms() >= wake) break;
+        }
+        if (stop_requested_ && !has_pending_locked()) break;
+      }
+      run_once();
+    }
+    finish();
+  }
+
+  // Applies one batch: pending commands, due work, waiters; one transaction; then callbacks.
+  void run_once() {
+    std::vector<WriteOp> writes;
+    std::vector<ReadOp> reads;
+    std::vector<Waiter> reserves;
+    std::vector<WaiterId> cancels;
+    {
+      std::lock_guard lock(mu_);
+      std::size_t take = std::min<std::size_t>(pending_writes_.size(), options_.max_batch);
+      writes.assign(std::make_move_iterator(pending_writes_.begin()),
+                    std::make_move_iterator(pending_writes_.begin() + take));
+      pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
+      reads.swap(pending_reads_);
+      reserves.swap(pending_reserves_);
+      cancels.swap(pending_cancels_);
+    }
+    now_ = clock_.now_ms();
+
+    for (WaiterId id : cancels) {
+      if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
+    }
+    for (Waiter& w : reserves) {
+      w.deadline = now_ + w.request.wait_ms;
+      for (const auto& q : w.request.queues) dirty_.insert(q);
+      waiters_.add(std::move(w));
+    }
+
+    bool need_txn =
+        !writes.empty() || !reserves.empty() || tick_due() || sweep_due() ||
+        (!waiters_.empty() && (!dirty_.empty() || any_settled_unknown_ || rate_timer_due()));
+    std::vector<Completion> completions;
+    std::vector<std::pair<Waiter, std::vector<Job>>> served;
+    if (need_txn) {
+      batch_failure_.reset();
+      if (auto began = store_->begin(); !began) {
+        batch_failure_ = began.error();
+      } else {
+        run_tick();
+        for (WriteOp& op : writes) {
+          completions.push_back(op.apply(*this));
+          if (batch_failure_) break;
+        }
+        if (!batch_failure_) run_sweep();
+        if (!batch_failure_) serve_waiters(served);
+        if (!batch_failure_) {
+          if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
+        }
+      }
+      if (batch_failure_) {
+        store_->rollback();
+        // Writes not applied because the batch broke early are answered with the failure too.
+        for (std::size_t i = completions.size(); i < writes.size(); ++i) {
+          writes[i].refuse(*batch_failure_);
+        }
+        // Jobs handed to waiters were rolled back with the rest: the waiters keep waiting.
+        for (auto& [waiter, jobs] : served) {
+          waiter.fresh = true;
+          waiters_.add(std::move(waiter));
+        }
+        served.clear();
+      }
+      refresh_hints();
+    }
+    const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
+    for (Completion& c : completions) c(failure);
+    for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
+    answer_expired_waiters();
+    for (ReadOp& op : reads) op.apply(*this);
+    if (writes.empty() && reserves.empty() && now_ - last_maintenance_ >= 10'000) {
+      store_->maintenance();
+      last_maintenance_ = now_;
+    }
+  }
+
+  // After stop: every parked long poll is answered empty; later calls are refused.
+  void finish() {
+    std::vector<Waiter> left;
+    std::vector<WriteOp> writes;
+    std::vector<ReadOp> reads;
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      left.swap(pending_reserves_);
+      writes.swap(pending_writes_);
+      reads.swap(pending_reads_);
+    }
+    for (Waiter& w : left) w.done(std::vector<Job>{});
+    for (WriteOp& op : writes) op.refuse(shutting_down());
+    for (ReadOp& op : reads) op.refuse(shutting_down());
+    for (auto it = waiters_.list().begin(); it != waiters_.list().end();) {
+      it->done(std::vector<Job>{});
+      it = waiters_.erase(it);
+    }
+  }
+
+  std::size_t waiter_count() const { return waiters_.size(); }
+
+  // ---- Helpers used by write ops (writer thread, inside the transaction) ----
+
+  // Records a batch-breaking store error; answers whether the result can be used.
+  template <typename T>
+  bool accept(const Result<T>& result) {
+    if (!result && breaks_batch(result.error())) batch_failure_ = result.error();
+    return result.has_value();
+  }
+
+  Result<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests) {
+    std::vector<store::EnqueueResult> results;
+    results.reserve(requests.size());
+    for (EnqueueRequest& r : requests) {
+      store::NewJob nj = resolve(r);
+      auto result = store_->enqueue(nj);
+      if (!accept(result)) return tl::unexpected(result.error());
+      if (!result->deduplicated && result->state == JobState::kQueued) {
+        dirty_.insert(nj.job.queue);
+      }
+      results.push_back(std::move(*result));
+    }
+    return results;
+  }
+
+  Result<store::SettleResult> apply_ack(AckItem& item) {
+    store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
+    auto result = store_->ack(req);
+    accept(result);
+    if (result) mark_settled(item.id);
+    return result;
+  }
+
+  Result<store::SettleResult> apply_fail(FailItem& item) {
+    store::FailRequest req{item.id,         item.lease_token,    std::move(item.message),
+                           item.kind,       item.retry_after_ms, now_,
+                           ids_.next_unit()};
+    auto result = store_->fail(req);
+    accept(result);
+    if (result) mark_settled(item.id);
+    return result;
+  }
+
+  // A settled job frees a concurrency slot and may be queued again: its queue's waiters get
+  // another look. The store answers no queue name, so remember it from the reservation.
+  void mark_settled(const std::string& id) {
+    auto found = active_queue_.find(id);
+    if (found != active_queue_.end()) {
+      dirty_.insert(found->second);
+      active_queue_.erase(found);
+    } else {
+      any_settled_unknown_ = true;
+    }
+  }
+
+  store::Store& store() { return *store_; }
+  TimeMs now() const { return now_; }
+  void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
+  void mark_all_dirty() { any_settled_unknown_ = true; }
+
+ private:
+  bool has_pending_locked() const {
+    return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
+           !pending_cancels_.empty();
+  }
+
+  store::NewJob resolve(EnqueueRequest& r) {
+    store::NewJob nj;
+    Job& job = nj.job;
+    job.queue = r.queue ? std::move(*r.queue) : r.type;
+    QueueConfig config = store_->queue_config(job.queue);
+    job.id = ids_.next_ulid(now_);
+    job.type = std::move(r.type);
+    job.payload_json = std::move(r.payload_json);
+    job.priority = r.priority;
+    job.created_at = now_;
+    job.run_at = r.run_at ? *r.run_at : now_ + r.delay_ms.value_or(0);
+    job.state = job.run_at > now_ ? JobState::kScheduled : JobState::kQueued;
+    job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
+    job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
+    job.lease_ms = r.lease_ms.value_or(config.lease_ms.value_or(kDefaultLeaseMs));
+    job.dedupe_key = std::move(r.dedupe_key);
+    job.tags = std::move(r.tags);
+    nj.dedupe_window_ms = r.dedupe_window_ms.value_or(kDefaultDedupeWindowMs);
+    return nj;
+  }
+
+  bool rate_timer_due() const {
+    for (const auto& [queue, at] : rate_timers_) {
+      if (at <= now_) return true;
+    }
+    return false;
+  }
+
+  bool tick_due() const { return next_due_ && *next_due_ <= now_; }
+  bool sweep_due() const { return next_expiry_ && *next_expiry_ <= now_ && now_ >= next_sweep_at_; }
+
+  void run_tick() {
+    if (!tick_due()) return;
+    auto ticked = store_->tick(now_, options_.tick_limit, ids_.next_unit());
+    if (!accept(ticked)) return;
+    for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
+    if (ticked->expired > 0) any_settled_unknown_ = true;  // expiries free concurrency slots
+  }
+
+  void run_sweep() {
+    if (!sweep_due()) return;
+    auto swept = store_->sweep_retention(now_, options_.sweep_limit);
+    if (!accept(swept)) return;
+    // A full chunk means more is due: come back on the next pass, not in this transaction,
+    // so one long delete never holds the writer.
+    next_sweep_at_ = *swept >= options_.sweep_limit ? now_ : now_ + options_.sweep_interval_ms;
+  }
+
+  // Serves waiters oldest first. A waiter is tried when it is fresh or one of its queues may
+  // have work (dirty); a queue that came up empty is not asked again in this pass.
+  void serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served) {
+    if (waiters_.empty()) {
+      dirty_.clear();
+      any_settled_unknown_ = false;
+      return;
+    }
+    for (const auto& [queue, at] : rate_timers_) {
+      if (at <= now_) dirty_.insert(queue);
+    }
+    std::erase_if(rate_timers_, [&](const auto& kv) { return kv.second <= now_; });
+    std::set<std::string> exhausted;
+    auto& list = waiters_.list();
+    for (auto it = list.begin(); it != list.end();) {
+      Waiter& w = *it;
+      std::vector<std::string> candidates;
+      for (const auto& q : w.request.queues) {
+        bool maybe = w.fresh || any_settled_unknown_ || dirty_.count(q);
+        if (maybe && !exhausted.count(q)) candidates.push_back(q);
+      }
+      w.fresh = false;
+      if (candidates.empty()) {
+        ++it;
+        continue;
+      }
+      store::ReserveRequest req;
+      req.queues = candidates;
+      req.max = w.request.max;
+      req.lease_ms = w.request.lease_ms;
+      req.worker = w.request.worker;
+      req.now = now_;
+      req.lease_tokens.reserve(req.max);
+      for (int i = 0; i < req.max; ++i) req.lease_tokens.push_back(ids_.next_token());
+      auto reserved = store_->reserve(req);
+      if (!accept(reserved)) {
+        if (batch_failure_) return;
+        ++it;
+        continue;
+      }
+      if (reserved->retry_at) {
+        for (const auto& q : candidates) {
+          auto& at = rate_timers_[q];
+          if (at == 0 || *reserved->retry_at < at) at = *reserved->retry_at;
+        }
+      }
+      if (reserved->jobs.empty()) {
+        for (const auto& q : candidates) exhausted.insert(q);
+        ++it;
+        continue;
+      }
+      // Fewer jobs than asked: every candidate queue is drained (or held back) for this pass.
+      if (static_cast<int>(reserved->jobs.size()) < req.max) {
+        for (const auto& q : candidates) exhausted.insert(q);
+      }
+      for (const Job& job : reserved->jobs) active_queue_[job.id] = job.queue;
+      Waiter taken = std::move(*it);
+      it = waiters_.erase(it);
+      served.emplace_back(std::move(taken), std::move(reserved->jobs));
+    }
+    dirty_.clear();
+    any_settled_unknown_ = false;
+  }
+
+  void answer_expired_waiters() {
+    auto& list = waiters_.list();
+    for (auto it = list.begin(); it != list.end();) {
+      if (it->deadline <= now_) {
+        auto done = std::move(it->done);
+        it = waiters_.erase(it);
+        done(std::vector<Job>{});
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void refresh_hints() {
+    next_due_ = store_->next_due();
+    next_expiry_ = store_->next_expiry();
+    // Remembered queues of active jobs only steer wake-ups; keep the map bounded.
+    if (active_queue_.size() > 1'000'000) active_queue_.clear();
+  }
+
+  // The earliest time the writer has something to do without a new command.
+  TimeMs next_wake() const {
+    TimeMs wake = std::numeric_limits<TimeMs>::max();
+    if (next_due_) wake = std::min(wake, *next_due_);
+    if (next_expiry_) wake = std::min(wake, std::max(*next_expiry_, next_sweep_at_));
+    if (auto d = waiters_.earliest_deadline()) wake = std::min(wake, *d);
+    for (const auto& [queue, at] : rate_timers_) wake = std::min(wake, at);
+    return wake;
+  }
+
+  std::unique_ptr<store::Store> store_;
+  const Clock& clock_;
+  EngineOptions options_;
+
+  // Shared with submitting threads.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<WriteOp> pending_writes_;    // guarded by mu_
+  std::vector<ReadOp> pending_reads_;      // guarded by mu_
+  std::vector<Waiter> pending_reserves_;   // guarded by mu_
+  std::vector<WaiterId> pending_cancels_;  // guarded by mu_
+  WaiterId last_waiter_id_ = 0;            // guarded by mu_
+  bool stop_requested_ = false;            // guarded by mu_
+  bool stopped_ = false;                   // guarded by mu_
+  std::thread writer_;
+
+  // Writer thread only.
+  IdGenerator ids_;
+  TimeMs now_ = 0;
+  Waiters waiters_;
+  std::optional<Status> batch_failure_;
+  std::set<std::string> dirty_;       // queues that may have work for waiters
+  bool any_settled_unknown_ = false;  // something freed capacity in a queue we cannot name
+  std::unordered_map<std::string, std::string> active_queue_;  // job id -> queue, for wake-ups
+  std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
+  std::optional<TimeMs> next_due_;
+  std::optional<TimeMs> next_expiry_;
+  TimeMs next_sweep_at_ = 0;
+  TimeMs last_maintenance_ = 0;
+
+  friend class Engine;
+};
+
+// ---- Engine ----
+
+namespace {
+
+template <typename T, typename F>
+Engine::Impl::WriteOp make_write(F apply, Callback<T> done) {
+  auto cb = std::make_shared<Callback<T>>(std::move(done));
+  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable -> Completion {
+            return complete_with<T>(apply(e), std::move(*cb));
+          },
+          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+}
+
+template <typename T, typename F>
+Engine::Impl::ReadOp make_read(F apply, Callback<T> done) {
+  auto cb = std::make_shared<Callback<T>>(std::move(done));
+  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable { (*cb)(apply(e)); },
+          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
+    : impl_(std::make_unique<Impl>(std::move(store), clock, options)) {
+  impl_->refresh_hints();  // due jobs and expiries left from the last run wake the writer
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() { impl_->start(); }
+void Engine::stop() { impl_->stop(); }
+void Engine::run_once() { impl_->run_once(); }
+std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
+
+void Engine::enqueue(std::vector<EnqueueRequest> jobs,
+                     Callback<std::vector<store::EnqueueResult>> done) {
+  impl_->submit_write(
+      make_write([jobs = std::move(jobs)](Impl& e) mutable { return e.apply_enqueue(jobs); },
+                 std::move(done)));
+}
+
+WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
+  return impl_->submit_reserve(std::move(request), std::move(done));
+}
+
+void Engine::cancel_waiter(WaiterId id) { impl_->submit_cancel_waiter(id); }
+
+void Engine::ack(AckItem item, Callback<store::SettleResult> done) {
+  impl_->submit_write(make_write(
+      [item = std::move(item)](Impl& e) mutable { return e.apply_ack(item); }, std::move(done)));
+}
+
+void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
+  impl_->submit_write(make_write(
+      [item = std::move(item)](Impl& e) mutable { return e.apply_fail(item); }, std::move(done)));
+}
+
+void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
+  impl_->submit_write(make_write(
+      [item = std::move(item)](Impl& e) mutable {
+        store::ExtendRequest req{item.id, item.lease_token, item.lease_ms,
+                                 std::move(item.progress_json), e.now()};
+        auto result = e.store().extend(req);
+        e.accept(result);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
+                    std::function<void(std::vector<Result<store::SettleResult>>)> done) {
+  using Results = std::vector<Result<store::SettleResult>>;
+  // Per-item errors live inside the vector; the outer Result only carries a batch failure.
+  Callback<Results> outer = [done = std::move(done),
+                             n = acks.size() + fails.size()](Result<Results> r) {
+    if (r) {
+      done(std::move(*r));
+    } else {
+      done(Results(n, tl::unexpected<Status>(r.error())));
+    }
+  };
+  impl_->submit_write(make_write(
+      [acks = std::move(acks), fails = std::move(fails)](Impl& e) mutable -> Result<Results> {
+        Results results;
+        results.reserve(acks.size() + fails.size());
+        for (AckItem& a : acks) results.push_back(e.apply_ack(a));
+        for (FailItem& f : fails) results.push_back(e.apply_fail(f));
+        return results;
+      },
+      std::move(outer)));
+}
+
+void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
+  impl_->submit_write(make_write(
+      [id = std::move(id)](Impl& e) {
+        auto result = e.store().cancel(id, e.now());
+        e.accept(result);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::retry(std::string id, Callback<store::SettleResult> done) {
+  impl_->submit_write(make_write(
+      [id = std::move(id)](Impl& e) {
+        auto result = e.store().retry(id, e.now());
+        if (e.accept(result)) e.mark_all_dirty();
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::retry_dead(std::string queue, std::optional<std::string> type,
+                        Callback<std::int64_t> done) {
+  impl_->submit_write(make_write(
+      [queue = std::move(queue), type = std::move(type)](Impl& e) {
+        auto result = e.store().retry_dead(queue, type, e.now());
+        if (e.accept(result)) e.mark_dirty(queue);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
+  impl_->submit_write(make_write(
+      [queue = std::move(queue), state](Impl& e) {
+        auto result = e.store().purge(queue, state);
+        e.accept(result);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
+  impl_->submit_write(make_write(
+      [queue = std::move(queue), paused](Impl& e) {
+        auto result = e.store().set_paused(queue, paused);
+        if (e.accept(result)) e.mark_dirty(queue);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done) {
+  impl_->submit_write(make_write(
+      [queue = std::move(queue), patch = std::move(patch)](Impl& e) {
+        auto result = e.store().patch_queue(queue, patch);
+        if (e.accept(result)) e.mark_dirty(queue);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::get_job(std::string id, Callback<Job> done) {
+  impl_->submit_read(
+      make_read([id = std::move(id)](Impl& e) { return e.store().get_job(id); }, std::move(done)));
+}
+
+void Engine::list_jobs(store::JobFilter filter, Callback<store::JobPage> done) {
+  impl_->submit_read(
+      make_read([filter = std::move(filter)](Impl& e) { return e.store().list_jobs(filter); },
+                std::move(done)));
+}
+
+void Engine::get_queue(std::string name, Callback<QueueInfo> done) {
+  impl_->submit_read(make_read(
+      [name = std::move(name)](Impl& e) { return e.store().get_queue(name); }, std::move(done)));
+}
+
+void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
+  impl_->submit_read(make_read([](Impl& e) { return e.store().list_queues(); }, std::move(done)));
+}
+
+void Engine::stats(Callback<store::Stats> done) {
+  impl_->submit_read(make_read([](Impl& e) { return e.store().stats(); }, std::move(done)));
+}
+
+}  // namespace spool::engine

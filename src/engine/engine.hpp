@@ -77,11 +77,11 @@ struct ExtendItem {
 };
 
 struct EngineOptions {
-  int max_batch = 4096;             // commands applied per transaction at most
-  int tick_limit = 1000;            // due jobs promoted/expired per transaction at most
-  int sweep_limit = 500;            // retention deletes per transaction at most
+  int max_batch = 4096;   // commands applied per transaction at most
+  int tick_limit = 1000;  // due jobs promoted/expired per transaction at most
+  int sweep_limit = 500;  // retention deletes per transaction at most
   std::int64_t sweep_interval_ms = 1000;
-  std::uint64_t seed = 0;           // 0: seed from the OS
+  std::uint64_t seed = 0;  // 0: seed from the OS
 };
 
 template <typename T>
@@ -117,8 +117,7 @@ class Engine {
               std::function<void(std::vector<Result<store::SettleResult>>)> done);
   void cancel(std::string id, Callback<store::SettleResult> done);
   void retry(std::string id, Callback<store::SettleResult> done);
-  void retry_dead(std::string queue, std::optional<std::string> type,
-                  Callback<std::int64_t> done);
+  void retry_dead(std::string queue, std::optional<std::string> type, Callback<std::int64_t> done);
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
   void patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done);
@@ -135,8 +134,9 @@ class Engine {
   void run_once();
   std::size_t waiter_count() const;
 
+  class Impl;  // defined in engine.cpp
+
  private:
-  class Impl;
   std::unique_ptr<Impl> impl_;
 };
 
