@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Quick start, part two: install what is missing, build, and run the whole test suite twice:
+# once in a warnings-as-errors build, once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# `.ci/run` calls this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+jobs=$(nproc)
+run_suite() {
+  local preset=$1
+  echo "==> $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "==> $preset: test"
+  ctest --test-dir "build/$preset" --output-on-failure -j "$jobs" --timeout 600
+}
+
+run_suite dev
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite asan
+echo "==> all suites passed"
