@@ -1,0 +1,389 @@
+// Black-box tests: a real `spool serve` process driven over HTTP on loopback.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "support/http.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace spool::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kEmail =
+    R"({"type":"send_release_email","payload":{"transactionId":"esc-123","recipientEmail":"a@example.com","amount":10000}})";
+
+// The raw bytes of a POST, for tests that send before they read.
+std::string raw_post(const std::string& target, const std::string& body) {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(); }
+
+  void start(std::map<std::string, std::string> env = {}, std::vector<std::string> args = {}) {
+    server_.reset();
+    server_ = std::make_unique<ServerProcess>(
+        ServerProcess::Options{dir_.file("data"), std::move(args), std::move(env)});
+  }
+
+  HttpConnection connect(const std::string& token = "") {
+    HttpConnection c("127.0.0.1", server_->port());
+    if (!token.empty()) c.set_token(token);
+    return c;
+  }
+
+  std::string enqueue(HttpConnection& c, const std::string& body = kEmail) {
+    auto r = c.request("POST", "/v1/jobs", body);
+    EXPECT_EQ(r.status, 202) << r.body;
+    return std::string(r.json().at("id").as_string());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(ApiTest, HealthzAnswersOk) {
+  auto c = connect();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ApiTest, AJobGoesFromEnqueueToCompletedOverHttp) {
+  auto c = connect();
+  auto created = c.request("POST", "/v1/jobs", kEmail);
+  ASSERT_EQ(created.status, 202) << created.body;
+  auto cj = created.json().as_object();
+  EXPECT_EQ(cj.at("state"), "queued");
+  EXPECT_EQ(cj.at("deduplicated"), false);
+  std::string id(cj.at("id").as_string());
+  EXPECT_EQ(id.size(), 26u);
+
+  auto got = c.request("GET", "/v1/jobs/" + id);
+  ASSERT_EQ(got.status, 200);
+  auto job = got.json().as_object();
+  EXPECT_EQ(job.at("queue"), "send_release_email");
+  EXPECT_EQ(job.at("payload").at("amount"), 10000);  // JSON as given, not a string
+  EXPECT_EQ(job.at("attempts"), 0);
+  EXPECT_EQ(job.at("max_attempts"), 3);
+
+  auto reserved = c.request("POST", "/v1/reserve",
+                            R"({"queues":["send_release_email"],"max":10,"worker":"w1"})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  auto jobs = reserved.json().at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].at("id").as_string(), id);
+  EXPECT_EQ(jobs[0].at("attempt"), 1);
+  std::string lease(jobs[0].at("lease").as_string());
+
+  auto acked = c.request("POST", "/v1/jobs/" + id + "/ack",
+                         R"({"lease":")" + lease + R"(","result":{"messageId":"m-1"}})");
+  ASSERT_EQ(acked.status, 200) << acked.body;
+  EXPECT_EQ(acked.json().at("state"), "completed");
+
+  auto done = c.request("GET", "/v1/jobs/" + id).json().as_object();
+  EXPECT_EQ(done.at("state"), "completed");
+  EXPECT_EQ(done.at("result").at("messageId"), "m-1");
+  EXPECT_FALSE(done.contains("lease")) << "a lease token is never shown on GET";
+
+  auto again = c.request("POST", "/v1/jobs/" + id + "/ack", R"({"lease":")" + lease + R"("})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.json().at("error").at("code"), "lease_lost");
+}
+
+TEST_F(ApiTest, DedupeKeyAnswersTheFirstJob) {
+  auto c = connect();
+  std::string body =
+      R"({"type":"send_release_email","payload":{},"dedupe_key":"escrow-esc-123-release"})";
+  std::string first = enqueue(c, body);
+  auto second = c.request("POST", "/v1/jobs", body);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.json().at("id").as_string(), first);
+  EXPECT_EQ(second.json().at("deduplicated"), true);
+}
+
+TEST_F(ApiTest, FailedJobsRetryThenDieAndReplayFromTheDeadLetterQueue) {
+  auto c = connect();
+  std::string id = enqueue(
+      c,
+      R"({"type":"webhook","payload":{},"max_attempts":1,"backoff":{"type":"fixed","base_ms":10}})");
+  auto reserved = c.request("POST", "/v1/reserve", R"({"queues":["webhook"]})").json();
+  std::string lease(reserved.at("jobs").at(0).at("lease").as_string());
+  auto failed = c.request(
+      "POST", "/v1/jobs/" + id + "/fail",
+      R"({"lease":")" + lease + R"(","error":{"message":"HTTP 503 from partner","kind":"retry"}})");
+  ASSERT_EQ(failed.status, 200) << failed.body;
+  EXPECT_EQ(failed.json().at("state"), "dead");
+
+  auto queue = c.request("GET", "/v1/queues/webhook").json();
+  EXPECT_EQ(queue.at("counts").at("dead"), 1);
+  auto job = c.request("GET", "/v1/jobs/" + id).json();
+  EXPECT_EQ(job.at("last_error").at("message"), "HTTP 503 from partner");
+
+  auto retried = c.request("POST", "/v1/queues/webhook/retry-dead", "{}");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.json().at("retried"), 1);
+  EXPECT_EQ(c.request("GET", "/v1/jobs/" + id).json().at("state"), "queued");
+}
+
+TEST_F(ApiTest, CancelQueuedJobButNotAnActiveOne) {
+  auto c = connect();
+  std::string queued = enqueue(c);
+  auto cancelled = c.request("DELETE", "/v1/jobs/" + queued);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.json().at("state"), "cancelled");
+  std::string active = enqueue(c);
+  c.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  auto refused = c.request("DELETE", "/v1/jobs/" + active);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("active"), std::string::npos) << refused.body;
+}
+
+TEST_F(ApiTest, PausedQueueAcceptsJobsButHandsNoneOut) {
+  auto c = connect();
+  ASSERT_EQ(c.request("POST", "/v1/queues/send_release_email/pause").status, 200);
+  enqueue(c);
+  auto none = c.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  EXPECT_EQ(none.json().at("jobs").as_array().size(), 0u);
+  auto resumed = c.request("POST", "/v1/queues/send_release_email/resume");
+  EXPECT_EQ(resumed.json().at("paused"), false);
+  auto one = c.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  EXPECT_EQ(one.json().at("jobs").as_array().size(), 1u);
+}
+
+TEST_F(ApiTest, StatsCountAJobAnsweredWithA202AtOnce) {
+  auto c = connect();
+  enqueue(c);
+  auto stats = c.request("GET", "/v1/stats").json();
+  EXPECT_EQ(stats.at("queues").at("send_release_email").at("counts").at("queued"), 1);
+  EXPECT_EQ(stats.at("totals").at("counts").at("queued"), 1);
+}
+
+TEST_F(ApiTest, LongPollIsAnsweredWhenAJobArrives) {
+  auto worker = connect();
+  auto producer = connect();
+  worker.send_raw(raw_post("/v1/reserve", R"({"queues":["send_release_email"],"wait_ms":20000})"));
+  std::string id = enqueue(producer);
+  auto answer = worker.read_response();
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  ASSERT_EQ(answer.json().at("jobs").as_array().size(), 1u);
+  EXPECT_EQ(answer.json().at("jobs").at(0).at("id").as_string(), id);
+}
+
+TEST_F(ApiTest, BatchIsAllOrNothingAndNamesTheBadIndex) {
+  auto c = connect();
+  std::string jobs;
+  for (int i = 0; i < 5; ++i) {
+    if (i) jobs += ",";
+    jobs += i == 3 ? R"({"type":"bad type!"})" : R"({"type":"pdf","payload":{"n":1}})";
+  }
+  auto refused = c.request("POST", "/v1/jobs/batch", R"({"jobs":[)" + jobs + "]}");
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.json().at("error").at("field"), "jobs[3].type");
+  auto stats = c.request("GET", "/v1/stats").json();
+  EXPECT_EQ(stats.at("totals").at("counts").at("queued"), 0);
+
+  auto accepted =
+      c.request("POST", "/v1/jobs/batch", R"({"jobs":[{"type":"pdf"},{"type":"pdf"}]})");
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  EXPECT_EQ(accepted.json().at("jobs").as_array().size(), 2u);
+}
+
+struct BadInput {
+  const char* method;
+  const char* target;
+  const char* body;
+  int status;
+  const char* code;
+  const char* field;  // "" when the answer names no field
+};
+
+TEST_F(ApiTest, BadInputGetsAClearErrorAndTheServerGoesOn) {
+  const BadInput cases[] = {
+      {"POST", "/v1/jobs", "{\"type\":", 400, "invalid_request", ""},
+      {"POST", "/v1/jobs", "[1,2]", 400, "invalid_request", ""},
+      {"POST", "/v1/jobs", R"({"payload":{}})", 400, "invalid_request", "type"},
+      {"POST", "/v1/jobs", R"({"type":42})", 400, "invalid_request", "type"},
+      {"POST", "/v1/jobs", R"({"type":"a/b"})", 400, "invalid_request", "type"},
+      {"POST", "/v1/jobs", R"({"type":"a","queue":""})", 400, "invalid_request", "queue"},
+      {"POST", "/v1/jobs", R"({"type":"a","max_attempts":0})", 400, "invalid_request",
+       "max_attempts"},
+      {"POST", "/v1/jobs", R"({"type":"a","max_attempts":"3"})", 400, "invalid_request",
+       "max_attempts"},
+      {"POST", "/v1/jobs", R"({"type":"a","lease_ms":5})", 400, "invalid_request", "lease_ms"},
+      {"POST", "/v1/jobs", R"({"type":"a","delay_ms":-1})", 400, "invalid_request", "delay_ms"},
+      {"POST", "/v1/jobs", R"({"type":"a","run_at":"tomorrow"})", 400, "invalid_request", "run_at"},
+      {"POST", "/v1/jobs", R"({"type":"a","priority":1.5})", 400, "invalid_request", "priority"},
+      {"POST", "/v1/jobs", R"({"type":"a","backoff":{"type":"linear"}})", 400, "invalid_request",
+       "backoff.type"},
+      {"POST", "/v1/jobs/batch", R"({"jobs":[]})", 400, "invalid_request", "jobs"},
+      {"POST", "/v1/reserve", R"({"queues":[]})", 400, "invalid_request", "queues"},
+      {"POST", "/v1/reserve", R"({"queues":["a"],"max":101})", 400, "invalid_request", "max"},
+      {"POST", "/v1/reserve", R"({"queues":["a"],"wait_ms":60001})", 400, "invalid_request",
+       "wait_ms"},
+      {"GET", "/v1/jobs?state=sleeping", "", 400, "invalid_request", "state"},
+      {"GET", "/v1/jobs?limit=501", "", 400, "invalid_request", "limit"},
+      {"DELETE", "/v1/queues/a/jobs?state=queued", "", 400, "invalid_request", "state"},
+      {"GET", "/v1/jobs/01JD000000000000000000000X", "", 404, "not_found", ""},
+      {"GET", "/v1/jobs/whatever", "", 404, "not_found", ""},
+      {"GET", "/v1/nothing-here", "", 404, "not_found", ""},
+      {"POST", "/v1/jobs/x/ack", R"({"lease":"nope"})", 404, "not_found", ""},
+  };
+  auto c = connect();
+  for (const BadInput& bad : cases) {
+    SCOPED_TRACE(std::string(bad.method) + " " + bad.target + " " + bad.body);
+    auto r = c.request(bad.method, bad.target, bad.body);
+    EXPECT_EQ(r.status, bad.status) << r.body;
+    auto j = r.json();
+    ASSERT_TRUE(j.is_object()) << r.body;
+    auto& err = j.at("error");
+    EXPECT_EQ(err.at("code"), bad.code);
+    EXPECT_FALSE(err.at("message").as_string().empty());
+    if (*bad.field) {
+      ASSERT_TRUE(err.as_object().contains("field")) << r.body;
+      EXPECT_EQ(err.at("field"), bad.field);
+    }
+  }
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  auto wrong_method = c.request("PUT", "/v1/jobs", "{}");
+  EXPECT_EQ(wrong_method.status, 405);
+}
+
+TEST_F(ApiTest, OversizeBodyGets413AndACleanClose) {
+  auto c = connect();
+  std::string big = R"({"type":"pdf","payload":")" + std::string(2 * 1024 * 1024, 'x') + "\"}";
+  auto r = c.request("POST", "/v1/jobs", big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.json().at("error").at("code"), "too_large");
+  auto fresh = connect();
+  EXPECT_EQ(fresh.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ApiTest, PipelinedRequestsAreAnsweredInOrder) {
+  auto c = connect();
+  std::string one = raw_post("/v1/jobs", kEmail);
+  c.send_raw(one + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + one +
+             "GET /v1/nope HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_response().status, 202);
+  EXPECT_EQ(c.read_response().status, 200);
+  EXPECT_EQ(c.read_response().status, 202);
+  EXPECT_EQ(c.read_response().status, 404);
+}
+
+TEST_F(ApiTest, TokensAndRolesGuardEveryRoute) {
+  std::ofstream(dir_.file("spool.toml")) << R"(
+[[tokens]]
+token = "producer-secret"
+roles = ["producer"]
+
+[[tokens]]
+token = "reader-secret"
+roles = ["reader"]
+)";
+  start({{"SPOOL_TOKEN", "admin-secret"}}, {"--config", dir_.file("spool.toml")});
+  auto anon = connect();
+  auto r = anon.request("POST", "/v1/jobs", kEmail);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.json().at("error").at("code"), "unauthorized");
+  EXPECT_EQ(anon.request("GET", "/healthz").status, 200);
+  auto wrong = connect("not-a-token");
+  EXPECT_EQ(wrong.request("GET", "/v1/stats").status, 401);
+
+  auto producer = connect("producer-secret");
+  std::string id = enqueue(producer);
+  EXPECT_EQ(producer.request("GET", "/v1/jobs/" + id).status, 200);
+  auto denied = producer.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.json().at("error").at("code"), "forbidden");
+
+  auto reader = connect("reader-secret");
+  EXPECT_EQ(reader.request("GET", "/v1/stats").status, 200);
+  EXPECT_EQ(reader.request("POST", "/v1/jobs", kEmail).status, 403);
+  EXPECT_EQ(reader.request("POST", "/v1/queues/x/pause").status, 403);
+
+  auto admin = connect("admin-secret");
+  EXPECT_EQ(admin.request("POST", "/v1/queues/x/pause").status, 200);
+  EXPECT_EQ(server_->log().find("secret"), std::string::npos) << "a token leaked into the log";
+}
+
+TEST_F(ApiTest, RefusesANonLoopbackAddressWithoutAToken) {
+  int status = 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(spool_binary().c_str(), "spool", "serve", "--listen", "0.0.0.0:0", "--data",
+          dir_.file("other").c_str(), nullptr);
+    _exit(127);
+  }
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0);
+}
+
+TEST_F(ApiTest, SigtermAnswersParkedLongPollsAndExitsZero) {
+  auto worker = connect();
+  worker.send_raw(raw_post("/v1/reserve", R"({"queues":["q"],"wait_ms":60000})"));
+  auto c = connect();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);  // the long poll is parked by now
+  std::thread stopper([&] { server_->signal_and_wait(SIGTERM, 10); });
+  auto answer = worker.read_response();
+  stopper.join();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.json().at("jobs").as_array().size(), 0u);
+}
+
+TEST_F(ApiTest, EveryAcceptedJobSurvivesKillDashNine) {
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::string> accepted;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 4; ++t) {
+    producers.emplace_back([&] {
+      try {
+        HttpConnection c("127.0.0.1", server_->port(), std::chrono::seconds(5));
+        while (!stop) {
+          auto r = c.request("POST", "/v1/jobs", kEmail);
+          if (r.status != 202) return;
+          std::lock_guard lock(mu);
+          accepted.emplace_back(r.json().at("id").as_string());
+        }
+      } catch (...) {
+      }
+    });
+  }
+  // Let a few hundred enqueues through, then kill the server mid-stream.
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (accepted.size() >= 300) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  server_->signal_and_wait(SIGKILL, 10);
+  stop = true;
+  for (auto& t : producers) t.join();
+  ASSERT_GE(accepted.size(), 1u);
+
+  start();
+  auto c = connect();
+  std::set<std::string> missing(accepted.begin(), accepted.end());
+  for (const auto& id : accepted) {
+    if (c.request("GET", "/v1/jobs/" + id).status == 200) missing.erase(id);
+  }
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << accepted.size()
+                               << " accepted jobs were lost";
+}
+
+}  // namespace
+}  // namespace spool::testing
