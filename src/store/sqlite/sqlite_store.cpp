@@ -1,1 +1,362 @@
-// Placeholder until this module's sources land.
+// Opening the SQLite store, its transactions, and the name table. See sqlite_store_impl.hpp.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include "store/sqlite/job_row.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_error.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace spool::store {
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  return sqlite::SqliteStore::open(options);
+}
+
+}  // namespace spool::store
+
+namespace spool::store::sqlite {
+namespace {
+
+// How long a statement waits for a lock held by another connection (a backup, an operator's
+// sqlite3 shell) before failing with SQLITE_BUSY.
+constexpr int kBusyTimeoutMs = 5000;
+
+Result<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
+                  std::string_view path) {
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return tl::unexpected(sqlite_status(db, rc, doing, path));
+  return {};
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(Connection db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+Result<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
+  sqlite3* raw = nullptr;
+  // NOMUTEX: the engine thread is the connection's only user, so SQLite's own locking is waste.
+  int rc =
+      sqlite3_open_v2(options.path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK) {
+    return tl::unexpected(sqlite_status(db.get(), rc, "opening", options.path));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+
+  // WAL: readers never block the writer and a commit appends to one file. kFast
+  // (synchronous=NORMAL) syncs the WAL only at checkpoints: a commit survives a killed process,
+  // not a power cut. kStrict (FULL) syncs the WAL at every commit; group commit in the engine
+  // makes that one fsync per batch, not per job.
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=";
+  pragmas += options.durability == Durability::kStrict ? "FULL;" : "NORMAL;";
+  if (options.max_page_count > 0) {
+    pragmas += "PRAGMA max_page_count=" + std::to_string(options.max_page_count) + ";";
+  }
+  if (auto ok = exec(db.get(), pragmas, "configuring", options.path); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = migrate(db.get(), options.path); !ok) return tl::unexpected(ok.error());
+
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), options.path));
+  if (auto ok = store->prepare_all(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = store->load_caches(); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<void> SqliteStore::prepare_all() {
+  struct Entry {
+    Statement* stmt;
+    const char* sql;
+  };
+  const Entry entries[] = {
+      {&st_.begin, "BEGIN IMMEDIATE"},
+      {&st_.commit, "COMMIT"},
+      {&st_.rollback, "ROLLBACK"},
+      {&st_.insert_name, "INSERT INTO names (name) VALUES (?1)"},
+      {&st_.insert_job,
+       "INSERT INTO jobs (id, type, queue, state, priority, attempts, max_attempts, "
+       "backoff_type, backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, created_at, "
+       "run_at, dedupe_key, tags, payload) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"},
+      {&st_.find_dedupe,
+       "SELECT d.expires_at, j.id, j.state FROM dedupe d LEFT JOIN jobs j ON j.seq = d.job "
+       "WHERE d.type = ?1 AND d.key = ?2"},
+      {&st_.put_dedupe,
+       "INSERT OR REPLACE INTO dedupe (type, key, job, expires_at) VALUES (?1, ?2, ?3, ?4)"},
+      // INDEXED BY makes a plan change a loud error instead of a silent table scan.
+      {&st_.select_ready,
+       "SELECT seq, " SPOOL_JOB_COLUMNS " FROM jobs INDEXED BY jobs_ready "
+       "WHERE state = 1 AND queue = ?1 ORDER BY priority DESC, run_at, seq LIMIT ?2"},
+      {&st_.mark_reserved,
+       "UPDATE jobs SET state = 2, attempts = attempts + 1, lease_token = ?2, "
+       "lease_expires_at = ?3, started_at = ?4, worker = ?5 WHERE seq = ?1"},
+      {&st_.find_settle,
+       "SELECT seq, state, lease_token, queue, attempts, max_attempts, backoff_type, "
+       "backoff_base_ms, backoff_max_ms, backoff_jitter, started_at, lease_expires_at, worker, "
+       "errors FROM jobs WHERE id = ?1"},
+      {&st_.mark_completed,
+       "UPDATE jobs SET state = 4, finished_at = ?2, result = ?3, lease_token = NULL, "
+       "lease_expires_at = NULL, expires_at = ?4 WHERE seq = ?1"},
+      {&st_.mark_failed,
+       "UPDATE jobs SET state = ?2, attempts = ?3, run_at = coalesce(?4, run_at), finished_at = "
+       "?5, "
+       "expires_at = ?6, lease_token = NULL, lease_expires_at = NULL, "
+       "errors = coalesce(?7, errors) WHERE seq = ?1"},
+      {&st_.mark_extended,
+       "UPDATE jobs SET lease_expires_at = ?2, progress = coalesce(?3, progress) WHERE seq = ?1"},
+      {&st_.mark_cancelled,
+       "UPDATE jobs SET state = 6, finished_at = ?2, expires_at = ?3 WHERE seq = ?1"},
+      {&st_.mark_retried,
+       "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
+       "expires_at = NULL WHERE seq = ?1"},
+      {&st_.retry_dead,
+       "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
+       "expires_at = NULL WHERE queue = ?1 AND state = 5 AND (?3 IS NULL OR type = ?3)"},
+      {&st_.purge, "DELETE FROM jobs WHERE queue = ?1 AND state = ?2"},
+      {&st_.upsert_queue,
+       "INSERT OR REPLACE INTO queues (name, paused, max_attempts, backoff_type, "
+       "backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, concurrency, rate_limit, "
+       "rate_per_ms, retain_completed_ms, retain_dead_ms, retain_cancelled_ms, push) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+      {&st_.select_due,
+       "SELECT seq, queue, state, run_at FROM jobs INDEXED BY jobs_due "
+       "WHERE state IN (0, 3) AND run_at <= ?1 ORDER BY run_at LIMIT ?2"},
+      {&st_.mark_promoted, "UPDATE jobs SET state = 1 WHERE seq = ?1"},
+      {&st_.select_expired,
+       "SELECT id FROM jobs INDEXED BY jobs_lease "
+       "WHERE state = 2 AND lease_expires_at <= ?1 ORDER BY lease_expires_at LIMIT ?2"},
+      {&st_.sweep_jobs,
+       "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_expiry "
+       "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) RETURNING queue, state"},
+      {&st_.sweep_dedupe,
+       "DELETE FROM dedupe WHERE (type, key) IN (SELECT type, key FROM dedupe "
+       "INDEXED BY dedupe_expiry WHERE expires_at <= ?1 LIMIT ?2)"},
+      {&st_.next_run,
+       "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE state IN (0, 3) "
+       "ORDER BY run_at LIMIT 1"},
+      {&st_.next_lease,
+       "SELECT lease_expires_at FROM jobs INDEXED BY jobs_lease WHERE state = 2 "
+       "ORDER BY lease_expires_at LIMIT 1"},
+      {&st_.next_expiry,
+       "SELECT expires_at FROM jobs INDEXED BY jobs_expiry WHERE expires_at IS NOT NULL "
+       "ORDER BY expires_at LIMIT 1"},
+      {&st_.get_job, "SELECT " SPOOL_JOB_COLUMNS " FROM jobs WHERE id = ?1"},
+      {&st_.seq_of_id, "SELECT seq FROM jobs WHERE id = ?1"},
+      {&st_.seq_before_id, "SELECT seq FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT 1"},
+      {&st_.seq_after_id, "SELECT seq FROM jobs WHERE id > ?1 ORDER BY id LIMIT 1"},
+  };
+  for (const Entry& e : entries) {
+    auto stmt = Statement::prepare(db_.get(), e.sql, path_);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *e.stmt = std::move(*stmt);
+  }
+  return {};
+}
+
+Result<void> SqliteStore::load_caches() {
+  {
+    auto stmt = Statement::prepare(db_.get(), "SELECT id, name FROM names", path_);
+    if (!stmt) return tl::unexpected(stmt.error());
+    Use q(*stmt);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      name_ids_[q.text(1)] = q.int64(0);
+      names_[q.int64(0)] = q.text(1);
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "loading names from");
+  }
+  {
+    auto stmt = Statement::prepare(
+        db_.get(),
+        "SELECT name, paused, max_attempts, backoff_type, backoff_base_ms, backoff_max_ms, "
+        "backoff_jitter, lease_ms, concurrency, rate_limit, rate_per_ms, retain_completed_ms, "
+        "retain_dead_ms, retain_cancelled_ms, push FROM queues",
+        path_);
+    if (!stmt) return tl::unexpected(stmt.error());
+    Use q(*stmt);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      QueueState& s = queues_.load(q.text(0));
+      s.has_row = true;
+      s.paused = q.int64(1) != 0;
+      QueueConfig& c = s.config;
+      if (auto v = q.opt_int64(2)) c.max_attempts = static_cast<int>(*v);
+      if (!q.is_null(3)) {
+        c.backoff =
+            Backoff{static_cast<BackoffType>(q.int32(3)), q.int64(4), q.int64(5), q.int64(6) != 0};
+      }
+      c.lease_ms = q.opt_int64(7);
+      if (auto v = q.opt_int64(8)) c.concurrency = static_cast<int>(*v);
+      if (!q.is_null(9)) c.rate_limit = RateLimit{q.int64(9), q.int64(10)};
+      c.retain_completed_ms = q.opt_int64(11);
+      c.retain_dead_ms = q.opt_int64(12);
+      c.retain_cancelled_ms = q.opt_int64(13);
+      c.push_json = q.opt_text(14);
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "loading queues from");
+  }
+  {
+    // One pass over the jobs_by_queue index (queue, state): the only full count ever made.
+    auto stmt = Statement::prepare(
+        db_.get(), "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state", path_);
+    if (!stmt) return tl::unexpected(stmt.error());
+    Use q(*stmt);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      queues_.load(name_of(q.int64(0))).counts[static_cast<JobState>(q.int32(1))] = q.int64(2);
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "counting jobs in");
+  }
+  return {};
+}
+
+tl::unexpected<Status> SqliteStore::failure(int rc, std::string_view doing) const {
+  return tl::unexpected(sqlite_status(db_.get(), rc, doing, path_));
+}
+
+Result<void> SqliteStore::run(Use& use, std::string_view doing) {
+  int rc = use.step();
+  while (rc == SQLITE_ROW) rc = use.step();
+  if (rc != SQLITE_DONE) return failure(rc, doing);
+  return {};
+}
+
+// ---- Transactions ---------------------------------------------------------------------------
+
+Result<void> SqliteStore::begin() {
+  SPOOL_DCHECK(!in_txn_);
+  // IMMEDIATE takes the write lock now, so a batch never fails half-way for want of it.
+  Use q(st_.begin);
+  if (auto ok = run(q, "starting a transaction on"); !ok) return ok;
+  in_txn_ = true;
+  return {};
+}
+
+Result<void> SqliteStore::commit() {
+  Use q(st_.commit);
+  if (auto ok = run(q, "committing to"); !ok) {
+    // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or already rolled back
+    // (SQLITE_FULL, I/O errors). Roll back here either way so the caches match the file; the
+    // engine's own rollback() then finds nothing to undo.
+    rollback();
+    return ok;
+  }
+  in_txn_ = false;
+  queues_.commit();
+  names_added_in_txn_.clear();
+  return {};
+}
+
+void SqliteStore::rollback() {
+  // After SQLITE_FULL or an I/O error SQLite may have rolled back already; ROLLBACK without a
+  // transaction is an error, so ask first.
+  if (!sqlite3_get_autocommit(db_.get())) {
+    Use q(st_.rollback);
+    (void)q.step();
+  }
+  in_txn_ = false;
+  queues_.rollback();
+  for (const std::string& name : names_added_in_txn_) {
+    auto it = name_ids_.find(name);
+    if (it != name_ids_.end()) {
+      names_.erase(it->second);
+      name_ids_.erase(it);
+    }
+  }
+  names_added_in_txn_.clear();
+}
+
+// ---- Names ----------------------------------------------------------------------------------
+
+Result<std::int64_t> SqliteStore::intern(const std::string& name) {
+  if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
+  Use q(st_.insert_name);
+  q.bind(1, name);
+  if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+  std::int64_t id = sqlite3_last_insert_rowid(db_.get());
+  name_ids_.emplace(name, id);
+  names_.emplace(id, name);
+  names_added_in_txn_.push_back(name);
+  return id;
+}
+
+std::optional<std::int64_t> SqliteStore::name_id(const std::string& name) const {
+  auto it = name_ids_.find(name);
+  if (it == name_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::string& SqliteStore::name_of(std::int64_t id) const {
+  static const std::string kUnknown = "?";
+  auto it = names_.find(id);
+  // Every job row's names are interned before the row is written (invariant 2).
+  SPOOL_DCHECK(it != names_.end());
+  return it == names_.end() ? kUnknown : it->second;
+}
+
+Result<Job> SqliteStore::decode_job(const Use& row, int first) {
+  Job job;
+  JobRowNames names = read_job_row(row, first, job);
+  job.type = name_of(names.type);
+  job.queue = name_of(names.queue);
+  return job;
+}
+
+// ---- Queues ---------------------------------------------------------------------------------
+
+Result<void> SqliteStore::write_queue(const std::string& name, const QueueState& s) {
+  const QueueConfig& c = s.config;
+  Use q(st_.upsert_queue);
+  q.bind(1, name).bind(2, s.paused ? 1 : 0).bind(3, c.max_attempts);
+  if (c.backoff) {
+    q.bind(4, static_cast<int>(c.backoff->type))
+        .bind(5, c.backoff->base_ms)
+        .bind(6, c.backoff->max_ms)
+        .bind(7, c.backoff->jitter ? 1 : 0);
+  }
+  q.bind(8, c.lease_ms).bind(9, c.concurrency);
+  if (c.rate_limit) q.bind(10, c.rate_limit->limit).bind(11, c.rate_limit->per_ms);
+  q.bind(12, c.retain_completed_ms)
+      .bind(13, c.retain_dead_ms)
+      .bind(14, c.retain_cancelled_ms)
+      .bind(15, c.push_json);
+  return run(q, "writing");
+}
+
+QueueInfo SqliteStore::queue_info(const std::string& name, const QueueState& s) const {
+  return QueueInfo{name, s.paused, s.config, s.counts};
+}
+
+Result<QueueInfo> SqliteStore::set_paused(const std::string& queue, bool paused) {
+  QueueState& s = queues_.edit(queue);
+  s.has_row = true;
+  s.paused = paused;
+  if (auto ok = write_queue(queue, s); !ok) return tl::unexpected(ok.error());
+  return queue_info(queue, s);
+}
+
+Result<QueueInfo> SqliteStore::patch_queue(const std::string& queue, const QueueConfig& patch) {
+  QueueState& s = queues_.edit(queue);
+  s.has_row = true;
+  s.config.merge(patch);
+  if (auto ok = write_queue(queue, s); !ok) return tl::unexpected(ok.error());
+  return queue_info(queue, s);
+}
+
+QueueConfig SqliteStore::queue_config(const std::string& name) {
+  const QueueState* s = queues_.find(name);
+  return s == nullptr ? QueueConfig{} : s->config;
+}
+
+void SqliteStore::maintenance() {
+  // PASSIVE never waits for readers and never blocks the writer; it copies what it can from
+  // the WAL into the database so the WAL stays short between automatic checkpoints.
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+}  // namespace spool::store::sqlite

@@ -1,0 +1,157 @@
+#include "store/sqlite/schema.hpp"
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "store/sqlite/sqlite_error.hpp"
+
+namespace spool::store::sqlite {
+namespace {
+
+// Migration 1: the first schema. docs/storage.md explains each table and index.
+//
+// Leanness (a job should cost at most ~400 bytes with a 200-byte payload):
+//  - job types and queue names are interned in `names` and stored as small integers, so rows
+//    and every index that carries a queue stay small;
+//  - `seq` (the rowid) is the creation order. Indexes end with it implicitly, so ties and
+//    cursor pages follow creation without carrying the 26-byte id in every index entry;
+//  - the hot indexes are partial: each holds only the jobs in the states its query asks about.
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE jobs (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
+  type             INTEGER NOT NULL,
+  queue            INTEGER NOT NULL,
+  state            INTEGER NOT NULL,
+  priority         INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL,
+  max_attempts     INTEGER NOT NULL,
+  backoff_type     INTEGER NOT NULL,
+  backoff_base_ms  INTEGER NOT NULL,
+  backoff_max_ms   INTEGER NOT NULL,
+  backoff_jitter   INTEGER NOT NULL,
+  lease_ms         INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  run_at           INTEGER NOT NULL,
+  started_at       INTEGER,
+  finished_at      INTEGER,
+  lease_expires_at INTEGER,
+  expires_at       INTEGER,
+  lease_token      TEXT,
+  worker           TEXT,
+  dedupe_key       TEXT,
+  tags             TEXT,
+  errors           TEXT,
+  result           TEXT,
+  progress         TEXT,
+  payload          TEXT NOT NULL
+);
+
+CREATE INDEX jobs_ready    ON jobs (queue, priority DESC, run_at) WHERE state = 1;
+CREATE INDEX jobs_due      ON jobs (run_at) WHERE state IN (0, 3);
+CREATE INDEX jobs_lease    ON jobs (lease_expires_at) WHERE state = 2;
+CREATE INDEX jobs_expiry   ON jobs (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX jobs_by_state ON jobs (state);
+CREATE INDEX jobs_by_queue ON jobs (queue, state);
+CREATE INDEX jobs_by_type  ON jobs (type);
+
+CREATE TABLE dedupe (
+  type       INTEGER NOT NULL,
+  key        TEXT NOT NULL,
+  job        INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (type, key)
+) WITHOUT ROWID;
+CREATE INDEX dedupe_expiry ON dedupe (expires_at);
+
+CREATE TABLE queues (
+  name                TEXT PRIMARY KEY,
+  paused              INTEGER NOT NULL DEFAULT 0,
+  max_attempts        INTEGER,
+  backoff_type        INTEGER,
+  backoff_base_ms     INTEGER,
+  backoff_max_ms      INTEGER,
+  backoff_jitter      INTEGER,
+  lease_ms            INTEGER,
+  concurrency         INTEGER,
+  rate_limit          INTEGER,
+  rate_per_ms         INTEGER,
+  retain_completed_ms INTEGER,
+  retain_dead_ms      INTEGER,
+  retain_cancelled_ms INTEGER,
+  push                TEXT
+);
+
+CREATE VIEW jobs_view AS
+SELECT j.id, t.name AS type, q.name AS queue,
+       CASE j.state WHEN 0 THEN 'scheduled' WHEN 1 THEN 'queued' WHEN 2 THEN 'active'
+                    WHEN 3 THEN 'retrying' WHEN 4 THEN 'completed' WHEN 5 THEN 'dead'
+                    ELSE 'cancelled' END AS state,
+       j.priority, j.attempts, j.max_attempts, j.created_at, j.run_at, j.started_at,
+       j.finished_at, j.lease_expires_at, j.expires_at, j.worker, j.dedupe_key, j.tags,
+       j.errors, j.result, j.progress, j.payload
+FROM jobs j JOIN names t ON t.id = j.type JOIN names q ON q.id = j.queue;
+)sql";
+
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+// Index i holds migration i + 1.
+constexpr Migration kMigrations[] = {{1, kMigration1}};
+static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
+
+Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return tl::unexpected(sqlite_status(db, rc, "migrating", path));
+  return {};
+}
+
+Result<int> user_version(sqlite3* db, std::string_view path) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  int version = 0;
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      version = sqlite3_column_int(stmt, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_OK) return tl::unexpected(sqlite_status(db, rc, "reading the schema of", path));
+  return version;
+}
+
+}  // namespace
+
+Result<void> migrate(sqlite3* db, std::string_view path) {
+  auto version = user_version(db, path);
+  if (!version) return tl::unexpected(version.error());
+  if (*version > kSchemaVersion) {
+    return error(StatusCode::kUnavailable,
+                 std::string(path) + " has schema version " + std::to_string(*version) +
+                     " but this spool knows versions up to " + std::to_string(kSchemaVersion) +
+                     "; run a newer spool or restore a backup");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *version) continue;
+    // Each migration and its version bump commit together, so a crash mid-way reruns it whole.
+    std::string sql = "BEGIN IMMEDIATE;\n" + std::string(m.sql) +
+                      "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
+    if (auto ok = exec(db, sql, path); !ok) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return ok;
+    }
+  }
+  return {};
+}
+
+}  // namespace spool::store::sqlite

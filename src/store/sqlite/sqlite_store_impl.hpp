@@ -1,0 +1,144 @@
+// SqliteStore: the class behind open_sqlite_store(). Private to store/sqlite/; the rest of the
+// program sees only the Store interface (store.hpp) and the factory (sqlite_store.hpp).
+//
+// Ownership: owns one sqlite3 connection and every prepared statement on it (declared after the
+// connection, so they are finalized before it closes). Threading: the engine thread only (the
+// connection is opened SQLITE_OPEN_NOMUTEX).
+//
+// The methods are split by concern across sqlite_store.cpp (open, transactions, names),
+// job_writes.cpp (enqueue, reserve, settle, admin writes), upkeep.cpp (tick, retention, due
+// times) and reads.cpp (jobs, queues, stats).
+//
+// Invariants:
+//  1. queues_ (counts, pause, config, rate windows) equals the committed file plus the open
+//     transaction's writes; see queue_states.hpp.
+//  2. name_ids_ / names_ hold exactly the rows of `names` visible to this connection: names
+//     interned in a transaction that rolls back are forgotten with it.
+//  3. Every write method is called between begin() and commit()/rollback() (store.hpp).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/sqlite/queue_states.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/statement.hpp"
+
+namespace spool::store::sqlite {
+
+// Closes the connection. A unique_ptr deleter so the handle is released on every path.
+struct ConnectionCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const SqliteOptions& options);
+
+  Result<void> begin() override;
+  Result<void> commit() override;
+  void rollback() override;
+
+  Result<EnqueueResult> enqueue(const NewJob& job) override;
+  Result<ReserveResult> reserve(const ReserveRequest& req) override;
+  Result<SettleResult> ack(const AckRequest& req) override;
+  Result<SettleResult> fail(const FailRequest& req) override;
+  Result<TimeMs> extend(const ExtendRequest& req) override;
+  Result<SettleResult> cancel(const std::string& id, TimeMs now) override;
+  Result<SettleResult> retry(const std::string& id, TimeMs now) override;
+  Result<std::int64_t> retry_dead(const std::string& queue, const std::optional<std::string>& type,
+                                  TimeMs now) override;
+  Result<std::int64_t> purge(const std::string& queue, JobState state) override;
+  Result<QueueInfo> set_paused(const std::string& queue, bool paused) override;
+  Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override;
+  Result<TickResult> tick(TimeMs now, int limit, double jitter) override;
+  Result<std::int64_t> sweep_retention(TimeMs now, int limit) override;
+
+  std::optional<TimeMs> next_due() override;
+  std::optional<TimeMs> next_expiry() override;
+  Result<Job> get_job(const std::string& id) override;
+  Result<JobPage> list_jobs(const JobFilter& filter) override;
+  Result<QueueInfo> get_queue(const std::string& name) override;
+  Result<std::vector<QueueInfo>> list_queues() override;
+  Result<Stats> stats() override;
+  QueueConfig queue_config(const std::string& name) override;
+  void maintenance() override;
+
+ private:
+  // The statements prepared once at open and reused for every call.
+  struct Statements {
+    Statement begin, commit, rollback;
+    Statement insert_name;
+    Statement insert_job, find_dedupe, put_dedupe;
+    Statement select_ready, mark_reserved;
+    Statement find_settle, mark_completed, mark_failed, mark_extended, mark_cancelled, mark_retried;
+    Statement retry_dead, purge;
+    Statement upsert_queue;
+    Statement select_due, mark_promoted, select_expired;
+    Statement sweep_jobs, sweep_dedupe;
+    Statement next_run, next_lease, next_expiry;
+    Statement get_job, seq_of_id, seq_before_id, seq_after_id;
+  };
+
+  // A job's row as the settle operations need it.
+  struct SettleRow {
+    std::int64_t seq = 0;
+    JobState state = JobState::kQueued;
+    std::string lease_token;
+    std::int64_t queue = 0;
+    int attempts = 0;
+    int max_attempts = 0;
+    Backoff backoff;
+    TimeMs started_at = 0;
+    TimeMs lease_expires_at = 0;
+    std::string worker;
+    std::string errors;
+  };
+
+  SqliteStore(Connection db, std::string path);
+  Result<void> prepare_all();
+  Result<void> load_caches();
+
+  // A kUnavailable/kInternal status for a failed SQLite call.
+  tl::unexpected<Status> failure(int rc, std::string_view doing) const;
+  // Runs a statement that returns no rows (or whose rows are ignored).
+  Result<void> run(Use& use, std::string_view doing);
+
+  // The id of `name` in `names`, inserting it if new (inside a transaction).
+  Result<std::int64_t> intern(const std::string& name);
+  // The id of `name` if known.
+  std::optional<std::int64_t> name_id(const std::string& name) const;
+  const std::string& name_of(std::int64_t id) const;
+
+  // Reads the row for a settle; kNotFound for an unknown id.
+  Result<SettleRow> find_settle(const std::string& id, bool with_errors);
+  // kLeaseLost unless the row is active under `token`.
+  Result<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token);
+  // Moves an active job on after a failed attempt (worker fail or expired lease).
+  Result<SettleResult> settle_failure(const std::string& id, const SettleRow& row,
+                                      const ErrorRecord& error, FailKind kind,
+                                      std::optional<std::int64_t> retry_after_ms, TimeMs now,
+                                      double jitter);
+  Result<void> write_queue(const std::string& name, const QueueState& q);
+  QueueInfo queue_info(const std::string& name, const QueueState& q) const;
+  Result<Job> decode_job(const Use& row, int first);
+
+  Connection db_;
+  std::string path_;
+  Statements st_;
+  // list_jobs statements, by SQL text: one per combination of filters actually used.
+  std::unordered_map<std::string, Statement> list_statements_;
+
+  QueueStates queues_;
+  std::unordered_map<std::string, std::int64_t> name_ids_;
+  std::unordered_map<std::int64_t, std::string> names_;
+  std::vector<std::string> names_added_in_txn_;
+  bool in_txn_ = false;
+};
+
+}  // namespace spool::store::sqlite

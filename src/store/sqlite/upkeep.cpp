@@ -1,0 +1,115 @@
+// The SQLite store's upkeep: promoting due jobs, expiring leases, retention, and the due times
+// the engine sleeps until. See sqlite_store_impl.hpp for ownership, threading and invariants.
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace spool::store::sqlite {
+namespace {
+
+std::string lease_expired_message(std::int64_t held_ms, const std::string& worker) {
+  return "lease expired after " + std::to_string(held_ms) + " ms without ack (worker " +
+         (worker.empty() ? std::string("unnamed") : worker) + ")";
+}
+
+}  // namespace
+
+Result<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
+  SPOOL_DCHECK(in_txn_);
+  TickResult out;
+
+  struct Due {
+    std::int64_t seq;
+    std::int64_t queue;
+    JobState state;
+  };
+  std::vector<Due> due;
+  {
+    Use q(st_.select_due);
+    q.bind(1, now).bind(2, limit);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      due.push_back(Due{q.int64(0), q.int64(1), static_cast<JobState>(q.int32(2))});
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "reading");
+  }
+  for (const Due& d : due) {
+    Use q(st_.mark_promoted);
+    q.bind(1, d.seq);
+    if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+    const std::string& queue = name_of(d.queue);
+    queues_.move(queue, d.state, JobState::kQueued);
+    if (std::find(out.queues_with_new_work.begin(), out.queues_with_new_work.end(), queue) ==
+        out.queues_with_new_work.end()) {
+      out.queues_with_new_work.push_back(queue);
+    }
+  }
+  out.promoted = static_cast<std::int64_t>(due.size());
+
+  std::vector<std::string> expired;
+  {
+    Use q(st_.select_expired);
+    q.bind(1, now).bind(2, limit);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) expired.push_back(q.text(0));
+    if (rc != SQLITE_DONE) return failure(rc, "reading");
+  }
+  // Expiries are rare next to acks, so each reuses the settle path (one more lookup by id)
+  // rather than a second copy of the failure rules.
+  for (const std::string& id : expired) {
+    auto row = find_settle(id, true);
+    if (!row) return tl::unexpected(row.error());
+    ErrorRecord record{lease_expired_message(row->lease_expires_at - row->started_at, row->worker),
+                       FailKind::kLeaseExpired, now, row->attempts};
+    auto settled =
+        settle_failure(id, *row, record, FailKind::kLeaseExpired, std::nullopt, now, jitter);
+    if (!settled) return tl::unexpected(settled.error());
+  }
+  out.expired = static_cast<std::int64_t>(expired.size());
+  return out;
+}
+
+Result<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
+  SPOOL_DCHECK(in_txn_);
+  // Chunked by `limit`: one huge DELETE would hold the writer (and grow the WAL) for as long as
+  // it takes; the engine calls again while the answer equals the limit.
+  std::int64_t deleted = 0;
+  {
+    Use q(st_.sweep_jobs);
+    q.bind(1, now).bind(2, limit);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      queues_.move(name_of(q.int64(0)), static_cast<JobState>(q.int32(1)), std::nullopt);
+      ++deleted;
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "deleting from");
+  }
+  {
+    Use q(st_.sweep_dedupe);
+    q.bind(1, now).bind(2, limit);
+    if (auto ok = run(q, "deleting from"); !ok) return tl::unexpected(ok.error());
+  }
+  return deleted;
+}
+
+std::optional<TimeMs> SqliteStore::next_due() {
+  std::optional<TimeMs> best;
+  for (Statement* s : {&st_.next_run, &st_.next_lease}) {
+    Use q(*s);
+    if (q.step() == SQLITE_ROW) {
+      TimeMs t = q.int64(0);
+      best = best ? std::min(*best, t) : t;
+    }
+  }
+  return best;
+}
+
+std::optional<TimeMs> SqliteStore::next_expiry() {
+  Use q(st_.next_expiry);
+  if (q.step() == SQLITE_ROW) return q.int64(0);
+  return std::nullopt;
+}
+
+}  // namespace spool::store::sqlite
