@@ -1,6 +1,225 @@
-// Placeholder until this verb lands.
+// `spool bench`: load against a running server, with results as a table or JSON. The workloads
+// are in bench_workloads.cpp and the HTTP client in bench_client.cpp.
+#include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "cli/bench_workloads.hpp"
 #include "cli/commands.hpp"
 
 namespace spool::cli {
-void add_bench_command(CLI::App&) {}
+
+namespace {
+
+using bench::Options;
+using bench::Result;
+
+// "10s", "500ms", "2m", or a bare number of seconds.
+std::chrono::milliseconds parse_duration(const std::string& s) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--duration", "expected a duration such as 10s, 500ms or 2m");
+  }
+  const std::string unit = s.substr(used);
+  double ms = 0;
+  if (unit.empty() || unit == "s") {
+    ms = v * 1000;
+  } else if (unit == "ms") {
+    ms = v;
+  } else if (unit == "m") {
+    ms = v * 60000;
+  } else {
+    throw CLI::ValidationError("--duration", "unknown unit '" + unit + "' (use ms, s or m)");
+  }
+  if (ms < 1) throw CLI::ValidationError("--duration", "must be positive");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+std::string random_queue() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "bench-%08llx",
+                static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return buf;
+}
+
+std::string ms(const std::optional<double>& v) {
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, *v < 10 ? "%.3f" : "%.1f", *v);
+  return buf;
+}
+
+std::string thousands(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
+  return s;
+}
+
+void print_table(const std::vector<Result>& rows, const Options& o, const bench::Target& t,
+                 const std::string& queue) {
+  std::printf("spool bench against %s (queue %s, %d-byte payloads)\n\n", t.url.c_str(),
+              queue.c_str(), o.payload_bytes);
+  std::printf("%-12s %12s %9s %12s %9s %9s %9s %8s\n", "workload", "jobs", "seconds", "jobs/s",
+              "p50 ms", "p99 ms", "max ms", "errors");
+  for (const auto& r : rows) {
+    std::printf("%-12s %12s %9.2f %12s %9s %9s %9s %8s\n", r.workload.c_str(),
+                thousands(r.jobs).c_str(), r.seconds,
+                thousands(std::uint64_t(r.jobs_per_s + 0.5)).c_str(), ms(r.p50_ms).c_str(),
+                ms(r.p99_ms).c_str(), ms(r.max_ms).c_str(), thousands(r.errors).c_str());
+  }
+  std::printf("\n");
+  for (const auto& r : rows) std::printf("  %-12s %s\n", r.workload.c_str(), r.note.c_str());
+  std::printf(
+      "  p50/p99/max: request round trip for enqueue and batch; enqueue send to worker receipt "
+      "for latency.\n");
+  for (const auto& r : rows) {
+    if (r.errors > 0)
+      std::printf("  %s: %s errors, first: %s\n", r.workload.c_str(), thousands(r.errors).c_str(),
+                  r.first_error.c_str());
+  }
+}
+
+void print_json(const std::vector<Result>& rows, const Options& o, const bench::Target& t,
+                const std::string& queue) {
+  boost::json::object out;
+  out["url"] = t.url;
+  out["queue"] = queue;
+  out["payload_bytes"] = o.payload_bytes;
+  out["connections"] = o.connections;
+  out["batch"] = o.batch;
+  boost::json::array results;
+  for (const auto& r : rows) {
+    boost::json::object j;
+    j["workload"] = r.workload;
+    j["jobs"] = r.jobs;
+    j["seconds"] = r.seconds;
+    j["jobs_per_s"] = r.jobs_per_s;
+    auto opt = [](const std::optional<double>& v) -> boost::json::value {
+      if (v) return *v;
+      return nullptr;
+    };
+    j["p50_ms"] = opt(r.p50_ms);
+    j["p99_ms"] = opt(r.p99_ms);
+    j["max_ms"] = opt(r.max_ms);
+    j["errors"] = r.errors;
+    if (!r.first_error.empty()) j["first_error"] = r.first_error;
+    j["note"] = r.note;
+    results.push_back(std::move(j));
+  }
+  out["results"] = std::move(results);
+  std::cout << boost::json::serialize(out) << std::endl;
+}
+
+int run(Options o) {
+  bench::Target target;
+  try {
+    target = bench::parse_target(o.url, o.token);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "spool bench: %s\n", e.what());
+    return 2;
+  }
+  if (auto msg = bench::preflight(target); !msg.empty()) {
+    std::fprintf(stderr, "spool bench: %s\n", msg.c_str());
+    return 3;
+  }
+  const bool own_queue = o.queue.empty();
+  const std::string base = own_queue ? random_queue() : o.queue;
+  const std::vector<std::string> all = {"enqueue", "batch", "e2e", "latency"};
+  std::vector<std::string> todo = o.workload == "all" ? all : std::vector{o.workload};
+
+  std::vector<Result> rows;
+  try {
+    for (const auto& w : todo) {
+      // Each workload gets its own queue when several run, so jobs left queued by enqueue and
+      // batch never reach the e2e and latency workers.
+      const std::string q = todo.size() > 1 ? base + "-" + w : base;
+      std::vector<Result> got;
+      if (w == "enqueue") got = bench::run_enqueue(o, target, q);
+      if (w == "batch") got = bench::run_batch(o, target, q);
+      if (w == "e2e") got = bench::run_e2e(o, target, q);
+      if (w == "latency") got = bench::run_latency(o, target, q);
+      rows.insert(rows.end(), got.begin(), got.end());
+    }
+  } catch (const bench::Fatal& e) {
+    std::fprintf(stderr, "spool bench: %s\n", e.what());
+    if (!rows.empty() && !o.json) print_table(rows, o, target, base);
+    return std::string_view(e.what()).starts_with("cannot connect") ? 3 : 1;
+  }
+  if (o.json) {
+    print_json(rows, o, target, base);
+  } else {
+    print_table(rows, o, target, base);
+  }
+  for (const auto& r : rows)
+    if (r.errors > 0) return 1;
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto opts = std::make_shared<Options>();
+  auto duration = std::make_shared<std::string>("10s");
+  auto jobs = std::make_shared<std::uint64_t>(0);
+  auto workers = std::make_shared<int>(0);
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Measure a running server: enqueue, batch, end-to-end and latency workloads. Jobs left by "
+      "the enqueue and batch workloads stay queued in their bench-* queues.");
+  cmd->add_option("--url", opts->url, "Server URL")->envname("SPOOL_URL")->capture_default_str();
+  cmd->add_option("--token", opts->token, "Bearer token (producer and worker roles)")
+      ->envname("SPOOL_TOKEN");
+  cmd->add_option("--workload", opts->workload, "Which workload to run")
+      ->check(CLI::IsMember({"enqueue", "batch", "e2e", "latency", "all"}))
+      ->capture_default_str();
+  cmd->add_option("--jobs", *jobs,
+                  "Jobs to send (enqueue and batch: instead of --duration; e2e: default 200000)");
+  cmd->add_option("--connections", opts->connections, "Connections, one request in flight each")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--batch", opts->batch, "Jobs per batch request")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--payload-bytes", opts->payload_bytes, "Size of each job's payload JSON")
+      ->check(CLI::Range(64, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--rate", opts->rate, "Latency workload: jobs enqueued per second")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--duration", *duration, "Enqueue and batch (without --jobs), latency: how long")
+      ->capture_default_str();
+  cmd->add_option("--workers", *workers, "Worker connections for e2e and latency (default 8)")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--wait-ms", opts->wait_ms, "e2e: reserve long-poll wait")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  cmd->add_option("--threads", opts->threads,
+                  "Client io threads (the bench usually shares the machine with the server)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--queue", opts->queue,
+                  "Queue name (default: a fresh bench-<random> per run, suffixed per workload "
+                  "with --workload all)");
+  cmd->add_flag("--json", opts->json, "Print results as JSON");
+  cmd->callback([cmd, opts, duration, jobs, workers] {
+    Options o = *opts;
+    o.duration = parse_duration(*duration);
+    if (cmd->count("--jobs") > 0) {
+      if (*jobs == 0) throw CLI::ValidationError("--jobs", "must be at least 1");
+      o.jobs = *jobs;
+    }
+    if (cmd->count("--workers") > 0) o.workers = *workers;
+    const int code = run(std::move(o));
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
 }  // namespace spool::cli

@@ -1,0 +1,55 @@
+// The workloads of `spool bench`. Each runs against a live server and returns one or more rows of
+// results; none of them keeps state between runs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/bench_client.hpp"
+
+namespace spool::cli::bench {
+
+struct Options {
+  std::string url = "http://127.0.0.1:7070";
+  std::string token;
+  std::string workload = "all";
+  std::string queue;                  // empty: a fresh bench-<random> per run
+  std::optional<std::uint64_t> jobs;  // enqueue/batch: stop after N jobs instead of --duration
+  std::uint64_t e2e_jobs = 200000;    // e2e when --jobs is not given
+  int connections = 50;
+  int batch = 100;
+  int payload_bytes = 200;
+  int rate = 1000;
+  std::optional<int> workers;  // e2e default 8, latency default 8
+  int threads = 1;
+  std::chrono::milliseconds duration{10000};
+  int wait_ms = 1000;  // e2e reserve long poll
+  bool json = false;
+};
+
+struct Result {
+  std::string workload;
+  std::uint64_t jobs = 0;
+  double seconds = 0;
+  double jobs_per_s = 0;
+  // Request round trip for enqueue and batch; enqueue-send to worker receipt for latency.
+  std::optional<double> p50_ms, p99_ms, max_ms;
+  std::uint64_t errors = 0;
+  std::string first_error;
+  std::string note;
+};
+
+// Thrown when a workload cannot go on (no server, stalled); the message is for a person.
+struct Fatal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<Result> run_enqueue(const Options& o, const Target& t, const std::string& queue);
+std::vector<Result> run_batch(const Options& o, const Target& t, const std::string& queue);
+std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string& queue);
+std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue);
+
+}  // namespace spool::cli::bench
