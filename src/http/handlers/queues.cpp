@@ -1,0 +1,91 @@
+// GET /v1/queues, GET|PATCH /v1/queues/{name}, pause, resume, retry-dead, purge, GET /v1/stats.
+#include "engine/engine.hpp"
+#include "http/encode.hpp"
+#include "http/handlers/handlers.hpp"
+#include "http/json_input.hpp"
+
+namespace spool::http::handlers {
+namespace {
+
+Status unknown_queue(const std::string& name) {
+  return Status(StatusCode::kNotFound, "no queue named " + quote_for_message(name));
+}
+
+engine::Callback<QueueInfo> answer_queue(ExchangePtr ex, std::string name) {
+  return [ex = std::move(ex), name = std::move(name)](Result<QueueInfo> q) {
+    if (!q) {
+      return respond_error(
+          ex, q.error().code() == StatusCode::kNotFound ? unknown_queue(name) : q.error());
+    }
+    ex->respond(json_response(200, encode_queue(*q)));
+  };
+}
+
+}  // namespace
+
+void list_queues(Context& ctx, const Request&, ExchangePtr ex) {
+  ctx.engine.list_queues([ex](Result<std::vector<QueueInfo>> queues) {
+    if (!queues) return respond_error(ex, queues.error());
+    auto shared = std::make_shared<std::vector<QueueInfo>>(std::move(*queues));
+    ex->respond_with([shared] { return json_response(200, encode_queues(*shared)); });
+  });
+}
+
+void get_queue(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  // A name no queue can have names no queue: 404 rather than 400, as for job ids.
+  if (!check_queue_name(name).ok()) return respond_error(ex, unknown_queue(name));
+  ctx.engine.get_queue(name, answer_queue(ex, name));
+}
+
+void patch_queue(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
+  auto patch = parse_queue_patch(req.body);
+  if (!patch) return respond_error(ex, patch.error());
+  ctx.engine.patch_queue(name, std::move(*patch), answer_queue(ex, name));
+}
+
+void pause_queue(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
+  ctx.engine.set_paused(name, true, answer_queue(ex, name));
+}
+
+void resume_queue(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
+  ctx.engine.set_paused(name, false, answer_queue(ex, name));
+}
+
+void retry_dead(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
+  auto type = parse_retry_dead(req.body);
+  if (!type) return respond_error(ex, type.error());
+  ctx.engine.retry_dead(name, std::move(*type), [ex](Result<std::int64_t> n) {
+    if (!n) return respond_error(ex, n.error());
+    ex->respond(json_response(200, encode_count("retried", *n)));
+  });
+}
+
+void purge_queue(Context& ctx, const Request& req, ExchangePtr ex) {
+  const std::string& name = req.params.at(0);
+  if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
+  auto state = parse_purge(*req.query);
+  if (!state) return respond_error(ex, state.error());
+  ctx.engine.purge(name, *state, [ex](Result<std::int64_t> n) {
+    if (!n) return respond_error(ex, n.error());
+    ex->respond(json_response(200, encode_count("deleted", *n)));
+  });
+}
+
+void stats(Context& ctx, const Request&, ExchangePtr ex) {
+  ctx.engine.stats([ex](Result<store::Stats> s) {
+    if (!s) return respond_error(ex, s.error());
+    auto shared = std::make_shared<store::Stats>(std::move(*s));
+    ex->respond_with([shared] { return json_response(200, encode_stats(*shared)); });
+  });
+}
+
+}  // namespace spool::http::handlers

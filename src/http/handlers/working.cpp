@@ -1,0 +1,117 @@
+// POST /v1/reserve (long poll), /v1/jobs/{id}/ack|fail|extend, /v1/settle.
+#include "engine/engine.hpp"
+#include "http/encode.hpp"
+#include "http/handlers/handlers.hpp"
+#include "http/json_input.hpp"
+
+namespace spool::http::handlers {
+namespace {
+
+Status unknown_job(const std::string& id) {
+  return Status(StatusCode::kNotFound, "no job with id " + quote_for_message(id));
+}
+
+Status settle_error(const Status& s, const std::string& id) {
+  if (s.code() == StatusCode::kNotFound) return unknown_job(id);
+  if (s.code() == StatusCode::kLeaseLost && s.message().empty()) {
+    return Status(StatusCode::kLeaseLost,
+                  "the lease is not the job's current one (it expired or the job was settled)");
+  }
+  return s;
+}
+
+// Jobs reserved for a client that is gone go straight back to their queue without spending an
+// attempt, so nothing stays leased until its lease times out.
+void release_all(engine::Engine& engine, const std::vector<Job>& jobs) {
+  for (const auto& job : jobs) {
+    engine::FailItem item;
+    item.id = job.id;
+    item.lease_token = job.lease_token;
+    item.kind = FailKind::kRelease;
+    item.message = "the worker disconnected before the job reached it";
+    engine.fail(std::move(item), [](Result<store::SettleResult>) {});
+  }
+}
+
+}  // namespace
+
+void reserve(Context& ctx, const Request& req, ExchangePtr ex) {
+  auto parsed = parse_reserve(req.body);
+  if (!parsed) return respond_error(ex, parsed.error());
+  const bool long_poll = parsed->wait_ms > 0;
+  auto* engine = &ctx.engine;
+  auto waiter = engine->reserve(std::move(*parsed), [ex, engine](Result<std::vector<Job>> r) {
+    if (!r) return respond_error(ex, r.error());
+    auto jobs = std::make_shared<std::vector<Job>>(std::move(*r));
+    bool taken = ex->respond_with([jobs, engine] {
+      Response resp = json_response(200, encode_reserved(*jobs));
+      if (!jobs->empty()) {
+        resp.on_written = [jobs, engine](bool written) {
+          if (!written) release_all(*engine, *jobs);
+        };
+      }
+      return resp;
+    });
+    // Already answered: the client left while parked and got its empty answer.
+    if (!taken) release_all(*engine, *jobs);
+  });
+  if (long_poll) {
+    ex->watch_disconnect([ex, engine, waiter] {
+      engine->cancel_waiter(waiter);
+      ex->respond(json_response(200, "{\"jobs\":[]}"));
+    });
+  }
+}
+
+void ack(Context& ctx, const Request& req, ExchangePtr ex) {
+  auto item = parse_ack(req.params.at(0), req.body);
+  if (!item) return respond_error(ex, item.error());
+  std::string id = item->id;
+  ctx.engine.ack(std::move(*item), [ex, id = std::move(id)](Result<store::SettleResult> r) {
+    if (!r) return respond_error(ex, settle_error(r.error(), id));
+    ex->respond(json_response(200, encode_settle_result(*r)));
+  });
+}
+
+void fail(Context& ctx, const Request& req, ExchangePtr ex) {
+  auto item = parse_fail(req.params.at(0), req.body);
+  if (!item) return respond_error(ex, item.error());
+  std::string id = item->id;
+  ctx.engine.fail(std::move(*item), [ex, id = std::move(id)](Result<store::SettleResult> r) {
+    if (!r) return respond_error(ex, settle_error(r.error(), id));
+    ex->respond(json_response(200, encode_settle_result(*r, /*with_next_run_at=*/true)));
+  });
+}
+
+void extend(Context& ctx, const Request& req, ExchangePtr ex) {
+  auto item = parse_extend(req.params.at(0), req.body);
+  if (!item) return respond_error(ex, item.error());
+  std::string id = item->id;
+  ctx.engine.extend(std::move(*item), [ex, id = std::move(id)](Result<TimeMs> r) {
+    if (!r) return respond_error(ex, settle_error(r.error(), id));
+    ex->respond(json_response(200, encode_extend(id, *r)));
+  });
+}
+
+void settle(Context& ctx, const Request& req, ExchangePtr ex) {
+  auto parsed = parse_settle(req.body);
+  if (!parsed) return respond_error(ex, parsed.error());
+  auto ids = std::make_shared<std::vector<std::string>>();
+  ids->reserve(parsed->acks.size() + parsed->fails.size());
+  for (const auto& a : parsed->acks) ids->push_back(a.id);
+  for (const auto& f : parsed->fails) ids->push_back(f.id);
+  ctx.engine.settle(std::move(parsed->acks), std::move(parsed->fails),
+                    [ex, ids](std::vector<Result<store::SettleResult>> results) {
+                      auto shared = std::make_shared<std::vector<Result<store::SettleResult>>>(
+                          std::move(results));
+                      ex->respond_with([ids, shared] {
+                        for (std::size_t i = 0; i < shared->size() && i < ids->size(); ++i) {
+                          auto& r = (*shared)[i];
+                          if (!r) r = tl::unexpected(settle_error(r.error(), (*ids)[i]));
+                        }
+                        return json_response(200, encode_settle_batch(*ids, *shared));
+                      });
+                    });
+}
+
+}  // namespace spool::http::handlers

@@ -1,0 +1,94 @@
+// Reading request bodies: parse a JSON object (errors say where), then read typed, range-checked
+// fields from it with messages that name the field and what is allowed.
+//
+// Ownership and threading: a JsonDocument owns the parsed value and its memory (a monotonic
+// arena seeded from an inline buffer, so a small body costs no heap allocation). It lives on one
+// handler's stack for one request; not shared across threads. A FieldReader borrows an object
+// from a document and remembers the first error it met.
+#pragma once
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace spool::http {
+
+class JsonDocument {
+ public:
+  JsonDocument();
+  JsonDocument(const JsonDocument&) = delete;
+  JsonDocument& operator=(const JsonDocument&) = delete;
+
+  // Parses `body`, which must hold exactly one JSON object. Errors are kInvalidArgument naming
+  // the line and column of the problem.
+  Status parse_object(std::string_view body);
+  const boost::json::object& root() const { return value_.get_object(); }
+
+ private:
+  alignas(16) unsigned char arena_buffer_[8192];
+  boost::json::monotonic_resource arena_;
+  boost::json::value value_;
+};
+
+// "a string", "an array", ... for messages.
+std::string_view describe_kind(const boost::json::value& v);
+// Serializes a JSON value compactly (payloads, results: stored as JSON text).
+std::string to_json_text(const boost::json::value& v);
+
+// Reads fields of one object. Each getter answers false after recording an error (read it with
+// status()); absent optional fields leave `out` untouched and answer true. `prefix` is prepended
+// to field names in errors ("jobs[3]." -> "jobs[3].type").
+class FieldReader {
+ public:
+  FieldReader(const boost::json::object& object, std::string prefix = {})
+      : object_(object), prefix_(std::move(prefix)) {}
+
+  const boost::json::value* find(std::string_view key) const;
+
+  bool required(std::string_view key, const boost::json::value*& out);
+  bool opt_int(std::string_view key, std::int64_t lo, std::int64_t hi,
+               std::optional<std::int64_t>& out);
+  bool opt_bool(std::string_view key, std::optional<bool>& out);
+  // Strings: `max_len` bytes at most, at least one byte.
+  bool opt_string(std::string_view key, std::size_t max_len, std::optional<std::string>& out);
+  bool req_string(std::string_view key, std::size_t max_len, std::string& out);
+  // Names: [A-Za-z0-9_.:-]{1,128}.
+  bool opt_name(std::string_view key, std::optional<std::string>& out);
+  bool req_name(std::string_view key, std::string& out);
+  // Any JSON value, as compact JSON text; JSON null counts as given ("null").
+  bool opt_json(std::string_view key, std::optional<std::string>& out);
+  bool opt_object(std::string_view key, const boost::json::object*& out);
+  bool opt_array(std::string_view key, const boost::json::array*& out);
+
+  // Records an error about `key` (the prefix is added).
+  bool fail(std::string_view key, std::string message);
+  // Records an error already built with its full field name.
+  bool fail_with(Status status) {
+    status_ = std::move(status);
+    return false;
+  }
+  std::string field_name(std::string_view key) const;
+  const Status& status() const { return status_; }
+  Status take_status() { return std::move(status_); }
+
+ private:
+  const boost::json::object& object_;
+  std::string prefix_;
+  Status status_;
+};
+
+// Checks one value (not a field of an object) against the same rules; `field` names it.
+Status check_int(const boost::json::value& v, std::string_view field, std::int64_t lo,
+                 std::int64_t hi, std::int64_t& out);
+Status check_name(const boost::json::value& v, std::string_view field, std::string& out);
+
+// Shows a value the client sent, shortened and quoted, for an error message.
+std::string quote_for_message(std::string_view text);
+
+}  // namespace spool::http

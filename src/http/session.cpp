@@ -1,0 +1,445 @@
+#include "http/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+
+#include "http/errors.hpp"
+
+namespace spool::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr auto kBodyTimeout = std::chrono::seconds(30);
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// After a 413 the rest of the body is read and dropped, up to these bounds, so the client reads
+// the answer instead of a connection reset (a close with unread data sends RST).
+constexpr std::size_t kMaxDrainBytes = 16 << 20;
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+// Bytes a parked long poll may buffer from its client (pipelined requests) before it stops
+// watching for a disconnect.
+constexpr std::size_t kMaxWatchBuffer = 1 << 20;
+constexpr std::size_t kMaxRequestIdBytes = 64;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool sane_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool is_http_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, SessionShared& shared) : stream_(std::move(socket)), shared_(shared) {
+    std::lock_guard lock(shared_.mu);
+    shared_.sessions.insert(this);
+  }
+  ~Session() {
+    std::lock_guard lock(shared_.mu);
+    shared_.sessions.erase(this);
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::read_header, shared_from_this()));
+  }
+
+  // On the strand.
+  void drain() {
+    // Idle between requests: close now. Busy: the answer goes out with Connection: close.
+    if (idle_ && buffer_.size() == 0) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+    }
+  }
+
+  // On the strand: the answer to request `seq`.
+  void deliver(std::uint64_t seq, Response response) {
+    if (seq != seq_ || answered_) return;
+    answered_ = true;
+    if (watching_) {
+      // The watch read completes (aborted) and writes the answer; see on_watch_read.
+      pending_ = std::move(response);
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+      return;
+    }
+    write(std::move(response));
+  }
+
+  // On the strand, from a handler: report the client's disconnect while request `seq` waits.
+  void watch(std::uint64_t seq, std::function<void()> on_gone) {
+    if (seq != seq_ || answered_ || watching_) return;
+    on_gone_ = std::move(on_gone);
+    watching_ = true;
+    // A long poll may wait longer than any read timeout; the engine bounds it (wait_ms).
+    stream_.expires_never();
+    watch_read();
+  }
+
+  std::uint64_t seq() const { return seq_; }
+
+ private:
+  enum class AfterWrite { kContinue, kClose, kDrainThenClose };
+
+  void read_header() {
+    if (shared_.draining && buffer_.size() == 0) return close();
+    parser_.emplace();
+    parser_->body_limit(shared_.body_limit_bytes);
+    parser_->header_limit(kHeaderLimit);
+    idle_ = true;
+    stream_.expires_after(shared_.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    idle_ = false;
+    if (ec) return on_read_error(ec);
+    started_ = std::chrono::steady_clock::now();
+    if (parser_->is_done()) return on_request();
+    stream_.expires_after(kBodyTimeout);
+    auto& req = parser_->get();
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      // curl waits a second for this before it sends a body past 1 KiB.
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       beast::bind_front_handler(&Session::on_continue, shared_from_this()));
+      return;
+    }
+    read_body();
+  }
+
+  void on_continue(beast::error_code ec, std::size_t) {
+    if (ec) return close();
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    on_request();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      if (started_ == std::chrono::steady_clock::time_point{}) {
+        started_ = std::chrono::steady_clock::now();
+      }
+      take_request_id();
+      after_write_ = AfterWrite::kDrainThenClose;
+      return write(json_response(
+          413, error_body("too_large", "the request body is larger than the limit of " +
+                                           std::to_string(shared_.body_limit_bytes) +
+                                           " bytes; send less (a batch of fewer jobs)")));
+    }
+    if (ec == bhttp::error::header_limit || is_http_parse_error(ec)) {
+      if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
+        return close();
+      }
+      take_request_id();
+      after_write_ = AfterWrite::kDrainThenClose;
+      int status = ec == bhttp::error::header_limit ? 431 : 400;
+      return write(json_response(
+          status, error_body("invalid_request", "malformed HTTP request: " + ec.message())));
+    }
+    // EOF between requests, timeouts, resets, drain: nothing to answer.
+    close();
+  }
+
+  void take_request_id() {
+    std::string_view given;
+    if (parser_ && parser_->is_header_done()) {
+      given = parser_->get()["x-request-id"];
+      version_ = parser_->get().version();
+    }
+    if (sane_request_id(given)) {
+      request_id_.assign(given.data(), given.size());
+    } else {
+      char buf[24];
+      auto n = shared_.request_counter.fetch_add(1, std::memory_order_relaxed);
+      int len = std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(n));
+      request_id_ = shared_.request_id_prefix;
+      request_id_.append(buf, static_cast<std::size_t>(len));
+    }
+  }
+
+  void on_request() {
+    auto& req = parser_->get();
+    ++seq_;
+    answered_ = false;
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    take_request_id();
+    method_ = parse_method(req.method_string());
+    std::string_view target = req.target();
+    path_.assign(target.substr(0, target.find('?')));
+
+    auto parsed = parse_target(target);
+    if (!parsed) return answer_now(error_response(parsed.error()));
+    auto match = shared_.router.match(method_, parsed->segments);
+    if (!match.route) {
+      if (match.allow.empty()) {
+        return answer_now(error_response(Status(
+            StatusCode::kNotFound,
+            "no endpoint " + std::string(to_string(method_)) + " " + path_ + "; see docs/api.md")));
+      }
+      Response r =
+          json_response(405, error_body("method_not_allowed",
+                                        std::string(to_string(method_)) + " is not " +
+                                            "allowed on " + path_ + "; allowed: " + match.allow));
+      r.headers.emplace_back("Allow", std::move(match.allow));
+      return answer_now(std::move(r));
+    }
+    Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access);
+    if (!auth.ok()) {
+      Response r = error_response(auth);
+      if (auth.code() == StatusCode::kUnauthenticated) {
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      }
+      return answer_now(std::move(r));
+    }
+    query_ = std::move(parsed->query);
+    Request request;
+    request.method = method_;
+    request.path = path_;
+    request.params = std::move(match.params);
+    request.query = &query_;
+    request.body = req.body();
+    request.request_id = request_id_;
+    auto exchange = make_exchange();
+    try {
+      match.route->handler(shared_.context, request, exchange);
+    } catch (const std::exception& e) {
+      spdlog::error("event=handler_exception path={} request_id={} what=\"{}\"", path_, request_id_,
+                    e.what());
+      exchange->respond(error_response(Status(
+          StatusCode::kInternal, "internal error; the server log has request id " + request_id_)));
+    }
+  }
+
+  ExchangePtr make_exchange();
+
+  void answer_now(Response r) {
+    answered_ = true;
+    write(std::move(r));
+  }
+
+  void write(Response r) {
+    res_ = {};
+    res_.version(version_);
+    res_.result(static_cast<unsigned>(r.status));
+    res_.set(bhttp::field::content_type, r.content_type);
+    res_.set("x-request-id", request_id_);
+    for (auto& [name, value] : r.headers) res_.set(name, value);
+    bool keep =
+        keep_alive_ && !shared_.draining && !peer_gone_ && after_write_ == AfterWrite::kContinue;
+    if (!keep && after_write_ == AfterWrite::kContinue) after_write_ = AfterWrite::kClose;
+    res_.keep_alive(keep);
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+    on_written_ = std::move(r.on_written);
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write(stream_, res_,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (on_written_) {
+      auto cb = std::move(on_written_);
+      on_written_ = nullptr;
+      cb(!ec);
+    }
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started_)
+                    .count();
+      spdlog::debug("event=request method={} path={} status={} duration_us={} request_id={}{}",
+                    to_string(method_), path_, res_.result_int(), us, request_id_,
+                    ec ? " write_error=" + ec.message() : std::string());
+    }
+    started_ = {};
+    if (ec) return close();
+    switch (after_write_) {
+      case AfterWrite::kContinue:
+        return read_header();
+      case AfterWrite::kClose:
+        return close();
+      case AfterWrite::kDrainThenClose:
+        return start_drain();
+    }
+  }
+
+  void watch_read() {
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&Session::on_watch_read, shared_from_this()));
+  }
+
+  void on_watch_read(beast::error_code ec, std::size_t n) {
+    if (!ec) buffer_.commit(n);
+    if (pending_) {
+      watching_ = false;
+      on_gone_ = nullptr;
+      Response r = std::move(*pending_);
+      pending_.reset();
+      return write(std::move(r));
+    }
+    if (!ec && buffer_.size() < kMaxWatchBuffer) return watch_read();
+    watching_ = false;
+    auto on_gone = std::move(on_gone_);
+    on_gone_ = nullptr;
+    if (!ec) return;  // too much pipelined input to keep watching; the answer still comes
+    // EOF or an error: the client is gone (or shut its side). Drop the waiter; whatever answer
+    // follows is written if the socket still takes it, then the connection closes.
+    peer_gone_ = true;
+    if (on_gone) on_gone();
+  }
+
+  void start_drain() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drained_ = 0;
+    drain_buf_ = std::make_unique<std::array<char, 16384>>();
+    stream_.expires_after(kDrainTimeout);
+    drain_read();
+  }
+
+  void drain_read() {
+    stream_.async_read_some(net::buffer(*drain_buf_),
+                            beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+  }
+
+  void on_drain(beast::error_code ec, std::size_t n) {
+    drained_ += n;
+    if (ec || drained_ > kMaxDrainBytes) return close();
+    drain_read();
+  }
+
+  void close() {
+    on_gone_ = nullptr;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  SessionShared& shared_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+
+  std::uint64_t seq_ = 0;
+  bool answered_ = false;
+  bool idle_ = false;
+  bool keep_alive_ = true;
+  bool watching_ = false;
+  bool peer_gone_ = false;
+  unsigned version_ = 11;
+  AfterWrite after_write_ = AfterWrite::kContinue;
+  Method method_ = Method::kOther;
+  std::string path_;
+  std::string request_id_;
+  QueryParams query_;
+  std::chrono::steady_clock::time_point started_{};
+  std::optional<Response> pending_;
+  std::function<void()> on_gone_;
+  std::function<void(bool)> on_written_;
+  std::size_t drained_ = 0;
+  std::unique_ptr<std::array<char, 16384>> drain_buf_;
+};
+
+namespace {
+
+class SessionExchange final : public Exchange {
+ public:
+  SessionExchange(std::shared_ptr<Session> session, std::uint64_t seq)
+      : session_(std::move(session)), seq_(seq) {}
+
+  bool respond(Response response) override {
+    if (answered_.exchange(true)) return false;
+    net::post(session_->executor(), [s = session_, seq = seq_, r = std::move(response)]() mutable {
+      s->deliver(seq, std::move(r));
+    });
+    return true;
+  }
+
+  bool respond_with(std::function<Response()> make) override {
+    if (answered_.exchange(true)) return false;
+    net::post(session_->executor(), [s = session_, seq = seq_, make = std::move(make)] {
+      Response r;
+      try {
+        r = make();
+      } catch (const std::exception& e) {
+        spdlog::error("event=encode_exception what=\"{}\"", e.what());
+        r = error_response(Status(StatusCode::kInternal, "internal error while encoding"));
+      }
+      s->deliver(seq, std::move(r));
+    });
+    return true;
+  }
+
+  void watch_disconnect(std::function<void()> on_gone) override {
+    session_->watch(seq_, std::move(on_gone));
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+  std::uint64_t seq_;
+  std::atomic<bool> answered_{false};
+};
+
+}  // namespace
+
+ExchangePtr Session::make_exchange() {
+  return std::make_shared<SessionExchange>(shared_from_this(), seq_);
+}
+
+void start_session(tcp::socket socket, SessionShared& shared) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::make_shared<Session>(std::move(socket), shared)->start();
+}
+
+void drain_sessions(SessionShared& shared) {
+  std::lock_guard lock(shared.mu);
+  for (Session* s : shared.sessions) {
+    // A session whose destructor waits on `mu` has expired: lock() answers null.
+    if (auto live = s->weak_from_this().lock()) {
+      net::post(live->executor(), [live] { live->drain(); });
+    }
+  }
+}
+
+std::size_t session_count(SessionShared& shared) {
+  std::lock_guard lock(shared.mu);
+  return shared.sessions.size();
+}
+
+}  // namespace spool::http
