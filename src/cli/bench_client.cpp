@@ -80,6 +80,11 @@ error_code Conn::connect_now() {
 }
 
 void Conn::close() {
+  closed_ = true;
+  reset();
+}
+
+void Conn::reset() {
   error_code ignored;
   sock_.shutdown(tcp::socket::shutdown_both, ignored);
   sock_.close(ignored);
@@ -91,6 +96,10 @@ asio::awaitable<void> Conn::roundtrip(std::string_view wire, Reply& out) {
   out.status = 0;
   out.body.clear();
   error_code ec;
+  if (closed_) {
+    out.ec = asio::error::operation_aborted;
+    co_return;
+  }
   if (!sock_.is_open()) {
     buf_.clear();
     co_await asio::async_connect(sock_, target_.endpoints,
@@ -98,7 +107,7 @@ asio::awaitable<void> Conn::roundtrip(std::string_view wire, Reply& out) {
     if (ec) {
       out.ec = ec;
       out.connect_failed = true;
-      close();
+      reset();
       co_return;
     }
     sock_.set_option(tcp::no_delay(true), ec);
@@ -107,7 +116,7 @@ asio::awaitable<void> Conn::roundtrip(std::string_view wire, Reply& out) {
                              asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     out.ec = ec;
-    close();
+    reset();
     co_return;
   }
   // A parser per response is Beast's rule (parsers are single use); the buffer is reused.
@@ -116,13 +125,13 @@ asio::awaitable<void> Conn::roundtrip(std::string_view wire, Reply& out) {
   co_await http::async_read(sock_, buf_, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     out.ec = ec;
-    close();
+    reset();
     co_return;
   }
   auto& msg = parser.get();
   out.status = msg.result_int();
   out.body = std::move(msg.body());
-  if (!msg.keep_alive()) close();
+  if (!msg.keep_alive()) reset();
 }
 
 void Shared::error(std::string message, std::uint64_t count) {

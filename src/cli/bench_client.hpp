@@ -64,15 +64,20 @@ class Conn {
   // Writes `wire` and reads the whole answer into `out`. Reconnects first if the previous answer
   // asked to close or a previous error left the socket closed.
   asio::awaitable<void> roundtrip(std::string_view wire, Reply& out);
-  // Cancels whatever is pending (a parked long poll, say) by closing the socket.
+  // Ends the connection for good: cancels whatever is pending (a parked long poll, say), and later
+  // roundtrips fail at once instead of reconnecting, so a worker racing the shutdown cannot park
+  // a fresh long poll.
   void close();
   asio::io_context& io() { return io_; }
 
  private:
   asio::io_context& io_;
   const Target& target_;
+  void reset();  // after an error: the next roundtrip reconnects
+
   tcp::socket sock_;
   boost::beast::flat_buffer buf_;
+  bool closed_ = false;
 };
 
 // Counters and the first error of the workload that is running, shared by all io threads.
