@@ -1,6 +1,507 @@
-// Placeholder until this verb lands.
+// The client verbs of `spool`: enqueue, job, jobs, cancel, retry, stats, queues, pause, resume.
+// Each parses its arguments, makes one or a few calls to the HTTP API (API.md) and prints the
+// answer for a person, or as-is with --json for a script. Requests are built in
+// client_requests.cpp and answers drawn in client_views.cpp; this file is the wiring and the
+// error messages. Single-threaded, like the rest of the CLI.
+//
+// To add a verb: register it in add_client_commands() with add_connection_options(), give it a
+// footer with an example, and send errors through Api (exit codes in commands.hpp).
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "cli/client_requests.hpp"
+#include "cli/client_views.hpp"
 #include "cli/commands.hpp"
+#include "cli/duration.hpp"
+#include "cli/http_client.hpp"
+#include "cli/output.hpp"
 
 namespace spool::cli {
-void add_client_commands(CLI::App&) {}
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+
+// Prints "spool: <message>" for the person at the terminal and leaves with `code`; main() turns
+// the CLI::RuntimeError into the process exit code without printing anything more.
+[[noreturn]] void fail(int code, const std::string& message) {
+  std::cout.flush();
+  std::cerr << "spool: " << message << "\n";
+  throw CLI::RuntimeError(code);
+}
+
+struct ConnectionOptions {
+  std::string url = "http://127.0.0.1:7070";
+  std::string token;
+  std::string timeout = "30s";
+  bool json = false;
+};
+
+void add_connection_options(CLI::App* cmd, ConnectionOptions& options) {
+  cmd->add_option("--url", options.url, "The server's address (env SPOOL_URL)")
+      ->envname("SPOOL_URL")
+      ->capture_default_str();
+  // No default shown and never echoed: a token must not end up in a terminal scrollback.
+  cmd->add_option("--token", options.token, "Bearer token (env SPOOL_TOKEN)")
+      ->envname("SPOOL_TOKEN");
+  cmd->add_option("--timeout", options.timeout, "How long to wait for an answer: 500ms, 30s, 2m")
+      ->capture_default_str();
+  cmd->add_flag("--json", options.json, "Print the server's JSON answer as-is, for scripts");
+}
+
+struct Answer {
+  int status = 0;
+  std::string body;
+  json::value value;  // null when the body is not JSON
+};
+
+// One API connection for the duration of a verb, and the error messages every verb shares.
+class Api {
+ public:
+  explicit Api(const ConnectionOptions& options) : options_(options) {
+    std::string why;
+    std::optional<Endpoint> endpoint = parse_endpoint(options.url, &why);
+    if (!endpoint) fail(kExitUsage, "--url: " + why);
+    auto timeout = parse_duration_ms(options.timeout);
+    if (!timeout) fail(kExitUsage, "--timeout: " + timeout.error().message());
+    if (*timeout == 0) fail(kExitUsage, "--timeout must be more than 0");
+    timeout_ms_ = *timeout;
+    HttpClient::Options client_options;
+    client_options.request_timeout = std::chrono::milliseconds(*timeout);
+    client_options.connect_timeout =
+        std::chrono::milliseconds(std::min<std::int64_t>(*timeout, 5'000));
+    client_options.token = options.token;
+    client_ = std::make_unique<HttpClient>(std::move(*endpoint), client_options);
+  }
+
+  // Sends the request and returns a 2xx answer. Anything else ends the verb with a message that
+  // begins with `context` ("the server refused the job") and carries the API's own message and
+  // field. With --json the server's error body also goes to stdout, so a script sees it.
+  Answer call(std::string_view method, std::string_view target, std::string_view body,
+              std::string_view context) {
+    HttpResponse response;
+    TransportError error;
+    if (!client_->request(method, target, body, &response, &error)) unreachable(error);
+    Answer answer;
+    answer.status = response.status;
+    answer.body = std::move(response.body);
+    boost::system::error_code ec;
+    answer.value = json::parse(answer.body, ec);
+    if (ec) answer.value = nullptr;
+    if (answer.status >= 200 && answer.status < 300) {
+      if (ec) {
+        fail(kExitRefused, "the server at " + url() +
+                               " answered with something that is not JSON (HTTP " +
+                               std::to_string(answer.status) + "); is it a spool server?");
+      }
+      return answer;
+    }
+    if (options_.json && !answer.body.empty()) std::cout << answer.body << "\n";
+    refused(answer, response.reason, context);
+  }
+
+  const std::string& url() const { return client_->endpoint().display_url; }
+  bool json_output() const { return options_.json; }
+
+ private:
+  [[noreturn]] void unreachable(const TransportError& error) {
+    switch (error.kind) {
+      case TransportFailure::kResolve:
+        fail(kExitUnreachable, "cannot connect to " + url() + " (cannot resolve the host: " +
+                                   error.detail + "). Check --url or SPOOL_URL.");
+      case TransportFailure::kRefused:
+        fail(kExitUnreachable,
+             "cannot connect to " + url() + " (" + error.detail + "). Is `spool serve` running?");
+      case TransportFailure::kTimeout:
+        if (error.while_connecting) {
+          fail(kExitUnreachable, "cannot connect to " + url() +
+                                     " (timed out). Is the address right and the port open?");
+        }
+        fail(kExitUnreachable, "no answer from " + url() + " within " +
+                                   format_duration_ms(timeout_ms_) +
+                                   ". The server may be overloaded; --timeout waits longer. A "
+                                   "write may still have been applied: check before repeating it.");
+      case TransportFailure::kBroken:
+        break;
+    }
+    fail(kExitUnreachable,
+         "the connection to " + url() + " failed (" + error.detail + ")" +
+             (error.while_connecting ? ". Is `spool serve` running?"
+                                     : ". A write may still have been applied: check before "
+                                       "repeating it."));
+  }
+
+  [[noreturn]] void refused(const Answer& answer, const std::string& reason,
+                            std::string_view context) {
+    const json::value* error = json_find(answer.value, "error");
+    std::string message = error ? json_string(*error, "message") : std::string();
+    std::string field = error ? json_string(*error, "field") : std::string();
+    if (message.empty()) {
+      // Not the API's error shape: a proxy or another server. Say what came back.
+      message = "HTTP " + std::to_string(answer.status) + (reason.empty() ? "" : " " + reason);
+      if (!answer.body.empty()) message += ": " + shorten(answer.body, 200);
+    }
+    if (!field.empty()) message += " (field " + field + ")";
+    switch (answer.status) {
+      case 401:
+        fail(kExitRefused, "the server at " + url() + " needs a valid token: " + message +
+                               ". Pass --token or set SPOOL_TOKEN.");
+      case 403:
+        fail(kExitRefused, "the token is not allowed to do this: " + message +
+                               ". Ask for a token with the right role (see docs/api.md).");
+      case 429:
+        fail(kExitRefused, std::string(context) + ": " + message + ". Try again in a moment.");
+      case 503:
+        fail(kExitRefused, std::string(context) + ": " + message +
+                               ". Nothing was changed; try again once the server recovers.");
+      default:
+        fail(kExitRefused, std::string(context) + ": " + message);
+    }
+  }
+
+  ConnectionOptions options_;
+  std::int64_t timeout_ms_ = 0;
+  std::unique_ptr<HttpClient> client_;
+};
+
+void print_raw(const Answer& answer) { std::cout << answer.body << "\n"; }
+
+TimeMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---- enqueue ---------------------------------------------------------------------------------
+
+struct EnqueueCommand {
+  ConnectionOptions connection;
+  EnqueueArgs args;
+  std::string payload_arg;
+  bool quiet = false;
+};
+
+std::string read_payload_text(const std::string& arg, std::string* source) {
+  if (arg == "-") {
+    *source = "the payload read from stdin";
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  if (!arg.empty() && arg.front() == '@') {
+    std::string path = arg.substr(1);
+    *source = "the payload file " + path;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(kExitUsage, "cannot read the payload file " + path + ": " + std::strerror(errno));
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  *source = "the payload";
+  return arg;
+}
+
+void run_enqueue(const EnqueueCommand& cmd) {
+  json::value payload = json::object();
+  if (!cmd.payload_arg.empty()) {
+    std::string source;
+    std::string text = read_payload_text(cmd.payload_arg, &source);
+    auto parsed = parse_payload(text, source);
+    if (!parsed) fail(kExitUsage, parsed.error().message());
+    payload = std::move(*parsed);
+  }
+  auto body = build_enqueue_request(cmd.args, std::move(payload));
+  if (!body) fail(kExitUsage, body.error().message());
+
+  Api api(cmd.connection);
+  Answer answer =
+      api.call("POST", "/v1/jobs", json::serialize(*body), "the server refused the job");
+  if (api.json_output()) return print_raw(answer);
+  std::string id = json_string(answer.value, "id");
+  if (cmd.quiet) {
+    std::cout << id << "\n";
+    return;
+  }
+  Style style = Style::for_stdout();
+  std::string state = json_string(answer.value, "state");
+  std::cout << "job " << style.paint(id, Colour::kBold) << " "
+            << style.paint(state, state_colour(state)) << "\n";
+  const json::value* deduplicated = json_find(answer.value, "deduplicated");
+  if (deduplicated != nullptr && deduplicated->is_bool() && deduplicated->get_bool()) {
+    std::cout << "deduplicated: the job already exists\n";
+  }
+}
+
+// ---- job, jobs ---------------------------------------------------------------------------------
+
+struct JobCommand {
+  ConnectionOptions connection;
+  std::string id;
+};
+
+void run_job(const JobCommand& cmd) {
+  Api api(cmd.connection);
+  Answer answer = api.call("GET", job_target(cmd.id), {}, "cannot show job " + cmd.id);
+  if (api.json_output()) return print_raw(answer);
+  std::cout << render_job(answer.value, wall_now(), Style::for_stdout());
+}
+
+struct JobsCommand {
+  ConnectionOptions connection;
+  JobsFilter filter;
+};
+
+void run_jobs(const JobsCommand& cmd) {
+  auto target = build_jobs_target(cmd.filter);
+  if (!target) fail(kExitUsage, target.error().message());
+  Api api(cmd.connection);
+  Answer answer = api.call("GET", *target, {}, "cannot list jobs");
+  if (api.json_output()) return print_raw(answer);
+  Style style = Style::for_stdout();
+  std::cout << render_jobs_table(answer.value, style);
+  std::string next = json_string(answer.value, "next_cursor");
+  if (!next.empty()) {
+    std::cout << style.paint("more: " + next_page_command(cmd.filter, next), Colour::kDim) << "\n";
+  }
+}
+
+// ---- cancel, retry -----------------------------------------------------------------------------
+
+void run_cancel(const JobCommand& cmd) {
+  Api api(cmd.connection);
+  Answer answer = api.call("DELETE", job_target(cmd.id), {}, "cannot cancel job " + cmd.id);
+  if (api.json_output()) return print_raw(answer);
+  std::cout << "job " << cmd.id << " " << json_string(answer.value, "state") << "\n";
+}
+
+struct RetryCommand {
+  ConnectionOptions connection;
+  std::string id;
+  bool dead = false;
+  std::string queue;
+  std::string type;
+};
+
+void run_retry(const RetryCommand& cmd) {
+  if (cmd.id.empty() && !cmd.dead) {
+    fail(kExitUsage,
+         "say what to retry: a job id (spool retry ID) or the dead jobs "
+         "(spool retry --dead [--queue Q] [--type T])");
+  }
+  if (!cmd.id.empty() && cmd.dead) {
+    fail(kExitUsage, "give a job id or --dead, not both");
+  }
+  if (!cmd.dead && (!cmd.queue.empty() || !cmd.type.empty())) {
+    fail(kExitUsage, "--queue and --type choose which dead jobs to retry; use them with --dead");
+  }
+  Api api(cmd.connection);
+  if (!cmd.id.empty()) {
+    Answer answer =
+        api.call("POST", job_target(cmd.id, "/retry"), {}, "cannot retry job " + cmd.id);
+    if (api.json_output()) return print_raw(answer);
+    std::cout << "job " << cmd.id << " " << json_string(answer.value, "state")
+              << " again, attempts reset\n";
+    return;
+  }
+
+  // Every queue unless one was named. Queues without dead jobs are skipped: nothing to do there.
+  std::vector<std::string> queues;
+  if (!cmd.queue.empty()) {
+    queues.push_back(cmd.queue);
+  } else {
+    Answer listed = api.call("GET", "/v1/queues", {}, "cannot list the queues");
+    if (const json::value* list = json_find(listed.value, "queues"); list && list->is_array()) {
+      for (const auto& queue : list->get_array()) {
+        const json::value* counts = json_find(queue, "counts");
+        if (counts != nullptr && json_find(*counts, "dead") != nullptr &&
+            json_int(*counts, "dead") == 0) {
+          continue;
+        }
+        queues.push_back(json_string(queue, "name"));
+      }
+    }
+  }
+  json::object body;
+  if (!cmd.type.empty()) body["type"] = cmd.type;
+  std::string body_text = json::serialize(body);
+
+  // With --json the per-queue answers are gathered into one object a script can read.
+  json::object per_queue;
+  std::int64_t total = 0;
+  for (const std::string& queue : queues) {
+    Answer answer = api.call("POST", queue_target(queue, "/retry-dead"), body_text,
+                             "cannot retry the dead jobs of queue " + queue);
+    std::int64_t retried = json_int(answer.value, "retried");
+    per_queue[queue] = retried;
+    total += retried;
+    if (!api.json_output()) std::cout << queue << ": " << retried << " retried\n";
+  }
+  if (api.json_output()) {
+    std::cout << json::serialize(json::object{{"retried", total}, {"queues", per_queue}}) << "\n";
+    return;
+  }
+  if (queues.empty()) {
+    std::cout << "no dead jobs to retry\n";
+  } else if (queues.size() > 1) {
+    std::cout << "total: " << total << " retried\n";
+  }
+}
+
+// ---- stats, queues, pause, resume --------------------------------------------------------------
+
+void run_stats(const ConnectionOptions& connection) {
+  Api api(connection);
+  Answer answer = api.call("GET", "/v1/stats", {}, "cannot read the stats");
+  if (api.json_output()) return print_raw(answer);
+  std::cout << render_stats(answer.value, Style::for_stdout());
+}
+
+void run_queues(const ConnectionOptions& connection) {
+  Api api(connection);
+  Answer answer = api.call("GET", "/v1/queues", {}, "cannot list the queues");
+  if (api.json_output()) return print_raw(answer);
+  std::cout << render_queues(answer.value, Style::for_stdout());
+}
+
+struct QueueCommand {
+  ConnectionOptions connection;
+  std::string queue;
+};
+
+void run_pause(const QueueCommand& cmd, bool pause) {
+  Api api(cmd.connection);
+  std::string verb = pause ? "pause" : "resume";
+  Answer answer = api.call("POST", queue_target(cmd.queue, "/" + verb), {},
+                           "cannot " + verb + " queue " + cmd.queue);
+  if (api.json_output()) return print_raw(answer);
+  if (pause) {
+    std::cout << "queue " << cmd.queue
+              << " paused: it still accepts jobs but hands none out until `spool resume "
+              << shell_quote(cmd.queue) << "`\n";
+  } else {
+    const json::value* counts = json_find(answer.value, "counts");
+    std::cout << "queue " << cmd.queue << " resumed";
+    if (counts != nullptr) std::cout << ": " << json_int(*counts, "queued") << " jobs queued";
+    std::cout << "\n";
+  }
+}
+
+// CLI11 keeps pointers into these for the whole parse, so each verb's storage is shared by the
+// callback that reads it.
+template <typename T>
+std::shared_ptr<T> make_storage() {
+  return std::make_shared<T>();
+}
+
+std::string example(std::string_view text) { return "\nExample:\n" + std::string(text); }
+
+}  // namespace
+
+void add_client_commands(CLI::App& app) {
+  {
+    auto cmd = make_storage<EnqueueCommand>();
+    CLI::App* sub = app.add_subcommand("enqueue", "Add a job (POST /v1/jobs)");
+    sub->add_option("TYPE", cmd->args.type, "The job type, e.g. send_email")->required();
+    sub->add_option("PAYLOAD", cmd->payload_arg,
+                    "The payload: JSON text, @file to read a file, or - for stdin (default {})");
+    sub->add_option("--queue,-q", cmd->args.queue, "Queue name (default: the type)");
+    sub->add_option("--priority,-p", cmd->args.priority, "Higher runs first (default 0)");
+    auto* delay =
+        sub->add_option("--delay", cmd->args.delay, "Wait this long before running: 10s, 5m, 2h");
+    sub->add_option("--at", cmd->args.at, "Run at this time (RFC 3339, e.g. 2026-11-25T09:00:00Z)")
+        ->excludes(delay);
+    sub->add_option("--dedupe-key", cmd->args.dedupe_key,
+                    "A second job with this key is not added while the first exists");
+    sub->add_option("--dedupe-window", cmd->args.dedupe_window,
+                    "How long the dedupe key holds, e.g. 10m (default: the server's)");
+    sub->add_option("--max-attempts", cmd->args.max_attempts, "Attempts before the job is dead");
+    sub->add_option("--lease", cmd->args.lease, "How long a worker holds the job, e.g. 30s");
+    sub->add_option("--tag", cmd->args.tags, "A tag; repeat for more")->allow_extra_args(false);
+    sub->add_flag("--quiet", cmd->quiet, "Print only the job id");
+    add_connection_options(sub, cmd->connection);
+    sub->footer(
+        example("  spool enqueue send_email '{\"to\":\"ana@example.com\"}' --priority 10 \\\n"
+                "      --dedupe-key escrow-esc-123-release --tag escrow\n"
+                "  spool enqueue build_pdf @request.json --delay 5m\n"
+                "  echo '{\"id\":42}' | spool enqueue audit - --queue audit"));
+    sub->callback([cmd] { run_enqueue(*cmd); });
+  }
+  {
+    auto cmd = make_storage<JobCommand>();
+    CLI::App* sub = app.add_subcommand("job", "Show one job: state, attempts, times, payload");
+    sub->add_option("ID", cmd->id, "The job id")->required();
+    add_connection_options(sub, cmd->connection);
+    sub->footer(example("  spool job 01JD5Z8Q3N4M6P7R8S9T0V1W2X"));
+    sub->callback([cmd] { run_job(*cmd); });
+  }
+  {
+    auto cmd = make_storage<JobsCommand>();
+    CLI::App* sub = app.add_subcommand("jobs", "List jobs, newest first, with filters");
+    sub->add_option("--state,-s", cmd->filter.state,
+                    "scheduled, queued, active, retrying, completed, dead or cancelled");
+    sub->add_option("--type,-t", cmd->filter.type, "Only this job type");
+    sub->add_option("--queue,-q", cmd->filter.queue, "Only this queue");
+    sub->add_option("--tag", cmd->filter.tag, "Only jobs with this tag");
+    sub->add_option("--limit,-n", cmd->filter.limit, "At most this many (1..500, default 50)");
+    sub->add_option("--order", cmd->filter.order, "desc (newest first, default) or asc");
+    sub->add_option("--cursor", cmd->filter.cursor, "Continue from a previous page");
+    add_connection_options(sub, cmd->connection);
+    sub->footer(example("  spool jobs --state dead --queue emails --limit 20"));
+    sub->callback([cmd] { run_jobs(*cmd); });
+  }
+  {
+    auto cmd = make_storage<JobCommand>();
+    CLI::App* sub = app.add_subcommand("cancel", "Cancel a job that has not started");
+    sub->add_option("ID", cmd->id, "The job id")->required();
+    add_connection_options(sub, cmd->connection);
+    sub->footer(example("  spool cancel 01JD5Z8Q3N4M6P7R8S9T0V1W2X"));
+    sub->callback([cmd] { run_cancel(*cmd); });
+  }
+  {
+    auto cmd = make_storage<RetryCommand>();
+    CLI::App* sub =
+        app.add_subcommand("retry", "Run a dead or cancelled job again, or all dead jobs");
+    sub->add_option("ID", cmd->id, "The job id");
+    sub->add_flag("--dead", cmd->dead, "Retry every dead job (of --queue, or of every queue)");
+    sub->add_option("--queue,-q", cmd->queue, "With --dead: only this queue");
+    sub->add_option("--type,-t", cmd->type, "With --dead: only this job type");
+    add_connection_options(sub, cmd->connection);
+    sub->footer(
+        example("  spool retry 01JD5Z8Q3N4M6P7R8S9T0V1W2X\n"
+                "  spool retry --dead --queue emails --type send_release_email"));
+    sub->callback([cmd] { run_retry(*cmd); });
+  }
+  {
+    auto cmd = make_storage<ConnectionOptions>();
+    CLI::App* sub = app.add_subcommand("stats", "Job counts per queue and state");
+    add_connection_options(sub, *cmd);
+    sub->footer(example("  spool stats --url http://jobs.internal:7070"));
+    sub->callback([cmd] { run_stats(*cmd); });
+  }
+  {
+    auto cmd = make_storage<ConnectionOptions>();
+    CLI::App* sub = app.add_subcommand("queues", "Queues: paused or not, counts, config");
+    add_connection_options(sub, *cmd);
+    sub->footer(example("  spool queues --json | jq '.queues[] | select(.paused)'"));
+    sub->callback([cmd] { run_queues(*cmd); });
+  }
+  for (bool pause : {true, false}) {
+    auto cmd = make_storage<QueueCommand>();
+    CLI::App* sub = pause ? app.add_subcommand("pause",
+                                               "Stop handing out a queue's jobs "
+                                               "(it still accepts new ones)")
+                          : app.add_subcommand("resume", "Hand out a paused queue's jobs again");
+    sub->add_option("QUEUE", cmd->queue, "The queue name")->required();
+    add_connection_options(sub, cmd->connection);
+    sub->footer(example(pause ? "  spool pause emails" : "  spool resume emails"));
+    sub->callback([cmd, pause] { run_pause(*cmd, pause); });
+  }
+}
+
 }  // namespace spool::cli
