@@ -1,6 +1,183 @@
-// Placeholder until this verb lands.
+// `spool serve`: opens the store, starts the engine and the HTTP server, and stops them in order
+// on SIGTERM/SIGINT. The signals are blocked in every thread and taken by sigwait() on the main
+// thread, so no handler runs inside a lock and shutdown is ordinary code.
+#include <pthread.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "core/clock.hpp"
+#include "engine/engine.hpp"
+#include "http/server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace spool::cli {
-void add_serve_command(CLI::App&) {}
+namespace {
+
+struct Flags {
+  std::string config;
+  std::string listen;
+  std::string data;
+  std::string durability;
+  std::string log_level;
+  int io_threads = 0;
+};
+
+[[noreturn]] void die(int code, const std::string& message) {
+  std::fprintf(stderr, "spool serve: %s\n", message.c_str());
+  throw CLI::RuntimeError(code);
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("spool");
+  // One line per event, key=value after the level; times in UTC like the API's.
+  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+      "%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc));
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
+  ServeConfig c;
+  std::string config_path = f.config;
+  if (config_path.empty()) {
+    if (const char* p = std::getenv("SPOOL_CONFIG"); p && *p) config_path = p;
+  }
+  if (!config_path.empty()) {
+    // The file is validated on its own so its errors name its keys.
+    if (Status s = load_config_file(config_path, c); !s.ok()) die(2, s.message());
+  }
+  if (Status s = apply_env([](const char* n) { return std::getenv(n); }, c); !s.ok()) {
+    die(2, s.message());
+  }
+  if (cmd.count("--listen")) c.listen = f.listen;
+  if (cmd.count("--data")) c.data = f.data;
+  if (cmd.count("--durability")) c.durability = f.durability;
+  if (cmd.count("--log-level")) c.log_level = f.log_level;
+  if (cmd.count("--io-threads")) c.io_threads = f.io_threads;
+  if (Status s = validate(c); !s.ok()) die(2, s.message());
+  return c;
+}
+
+// Blocks until SIGTERM or SIGINT; answers the signal's name.
+const char* wait_for_signal(const sigset_t& set) {
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+void run(const CLI::App& cmd, const Flags& flags) {
+  // Before any thread starts (logger, engine, io threads), so all inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that vanishes mid-write must not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ServeConfig config = resolve_config(cmd, flags);
+  setup_logging(config.log_level);
+
+  auto listen = parse_listen(config.listen);
+  if (!listen) die(2, listen.error().message());
+  if (config.tokens.empty()) {
+    if (!http::is_loopback_host(listen->host)) {
+      die(2, "refusing to listen on " + config.listen +
+                 " without a token: set SPOOL_TOKEN or add [[tokens]] to the config file, or "
+                 "listen on a loopback address such as 127.0.0.1");
+    }
+    spdlog::warn("auth is off: no token configured; listening on loopback only");
+  }
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data, fs_error);
+  if (fs_error) {
+    die(1, "cannot create the data folder " + config.data + ": " + fs_error.message());
+  }
+  store::SqliteOptions store_options;
+  store_options.path = (std::filesystem::path(config.data) / "spool.db").string();
+  store_options.durability =
+      config.durability == "strict" ? store::Durability::kStrict : store::Durability::kFast;
+  auto store = store::open_sqlite_store(store_options);
+  if (!store) die(1, store.error().message());
+
+  RealClock clock;
+  engine::Engine engine(std::move(*store), clock);
+  engine.start();
+
+  for (auto& [name, queue_config] : config.queues) {
+    std::promise<Result<QueueInfo>> done;
+    auto answered = done.get_future();
+    engine.patch_queue(name, queue_config,
+                       [&done](Result<QueueInfo> r) { done.set_value(std::move(r)); });
+    if (auto r = answered.get(); !r) {
+      engine.stop();
+      die(1, "cannot apply the config of queue " + name + ": " + r.error().message());
+    }
+  }
+
+  http::ServerOptions options;
+  options.host = listen->host;
+  options.port = listen->port;
+  options.io_threads = config.io_threads;
+  options.body_limit_bytes = config.body_limit_bytes;
+  options.tokens = config.tokens;
+  http::Server server(engine, std::move(options));
+  auto bound = server.listen();
+  if (!bound) {
+    engine.stop();
+    die(1, bound.error().message());
+  }
+  server.start();
+  spdlog::info("event=listening address={} io_threads={} durability={} data={} auth={}", *bound,
+               config.io_threads, config.durability, config.data,
+               server.auth_enabled() ? "on" : "off");
+  // Tests and scripts parse this line: keep it exactly so, alone on stdout.
+  std::printf("spool listening on http://%s\n", bound->c_str());
+  std::fflush(stdout);
+
+  const char* sig = wait_for_signal(signals);
+  spdlog::info("event=shutdown signal={}", sig);
+  server.stop_accepting();
+  engine.stop();  // answers parked long polls with no jobs, commits what is queued
+  server.drain_and_join(std::chrono::seconds(3));
+  spdlog::info("event=stopped");
+  spdlog::shutdown();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("serve", "Run the job server (HTTP API, engine and store)");
+  cmd->footer(
+      "Example:\n  SPOOL_TOKEN=secret spool serve --listen 0.0.0.0:7070 --data /var/lib/spool\n"
+      "Precedence: flags > SPOOL_* environment > config file > defaults "
+      "(docs/configuration.md).");
+  cmd->add_option("--config", flags->config, "TOML config file (or SPOOL_CONFIG)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (default 127.0.0.1:7070)");
+  cmd->add_option("--data", flags->data,
+                  "data folder, created if missing; the database is DATA/spool.db "
+                  "(default ./spool-data)");
+  cmd->add_option("--durability", flags->durability,
+                  "fast: survives a killed process; strict: survives power loss (default fast)")
+      ->check(CLI::IsMember({"fast", "strict"}));
+  cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  cmd->add_option("--io-threads", flags->io_threads, "network threads (default 2)")
+      ->check(CLI::Range(1, kMaxIoThreads));
+  cmd->callback([cmd, flags] { run(*cmd, *flags); });
+}
+
 }  // namespace spool::cli

@@ -1,0 +1,311 @@
+#include "cli/config.hpp"
+
+#include <boost/json/value.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <toml.hpp>
+
+#include "http/json_input.hpp"
+#include "http/requests.hpp"
+
+namespace spool::cli {
+namespace {
+
+Status bad(const std::string& origin, const std::string& key, const std::string& message) {
+  return Status(StatusCode::kInvalidArgument, origin + ": " + key + ": " + message, key);
+}
+
+std::string kind_of(const toml::value& v) {
+  std::ostringstream os;
+  os << v.type();
+  return os.str();
+}
+
+// TOML -> JSON, so queue configs go through the HTTP API's own validation (one set of rules).
+boost::json::value to_json(const toml::value& v) {
+  switch (v.type()) {
+    case toml::value_t::boolean:
+      return v.as_boolean();
+    case toml::value_t::integer:
+      return static_cast<std::int64_t>(v.as_integer());
+    case toml::value_t::floating:
+      return static_cast<double>(v.as_floating());
+    case toml::value_t::string:
+      return boost::json::string(v.as_string().str);
+    case toml::value_t::array: {
+      boost::json::array a;
+      for (const auto& e : v.as_array()) a.push_back(to_json(e));
+      return a;
+    }
+    case toml::value_t::table: {
+      boost::json::object o;
+      for (const auto& [k, e] : v.as_table()) o[k] = to_json(e);
+      return o;
+    }
+    default: {
+      std::ostringstream os;
+      os << v;
+      return boost::json::string(os.str());  // dates: rejected by the field's own check
+    }
+  }
+}
+
+Status read_string(const std::string& origin, const std::string& key, const toml::value& v,
+                   std::string& out) {
+  if (!v.is_string()) return bad(origin, key, "must be a string, got " + kind_of(v));
+  out = v.as_string().str;
+  return {};
+}
+
+Status read_int(const std::string& origin, const std::string& key, const toml::value& v,
+                std::int64_t lo, std::int64_t hi, std::int64_t& out) {
+  if (!v.is_integer()) return bad(origin, key, "must be an integer, got " + kind_of(v));
+  auto n = v.as_integer();
+  if (n < lo || n > hi) {
+    return bad(origin, key,
+               "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                   std::to_string(n));
+  }
+  out = n;
+  return {};
+}
+
+Status read_server(const std::string& origin, const toml::value& server, ServeConfig& c) {
+  if (!server.is_table()) return bad(origin, "server", "must be a table ([server])");
+  for (const auto& [k, v] : server.as_table()) {
+    std::string key = "server." + k;
+    Status s;
+    if (k == "listen") {
+      s = read_string(origin, key, v, c.listen);
+    } else if (k == "data") {
+      s = read_string(origin, key, v, c.data);
+    } else if (k == "durability") {
+      s = read_string(origin, key, v, c.durability);
+    } else if (k == "log_level") {
+      s = read_string(origin, key, v, c.log_level);
+    } else if (k == "body_limit_bytes") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, kMinBodyLimit, kMaxBodyLimit, n);
+      if (s.ok()) c.body_limit_bytes = static_cast<std::size_t>(n);
+    } else if (k == "io_threads") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, 1, kMaxIoThreads, n);
+      if (s.ok()) c.io_threads = static_cast<int>(n);
+    } else {
+      return bad(origin, key,
+                 "unknown key; [server] takes listen, data, durability, body_limit_bytes, "
+                 "io_threads, log_level");
+    }
+    if (!s.ok()) return s;
+  }
+  return {};
+}
+
+Status read_tokens(const std::string& origin, const toml::value& tokens, ServeConfig& c) {
+  if (!tokens.is_array()) {
+    return bad(origin, "tokens", "must be an array of tables ([[tokens]] with token and roles)");
+  }
+  const auto& list = tokens.as_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    std::string at = "tokens[" + std::to_string(i) + "]";
+    if (!list[i].is_table()) return bad(origin, at, "must be a table with token and roles");
+    http::TokenSpec spec;
+    bool has_roles = false;
+    for (const auto& [k, v] : list[i].as_table()) {
+      std::string key = at + "." + k;
+      if (k == "token") {
+        if (Status s = read_string(origin, key, v, spec.token); !s.ok()) return s;
+        if (spec.token.empty()) return bad(origin, key, "must not be empty");
+      } else if (k == "roles") {
+        if (!v.is_array() || v.as_array().empty()) {
+          return bad(origin, key,
+                     "must be a non-empty array of roles: admin, producer, worker, reader");
+        }
+        for (const auto& r : v.as_array()) {
+          std::optional<http::Role> role;
+          if (r.is_string()) role = http::parse_role(r.as_string().str);
+          if (!role) {
+            return bad(origin, key,
+                       "roles are admin, producer, worker or reader, got " +
+                           (r.is_string() ? "\"" + r.as_string().str + "\"" : kind_of(r)));
+          }
+          spec.roles |= http::role_bit(*role);
+        }
+        has_roles = true;
+      } else {
+        return bad(origin, key, "unknown key; [[tokens]] takes token and roles");
+      }
+    }
+    if (spec.token.empty()) return bad(origin, at + ".token", "is required");
+    if (!has_roles) return bad(origin, at + ".roles", "is required (e.g. roles = [\"producer\"])");
+    c.tokens.push_back(std::move(spec));
+  }
+  return {};
+}
+
+Status read_queues(const std::string& origin, const toml::value& queues, ServeConfig& c) {
+  if (!queues.is_table()) return bad(origin, "queues", "must be a table of [queues.<name>]");
+  for (const auto& [name, v] : queues.as_table()) {
+    std::string at = "queues." + name;
+    if (Status s = http::check_queue_name(name); !s.ok()) {
+      return bad(origin, at, "the queue name " + s.message().substr(s.message().find("must")));
+    }
+    if (!v.is_table()) return bad(origin, at, "must be a table");
+    for (const auto& [k, e] : v.as_table()) {
+      static const char* kKeys[] = {
+          "max_attempts",        "lease_ms",       "concurrency",         "rate_limit",
+          "retain_completed_ms", "retain_dead_ms", "retain_cancelled_ms", "backoff"};
+      bool known = false;
+      for (const char* key : kKeys) known |= k == key;
+      if (!known) {
+        return bad(origin, at + "." + k,
+                   "unknown key; a queue takes max_attempts, lease_ms, concurrency, rate_limit, "
+                   "retain_completed_ms, retain_dead_ms, retain_cancelled_ms, backoff");
+      }
+    }
+    std::string json = http::to_json_text(to_json(v));
+    auto config = http::parse_queue_patch(json);
+    if (!config) {
+      const Status& e = config.error();
+      return Status(StatusCode::kInvalidArgument, origin + ": " + at + "." + e.message(),
+                    at + "." + e.field());
+    }
+    c.queues.emplace_back(name, std::move(*config));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& c) {
+  toml::value root;
+  try {
+    std::istringstream in(text);
+    root = toml::parse(in, origin);
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kInvalidArgument, std::string(e.what()));
+  }
+  if (!root.is_table()) return bad(origin, "(top)", "must be a TOML table");
+  for (const auto& [k, v] : root.as_table()) {
+    Status s;
+    if (k == "server") {
+      s = read_server(origin, v, c);
+    } else if (k == "tokens") {
+      s = read_tokens(origin, v, c);
+    } else if (k == "queues") {
+      s = read_queues(origin, v, c);
+    } else {
+      return bad(origin, k, "unknown key; the file takes [server], [[tokens]] and [queues.<name>]");
+    }
+    if (!s.ok()) return s;
+  }
+  return validate(c);
+}
+
+Status load_config_file(const std::string& path, ServeConfig& c) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status(StatusCode::kInvalidArgument, "cannot read the config file " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path, c);
+}
+
+Status apply_env(const GetEnv& getenv, ServeConfig& c) {
+  auto str = [&](const char* name, std::string& out) {
+    if (const char* v = getenv(name); v && *v) out = v;
+  };
+  str("SPOOL_LISTEN", c.listen);
+  str("SPOOL_DATA", c.data);
+  str("SPOOL_DURABILITY", c.durability);
+  str("SPOOL_LOG_LEVEL", c.log_level);
+  auto number = [&](const char* name, std::int64_t lo, std::int64_t hi,
+                    std::int64_t& out) -> Status {
+    const char* v = getenv(name);
+    if (!v || !*v) return {};
+    std::string_view s(v);
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || end != s.data() + s.size() || n < lo || n > hi) {
+      return Status(StatusCode::kInvalidArgument,
+                    std::string(name) + " must be an integer between " + std::to_string(lo) +
+                        " and " + std::to_string(hi) + ", got \"" + std::string(s) + "\"",
+                    name);
+    }
+    out = n;
+    return {};
+  };
+  std::int64_t n = static_cast<std::int64_t>(c.body_limit_bytes);
+  if (Status s = number("SPOOL_BODY_LIMIT_BYTES", kMinBodyLimit, kMaxBodyLimit, n); !s.ok()) {
+    return s;
+  }
+  c.body_limit_bytes = static_cast<std::size_t>(n);
+  n = c.io_threads;
+  if (Status s = number("SPOOL_IO_THREADS", 1, kMaxIoThreads, n); !s.ok()) return s;
+  c.io_threads = static_cast<int>(n);
+  if (const char* t = getenv("SPOOL_TOKEN"); t && *t) {
+    c.tokens.push_back({t, http::role_bit(http::Role::kAdmin)});
+  }
+  return {};
+}
+
+Status validate(const ServeConfig& c) {
+  if (auto l = parse_listen(c.listen); !l) return l.error();
+  if (c.durability != "fast" && c.durability != "strict") {
+    return Status(StatusCode::kInvalidArgument,
+                  "durability must be fast or strict, got \"" + c.durability + "\"", "durability");
+  }
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok |= c.log_level == l;
+  if (!level_ok) {
+    return Status(StatusCode::kInvalidArgument,
+                  "log_level must be trace, debug, info, warn, error, critical or off, got \"" +
+                      c.log_level + "\"",
+                  "log_level");
+  }
+  if (c.io_threads < 1 || c.io_threads > kMaxIoThreads) {
+    return Status(StatusCode::kInvalidArgument,
+                  "io_threads must be between 1 and " + std::to_string(kMaxIoThreads) + ", got " +
+                      std::to_string(c.io_threads),
+                  "io_threads");
+  }
+  if (c.body_limit_bytes < kMinBodyLimit || c.body_limit_bytes > kMaxBodyLimit) {
+    return Status(StatusCode::kInvalidArgument,
+                  "body_limit_bytes must be between " + std::to_string(kMinBodyLimit) + " and " +
+                      std::to_string(kMaxBodyLimit) + ", got " + std::to_string(c.body_limit_bytes),
+                  "body_limit_bytes");
+  }
+  if (c.data.empty()) {
+    return Status(StatusCode::kInvalidArgument, "data must name a folder", "data");
+  }
+  return {};
+}
+
+Result<ListenAddress> parse_listen(const std::string& text) {
+  auto fail = [&] {
+    return invalid(
+        "listen",
+        "listen must be HOST:PORT (e.g. 127.0.0.1:7070 or [::1]:7070), got \"" + text + "\"");
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return fail();
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return fail();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return fail();  // a bare IPv6 address needs brackets
+  }
+  std::string_view port = std::string_view(text).substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return fail();
+  }
+  return ListenAddress{host, static_cast<std::uint16_t>(value)};
+}
+
+}  // namespace spool::cli

@@ -1,0 +1,57 @@
+// `spool serve` configuration: defaults, the TOML file, SPOOL_* environment variables and flags,
+// merged in that order (flags win). Every key is documented with its default in
+// docs/configuration.md; a new key => a row there and a case in config_test.cpp.
+// Plain values and pure functions (the environment is passed in); no threading concerns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/job.hpp"
+#include "core/status.hpp"
+#include "http/auth.hpp"
+
+namespace spool::cli {
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:7070";
+  std::string data = "./spool-data";
+  std::string durability = "fast";  // fast | strict
+  std::size_t body_limit_bytes = 1 << 20;
+  int io_threads = 2;
+  std::string log_level = "info";  // trace | debug | info | warn | error | off
+  std::vector<http::TokenSpec> tokens;
+  std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
+};
+
+inline constexpr std::size_t kMinBodyLimit = 1024;
+inline constexpr std::size_t kMaxBodyLimit = 256u << 20;
+inline constexpr int kMaxIoThreads = 64;
+
+// Reads a TOML file into `config` (keys present override). Errors are kInvalidArgument naming
+// the file, the key ("queues.email.lease_ms") and what is allowed; unknown keys are errors too,
+// so a typo never silently keeps a default.
+Status load_config_file(const std::string& path, ServeConfig& config);
+// The same from TOML text (tests).
+Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& config);
+
+// SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
+// SPOOL_LOG_LEVEL override; SPOOL_TOKEN adds an admin token.
+using GetEnv = std::function<const char*(const char*)>;
+Status apply_env(const GetEnv& getenv, ServeConfig& config);
+
+// Checks the values that any source may have set (flags included).
+Status validate(const ServeConfig& config);
+
+struct ListenAddress {
+  std::string host;  // without brackets
+  std::uint16_t port = 0;
+};
+// "HOST:PORT", "[::1]:7070"; port 0 picks a free one.
+Result<ListenAddress> parse_listen(const std::string& text);
+
+}  // namespace spool::cli
