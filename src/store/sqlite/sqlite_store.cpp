@@ -353,6 +353,15 @@ QueueConfig SqliteStore::queue_config(const std::string& name) {
   return s == nullptr ? QueueConfig{} : s->config;
 }
 
+Result<std::int64_t> SqliteStore::pragma_value(std::string_view name) {
+  auto stmt = Statement::prepare(db_.get(), "PRAGMA " + std::string(name), path_);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Use q(*stmt);
+  int rc = q.step();
+  if (rc != SQLITE_ROW) return failure(rc, "reading a pragma of");
+  return q.int64(0);
+}
+
 void SqliteStore::maintenance() {
   // PASSIVE never waits for readers and never blocks the writer; it copies what it can from
   // the WAL into the database so the WAL stays short between automatic checkpoints.

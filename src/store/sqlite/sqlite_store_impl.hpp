@@ -69,6 +69,9 @@ class SqliteStore final : public Store {
   QueueConfig queue_config(const std::string& name) override;
   void maintenance() override;
 
+  // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
+  Result<std::int64_t> pragma_value(std::string_view name);
+
  private:
   // The statements prepared once at open and reused for every call.
   struct Statements {

@@ -1,0 +1,1092 @@
+// StoreConformanceTest: the behaviour every Store backend must have, case by case from
+// store.hpp. Typed over the backends in store_backends.hpp; each case opens a fresh store.
+//
+// Time is a fixed `kNow` passed explicitly; nothing sleeps. Ids are fixed ULID-shaped strings
+// that sort in enqueue order, as the engine's generator does.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/store_backends.hpp"
+#include "core/backoff.hpp"
+
+namespace spool::store::conformance {
+namespace {
+
+constexpr TimeMs kNow = 1'764'000'000'000;
+constexpr std::int64_t kHour = 3'600'000;
+
+std::string job_id(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "01JD%022d", n);
+  return buf;
+}
+
+NewJob new_job(int n, std::string type = "email", std::optional<std::string> queue = {}) {
+  NewJob nj;
+  Job& j = nj.job;
+  j.id = job_id(n);
+  j.queue = queue.value_or(type);
+  j.type = std::move(type);
+  j.state = JobState::kQueued;
+  j.payload_json = "{\"n\":" + std::to_string(n) + "}";
+  j.created_at = kNow;
+  j.run_at = kNow;
+  return nj;
+}
+
+template <typename T>
+T must(Result<T> r) {
+  if (!r) {
+    ADD_FAILURE() << "unexpected error: " << r.error().message();
+    return T{};
+  }
+  return std::move(*r);
+}
+
+template <typename Backend>
+class StoreConformanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    store_.reset();
+    auto s = backend_.open();
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+  }
+
+  Store& store() { return *store_; }
+
+  // Runs fn(store) in one transaction and commits it.
+  template <typename F>
+  auto write(F&& fn) {
+    EXPECT_TRUE(store().begin());
+    auto r = fn(store());
+    auto committed = store().commit();
+    EXPECT_TRUE(committed) << committed.error().message();
+    return r;
+  }
+
+  EnqueueResult enqueue(const NewJob& j) {
+    return must(write([&](Store& s) { return s.enqueue(j); }));
+  }
+
+  ReserveResult reserve_result(std::vector<std::string> queues, int max, TimeMs now = kNow,
+                               std::optional<std::int64_t> lease_ms = std::nullopt,
+                               std::string worker = "w1") {
+    ReserveRequest req;
+    req.queues = std::move(queues);
+    req.max = max;
+    req.lease_ms = lease_ms;
+    req.worker = std::move(worker);
+    req.now = now;
+    for (int i = 0; i < max; ++i) req.lease_tokens.push_back("tok-" + std::to_string(++tokens_));
+    return must(write([&](Store& s) { return s.reserve(req); }));
+  }
+
+  std::vector<Job> reserve(std::vector<std::string> queues, int max, TimeMs now = kNow,
+                           std::optional<std::int64_t> lease_ms = std::nullopt,
+                           std::string worker = "w1") {
+    return reserve_result(std::move(queues), max, now, lease_ms, std::move(worker)).jobs;
+  }
+
+  Result<SettleResult> ack(const Job& j, TimeMs now = kNow,
+                           std::optional<std::string> result = std::nullopt) {
+    return write([&](Store& s) { return s.ack(AckRequest{j.id, j.lease_token, result, now}); });
+  }
+
+  Result<SettleResult> fail(const Job& j, FailKind kind, TimeMs now = kNow,
+                            std::optional<std::int64_t> retry_after_ms = std::nullopt,
+                            double jitter = 0.5, std::string message = "boom") {
+    return write([&](Store& s) {
+      return s.fail(FailRequest{j.id, j.lease_token, message, kind, retry_after_ms, now, jitter});
+    });
+  }
+
+  TickResult tick(TimeMs now, int limit = 100, double jitter = 0.0) {
+    return must(write([&](Store& s) { return s.tick(now, limit, jitter); }));
+  }
+
+  Job get(int n) { return must(store().get_job(job_id(n))); }
+
+  Counts counts(const std::string& queue) {
+    auto q = store().get_queue(queue);
+    return q ? q->counts : Counts{};
+  }
+
+  // A job of `queue` that is dead after one permanent failure.
+  void make_dead(int n, std::string type, std::string queue) {
+    enqueue(new_job(n, std::move(type), queue));
+    auto jobs = reserve({queue}, 1);
+    ASSERT_EQ(jobs.size(), 1u);
+    ASSERT_TRUE(fail(jobs[0], FailKind::kPermanent));
+  }
+
+  Backend backend_;
+  std::unique_ptr<Store> store_;
+  int tokens_ = 0;
+};
+
+TYPED_TEST_SUITE(StoreConformanceTest, StoreBackends, BackendNames);
+
+// ---- Enqueue and get ------------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, EnqueueThenGetRoundTripsEveryField) {
+  NewJob nj = new_job(1, "render_pdf", "pdfs");
+  Job& j = nj.job;
+  j.state = JobState::kScheduled;
+  j.payload_json = R"({"text":"h\u00e9llo \"quoted\"","list":[1,2.5,null,true]})";
+  j.priority = -7;
+  j.max_attempts = 9;
+  j.backoff = Backoff{BackoffType::kFixed, 250, 9000, false};
+  j.lease_ms = 45'000;
+  j.run_at = kNow + 5000;
+  j.dedupe_key = "invoice-42";
+  j.tags = {"billing", "tag with \"quotes\"", "ünï"};
+  auto r = this->enqueue(nj);
+  EXPECT_EQ(r.id, job_id(1));
+  EXPECT_EQ(r.state, JobState::kScheduled);
+  EXPECT_FALSE(r.deduplicated);
+
+  Job got = this->get(1);
+  EXPECT_EQ(got.id, j.id);
+  EXPECT_EQ(got.type, "render_pdf");
+  EXPECT_EQ(got.queue, "pdfs");
+  EXPECT_EQ(got.state, JobState::kScheduled);
+  EXPECT_EQ(got.payload_json, j.payload_json);
+  EXPECT_EQ(got.priority, -7);
+  EXPECT_EQ(got.attempts, 0);
+  EXPECT_EQ(got.max_attempts, 9);
+  EXPECT_EQ(got.backoff, j.backoff);
+  EXPECT_EQ(got.lease_ms, 45'000);
+  EXPECT_EQ(got.created_at, kNow);
+  EXPECT_EQ(got.run_at, kNow + 5000);
+  EXPECT_EQ(got.started_at, std::nullopt);
+  EXPECT_EQ(got.finished_at, std::nullopt);
+  EXPECT_EQ(got.lease_expires_at, std::nullopt);
+  EXPECT_EQ(got.expires_at, std::nullopt);
+  EXPECT_EQ(got.lease_token, "");
+  EXPECT_EQ(got.worker, "");
+  EXPECT_TRUE(got.errors.empty());
+  EXPECT_EQ(got.result_json, std::nullopt);
+  EXPECT_EQ(got.progress_json, std::nullopt);
+  EXPECT_EQ(got.dedupe_key, "invoice-42");
+  EXPECT_EQ(got.tags, j.tags);
+}
+
+TYPED_TEST(StoreConformanceTest, GetOfUnknownIdIsNotFound) {
+  auto r = this->store().get_job("nope");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), StatusCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, DedupeHitWithinWindowAnswersTheFirstJob) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "k";
+  a.dedupe_window_ms = 1000;
+  this->enqueue(a);
+  NewJob b = new_job(2);
+  b.job.dedupe_key = "k";
+  b.job.created_at = kNow + 999;
+  auto r = this->enqueue(b);
+  EXPECT_TRUE(r.deduplicated);
+  EXPECT_EQ(r.id, job_id(1));
+  EXPECT_EQ(r.state, JobState::kQueued);
+  EXPECT_FALSE(this->store().get_job(job_id(2)));
+  EXPECT_EQ(this->counts("email")[JobState::kQueued], 1);
+}
+
+TYPED_TEST(StoreConformanceTest, DedupeHitAnswersTheFirstJobsCurrentState) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "k";
+  this->enqueue(a);
+  auto jobs = this->reserve({"email"}, 1);
+  NewJob b = new_job(2);
+  b.job.dedupe_key = "k";
+  auto r = this->enqueue(b);
+  EXPECT_TRUE(r.deduplicated);
+  EXPECT_EQ(r.state, JobState::kActive);
+}
+
+TYPED_TEST(StoreConformanceTest, DedupeMissAfterTheWindowEnqueuesAgain) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "k";
+  a.dedupe_window_ms = 1000;
+  this->enqueue(a);
+  NewJob b = new_job(2);
+  b.job.dedupe_key = "k";
+  b.job.created_at = kNow + 1000;
+  auto r = this->enqueue(b);
+  EXPECT_FALSE(r.deduplicated);
+  EXPECT_EQ(r.id, job_id(2));
+  // The new job now holds the key for its own window.
+  NewJob c = new_job(3);
+  c.job.dedupe_key = "k";
+  c.job.created_at = kNow + 1500;
+  EXPECT_EQ(this->enqueue(c).id, job_id(2));
+}
+
+TYPED_TEST(StoreConformanceTest, DedupeKeysAreScopedByType) {
+  NewJob a = new_job(1, "email");
+  a.job.dedupe_key = "k";
+  this->enqueue(a);
+  NewJob b = new_job(2, "sms");
+  b.job.dedupe_key = "k";
+  auto r = this->enqueue(b);
+  EXPECT_FALSE(r.deduplicated);
+  EXPECT_EQ(r.id, job_id(2));
+}
+
+// ---- Reserve --------------------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, ReserveOrdersByPriorityThenRunAtThenId) {
+  auto add = [&](int n, int priority, TimeMs run_at) {
+    NewJob j = new_job(n, "t", "q");
+    j.job.priority = priority;
+    j.job.run_at = run_at;
+    this->enqueue(j);
+  };
+  add(1, 0, kNow);
+  add(2, 10, kNow + 5);
+  add(3, 10, kNow + 1);
+  add(4, 0, kNow);
+  add(5, -1, kNow - 100);
+  auto jobs = this->reserve({"q"}, 10);
+  std::vector<std::string> ids;
+  for (const Job& j : jobs) ids.push_back(j.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{job_id(3), job_id(2), job_id(1), job_id(4), job_id(5)}));
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveHandsOutAtMostMax) {
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  EXPECT_EQ(this->reserve({"email"}, 2).size(), 2u);
+  EXPECT_EQ(this->reserve({"email"}, 2).size(), 2u);
+  EXPECT_EQ(this->reserve({"email"}, 2).size(), 1u);
+  EXPECT_EQ(this->reserve({"email"}, 2).size(), 0u);
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kActive], 5);
+  EXPECT_EQ(c[JobState::kQueued], 0);
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveMakesTheJobActiveWithAFreshLease) {
+  NewJob nj = new_job(1);
+  nj.job.lease_ms = 45'000;
+  this->enqueue(nj);
+  auto jobs = this->reserve({"email"}, 1, kNow + 10, std::nullopt, "worker-a");
+  ASSERT_EQ(jobs.size(), 1u);
+  const Job& j = jobs[0];
+  EXPECT_EQ(j.state, JobState::kActive);
+  EXPECT_EQ(j.attempts, 1);
+  EXPECT_EQ(j.lease_token, "tok-1");
+  EXPECT_EQ(j.lease_expires_at, kNow + 10 + 45'000);
+  EXPECT_EQ(j.started_at, kNow + 10);
+  EXPECT_EQ(j.worker, "worker-a");
+  EXPECT_EQ(j.payload_json, "{\"n\":1}");
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kActive);
+  EXPECT_EQ(got.attempts, 1);
+  EXPECT_EQ(got.lease_token, "tok-1");
+  EXPECT_EQ(got.lease_expires_at, kNow + 10 + 45'000);
+  EXPECT_EQ(got.worker, "worker-a");
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveLeaseMsOverridesTheJobsOwn) {
+  this->enqueue(new_job(1));
+  auto jobs = this->reserve({"email"}, 1, kNow, 1000);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].lease_expires_at, kNow + 1000);
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveSkipsAPausedQueue) {
+  this->enqueue(new_job(1, "t", "a"));
+  this->enqueue(new_job(2, "t", "b"));
+  auto info = must(this->write([](Store& s) { return s.set_paused("a", true); }));
+  EXPECT_TRUE(info.paused);
+  EXPECT_EQ(info.counts[JobState::kQueued], 1);
+  auto jobs = this->reserve({"a", "b"}, 2);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].queue, "b");
+  // A paused queue still accepts jobs.
+  this->enqueue(new_job(3, "t", "a"));
+  EXPECT_EQ(this->counts("a")[JobState::kQueued], 2);
+  must(this->write([](Store& s) { return s.set_paused("a", false); }));
+  EXPECT_EQ(this->reserve({"a"}, 5).size(), 2u);
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveTriesQueuesInTheGivenOrder) {
+  NewJob a = new_job(1, "t", "a");
+  a.job.priority = 100;  // priority orders within a queue, never across queues
+  this->enqueue(a);
+  this->enqueue(new_job(2, "t", "b"));
+  this->enqueue(new_job(3, "t", "b"));
+  auto jobs = this->reserve({"b", "a"}, 1);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].id, job_id(2));
+  jobs = this->reserve({"b", "a"}, 5);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].id, job_id(3));
+  EXPECT_EQ(jobs[1].id, job_id(1));
+}
+
+TYPED_TEST(StoreConformanceTest, ReserveFromUnknownOrEmptyQueuesAnswersNothing) {
+  auto r = this->reserve_result({"nothing-here"}, 3);
+  EXPECT_TRUE(r.jobs.empty());
+  EXPECT_EQ(r.retry_at, std::nullopt);
+}
+
+TYPED_TEST(StoreConformanceTest, ConcurrencyCapLimitsActiveJobsAcrossReserves) {
+  QueueConfig cfg;
+  cfg.concurrency = 2;
+  must(this->write([&](Store& s) { return s.patch_queue("email", cfg); }));
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  auto r = this->reserve_result({"email"}, 5);
+  EXPECT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.retry_at, std::nullopt);  // a cap has no timer
+  auto r2 = this->reserve_result({"email"}, 5);
+  EXPECT_TRUE(r2.jobs.empty());
+  EXPECT_EQ(r2.retry_at, std::nullopt);
+  ASSERT_TRUE(this->ack(r.jobs[0]));
+  EXPECT_EQ(this->reserve({"email"}, 5).size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, RateLimitHoldsJobsBackAndSetsRetryAt) {
+  QueueConfig cfg;
+  cfg.rate_limit = RateLimit{2, 1000};
+  must(this->write([&](Store& s) { return s.patch_queue("email", cfg); }));
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  auto r = this->reserve_result({"email"}, 5, kNow);
+  EXPECT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.retry_at, kNow + 1000);
+  r = this->reserve_result({"email"}, 5, kNow + 500);
+  EXPECT_TRUE(r.jobs.empty());
+  EXPECT_EQ(r.retry_at, kNow + 1000);
+  r = this->reserve_result({"email"}, 5, kNow + 1000);
+  EXPECT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.retry_at, kNow + 2000);
+  r = this->reserve_result({"email"}, 5, kNow + 2000);
+  EXPECT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.retry_at, std::nullopt);  // nothing ready was held back
+}
+
+// ---- Ack, fail, extend ----------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, AckCompletesWithResultAndRetention) {
+  this->enqueue(new_job(1));
+  auto jobs = this->reserve({"email"}, 1);
+  auto r = this->ack(jobs[0], kNow + 20, R"({"ok":true})");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->state, JobState::kCompleted);
+  EXPECT_EQ(r->next_run_at, std::nullopt);
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kCompleted);
+  EXPECT_EQ(got.finished_at, kNow + 20);
+  EXPECT_EQ(got.result_json, R"({"ok":true})");
+  EXPECT_EQ(got.lease_token, "");
+  EXPECT_EQ(got.lease_expires_at, std::nullopt);
+  EXPECT_EQ(got.expires_at, kNow + 20 + kDefaultRetainCompletedMs);
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kActive], 0);
+  EXPECT_EQ(c[JobState::kCompleted], 1);
+}
+
+TYPED_TEST(StoreConformanceTest, AckUsesTheQueuesRetention) {
+  QueueConfig cfg;
+  cfg.retain_completed_ms = 5000;
+  must(this->write([&](Store& s) { return s.patch_queue("email", cfg); }));
+  this->enqueue(new_job(1));
+  ASSERT_TRUE(this->ack(this->reserve({"email"}, 1)[0]));
+  EXPECT_EQ(this->get(1).expires_at, kNow + 5000);
+}
+
+TYPED_TEST(StoreConformanceTest, AckWithStaleLeaseIsLeaseLost) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  Job wrong = j;
+  wrong.lease_token = "not-the-token";
+  auto a = this->ack(wrong);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code(), StatusCode::kLeaseLost);
+  auto f = this->fail(wrong, FailKind::kRetry);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code(), StatusCode::kLeaseLost);
+  auto e = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{j.id, "not-the-token", 1000, std::nullopt, kNow});
+  });
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), StatusCode::kLeaseLost);
+  EXPECT_EQ(this->get(1).state, JobState::kActive);
+}
+
+TYPED_TEST(StoreConformanceTest, SettlingAnUnknownIdIsNotFound) {
+  Job ghost;
+  ghost.id = "01JDNOSUCHJOB0000000000000";
+  ghost.lease_token = "t";
+  auto a = this->ack(ghost);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code(), StatusCode::kNotFound);
+  auto f = this->fail(ghost, FailKind::kRetry);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code(), StatusCode::kNotFound);
+  auto e = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{ghost.id, "t", 1000, std::nullopt, kNow});
+  });
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), StatusCode::kNotFound);
+  auto c = this->write([&](Store& s) { return s.cancel(ghost.id, kNow); });
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), StatusCode::kNotFound);
+  auto r = this->write([&](Store& s) { return s.retry(ghost.id, kNow); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), StatusCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, SettlingAJobThatIsNotActiveIsLeaseLost) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  ASSERT_TRUE(this->ack(j));
+  auto again = this->ack(j);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), StatusCode::kLeaseLost);
+}
+
+TYPED_TEST(StoreConformanceTest, AckAfterLeaseExpiredAndReReservedIsLeaseLost) {
+  this->enqueue(new_job(1));
+  Job first = this->reserve({"email"}, 1, kNow, 1000)[0];
+  TickResult t = this->tick(kNow + 1000, 100, 0.0);  // expires; jitter 0 -> retry at once
+  EXPECT_EQ(t.expired, 1);
+  this->tick(kNow + 1000);  // promotes the retry
+  Job second = this->reserve({"email"}, 1, kNow + 1000)[0];
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_NE(second.lease_token, first.lease_token);
+  EXPECT_EQ(second.attempts, 2);
+
+  auto a = this->ack(first, kNow + 1001);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code(), StatusCode::kLeaseLost);
+  auto f = this->fail(first, FailKind::kRetry, kNow + 1001);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code(), StatusCode::kLeaseLost);
+  auto e = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{first.id, first.lease_token, 1000, std::nullopt, kNow + 1001});
+  });
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), StatusCode::kLeaseLost);
+  EXPECT_TRUE(this->ack(second, kNow + 1001));
+}
+
+TYPED_TEST(StoreConformanceTest, FailRetryBacksOffExponentiallyWithJitter) {
+  NewJob nj = new_job(1);
+  nj.job.max_attempts = 5;
+  nj.job.backoff = Backoff{BackoffType::kExponential, 1000, 60'000, true};
+  this->enqueue(nj);
+
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kRetry, kNow, std::nullopt, 0.5, "upstream 503");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->state, JobState::kRetrying);
+  EXPECT_EQ(r->next_run_at, kNow + 500);  // 1000 * 2^0 * 0.5
+  EXPECT_EQ(retry_delay_ms(nj.job.backoff, 1, 0.5), 500);
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kRetrying);
+  EXPECT_EQ(got.run_at, kNow + 500);
+  EXPECT_EQ(got.attempts, 1);
+  EXPECT_EQ(got.lease_token, "");
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].message, "upstream 503");
+  EXPECT_EQ(got.errors[0].kind, FailKind::kRetry);
+  EXPECT_EQ(got.errors[0].at, kNow);
+  EXPECT_EQ(got.errors[0].attempt, 1);
+
+  this->tick(kNow + 500);
+  j = this->reserve({"email"}, 1, kNow + 500)[0];
+  r = this->fail(j, FailKind::kRetry, kNow + 600, std::nullopt, 0.25);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->next_run_at, kNow + 600 + 500);  // 1000 * 2^1 * 0.25
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kRetrying], 1);
+  EXPECT_EQ(c[JobState::kActive], 0);
+}
+
+TYPED_TEST(StoreConformanceTest, FailRetryAfterOverridesTheBackoff) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kRetry, kNow, 7000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kRetrying);
+  EXPECT_EQ(r->next_run_at, kNow + 7000);
+}
+
+TYPED_TEST(StoreConformanceTest, FailWithAttemptsSpentIsDead) {
+  NewJob nj = new_job(1);
+  nj.job.max_attempts = 1;
+  this->enqueue(nj);
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kRetry, kNow + 5);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kDead);
+  EXPECT_EQ(r->next_run_at, std::nullopt);
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kDead);
+  EXPECT_EQ(got.finished_at, kNow + 5);
+  EXPECT_EQ(got.expires_at, kNow + 5 + kDefaultRetainDeadMs);
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(this->counts("email")[JobState::kDead], 1);
+}
+
+TYPED_TEST(StoreConformanceTest, FailPermanentIsDeadWithAttemptsLeft) {
+  NewJob nj = new_job(1);
+  nj.job.max_attempts = 5;
+  this->enqueue(nj);
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kPermanent, kNow, std::nullopt, 0.5, "bad address");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kDead);
+  Job got = this->get(1);
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].kind, FailKind::kPermanent);
+  EXPECT_EQ(got.errors[0].message, "bad address");
+}
+
+TYPED_TEST(StoreConformanceTest, SnoozeGivesTheAttemptBackAndSchedules) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kSnooze, kNow, 3000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kScheduled);
+  EXPECT_EQ(r->next_run_at, kNow + 3000);
+  Job got = this->get(1);
+  EXPECT_EQ(got.attempts, 0);
+  EXPECT_EQ(got.run_at, kNow + 3000);
+  EXPECT_EQ(this->counts("email")[JobState::kScheduled], 1);
+}
+
+TYPED_TEST(StoreConformanceTest, SnoozeWithoutDelayQueuesAtOnce) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kSnooze, kNow + 9, 0);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kQueued);
+  EXPECT_EQ(r->next_run_at, kNow + 9);
+  EXPECT_EQ(this->get(1).attempts, 0);
+}
+
+TYPED_TEST(StoreConformanceTest, ReleaseGivesTheAttemptBackWithoutAnError) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1)[0];
+  auto r = this->fail(j, FailKind::kRelease, kNow + 3);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, JobState::kQueued);
+  EXPECT_EQ(r->next_run_at, kNow + 3);
+  Job got = this->get(1);
+  EXPECT_EQ(got.attempts, 0);
+  EXPECT_EQ(got.run_at, kNow + 3);
+  EXPECT_TRUE(got.errors.empty());
+  EXPECT_EQ(this->reserve({"email"}, 1).size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, ErrorsKeepOnlyTheLastTen) {
+  NewJob nj = new_job(1);
+  nj.job.max_attempts = 20;
+  this->enqueue(nj);
+  for (int i = 1; i <= 12; ++i) {
+    Job j = this->reserve({"email"}, 1)[0];
+    ASSERT_TRUE(this->fail(j, FailKind::kRetry, kNow, 0, 0.5, "failure " + std::to_string(i)));
+    this->tick(kNow);
+  }
+  Job got = this->get(1);
+  ASSERT_EQ(got.errors.size(), kMaxErrorsKept);
+  EXPECT_EQ(got.errors.front().message, "failure 3");
+  EXPECT_EQ(got.errors.front().attempt, 3);
+  EXPECT_EQ(got.errors.back().message, "failure 12");
+}
+
+TYPED_TEST(StoreConformanceTest, ExtendRenewsTheLeaseAndStoresProgress) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1, kNow, 1000)[0];
+  auto e = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{j.id, j.lease_token, 2000, R"({"pct":50})", kNow + 500});
+  });
+  ASSERT_TRUE(e) << e.error().message();
+  EXPECT_EQ(*e, kNow + 2500);
+  e = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{j.id, j.lease_token, 2000, std::nullopt, kNow + 600});
+  });
+  ASSERT_TRUE(e);
+  Job got = this->get(1);
+  EXPECT_EQ(got.lease_expires_at, kNow + 2600);
+  EXPECT_EQ(got.progress_json, R"({"pct":50})");  // kept when not given
+  EXPECT_EQ(this->tick(kNow + 2000).expired, 0);
+}
+
+// ---- Tick -----------------------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, TickPromotesDueJobsAndNamesTheirQueues) {
+  auto add = [&](int n, std::string queue, TimeMs run_at) {
+    NewJob j = new_job(n, "t", queue);
+    j.job.state = JobState::kScheduled;
+    j.job.run_at = run_at;
+    this->enqueue(j);
+  };
+  add(1, "a", kNow + 100);
+  add(2, "b", kNow + 200);
+  add(3, "a", kNow + 150);
+  add(4, "c", kNow + 300);
+  TickResult t = this->tick(kNow + 250);
+  EXPECT_EQ(t.promoted, 3);
+  EXPECT_EQ(t.expired, 0);
+  std::vector<std::string> queues = t.queues_with_new_work;
+  std::sort(queues.begin(), queues.end());
+  EXPECT_EQ(queues, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(this->get(1).state, JobState::kQueued);
+  EXPECT_EQ(this->get(4).state, JobState::kScheduled);
+  EXPECT_EQ(this->counts("a")[JobState::kQueued], 2);
+  EXPECT_EQ(this->counts("a")[JobState::kScheduled], 0);
+}
+
+TYPED_TEST(StoreConformanceTest, TickPromotesAtMostLimitOfEachKind) {
+  for (int n = 1; n <= 5; ++n) {
+    NewJob j = new_job(n);
+    j.job.state = JobState::kScheduled;
+    j.job.run_at = kNow + n;
+    this->enqueue(j);
+  }
+  for (int n = 6; n <= 8; ++n) this->enqueue(new_job(n));
+  this->reserve({"email"}, 10, kNow, 1000);  // 3 active, leases end at kNow + 1000
+  TickResult t = this->tick(kNow + 1000, 2);
+  EXPECT_EQ(t.promoted, 2);
+  EXPECT_EQ(t.expired, 2);
+  EXPECT_EQ(this->get(1).state, JobState::kQueued);  // earliest first
+  EXPECT_EQ(this->get(3).state, JobState::kScheduled);
+}
+
+TYPED_TEST(StoreConformanceTest, TickExpiresALeaseCountingTheAttempt) {
+  NewJob nj = new_job(1);
+  nj.job.backoff = Backoff{BackoffType::kExponential, 1000, 60'000, false};
+  this->enqueue(nj);
+  this->reserve({"email"}, 1, kNow, 1000, "w9");
+  EXPECT_EQ(this->tick(kNow + 999).expired, 0);
+  TickResult t = this->tick(kNow + 1000);
+  EXPECT_EQ(t.expired, 1);
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kRetrying);
+  EXPECT_EQ(got.attempts, 1);
+  EXPECT_EQ(got.run_at, kNow + 1000 + 1000);
+  EXPECT_EQ(got.lease_token, "");
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].kind, FailKind::kLeaseExpired);
+  EXPECT_EQ(got.errors[0].message, "lease expired after 1000 ms without ack (worker w9)");
+  EXPECT_EQ(got.errors[0].attempt, 1);
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kActive], 0);
+  EXPECT_EQ(c[JobState::kRetrying], 1);
+}
+
+TYPED_TEST(StoreConformanceTest, TickExpiredLeaseWithAttemptsSpentIsDead) {
+  NewJob nj = new_job(1);
+  nj.job.max_attempts = 1;
+  this->enqueue(nj);
+  this->reserve({"email"}, 1, kNow, 1000);
+  EXPECT_EQ(this->tick(kNow + 1000).expired, 1);
+  Job got = this->get(1);
+  EXPECT_EQ(got.state, JobState::kDead);
+  EXPECT_EQ(got.finished_at, kNow + 1000);
+  EXPECT_EQ(got.expires_at, kNow + 1000 + kDefaultRetainDeadMs);
+  EXPECT_EQ(this->counts("email")[JobState::kDead], 1);
+}
+
+// ---- Cancel, retry, retry_dead, purge -------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, CancelWorksFromScheduledQueuedAndRetrying) {
+  NewJob s = new_job(1);
+  s.job.state = JobState::kScheduled;
+  s.job.run_at = kNow + 1000;
+  this->enqueue(s);
+  this->enqueue(new_job(2));
+  this->enqueue(new_job(3));
+  Job r = this->reserve({"email"}, 1)[0];  // job 2
+  ASSERT_TRUE(this->fail(r, FailKind::kRetry, kNow, 5000));
+  for (int n : {1, 2, 3}) {
+    auto c = this->write([&](Store& st) { return st.cancel(job_id(n), kNow + 7); });
+    ASSERT_TRUE(c) << c.error().message();
+    EXPECT_EQ(c->state, JobState::kCancelled);
+    Job got = this->get(n);
+    EXPECT_EQ(got.state, JobState::kCancelled);
+    EXPECT_EQ(got.finished_at, kNow + 7);
+    EXPECT_EQ(got.expires_at, kNow + 7 + kDefaultRetainCancelledMs);
+  }
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kCancelled], 3);
+  EXPECT_EQ(c[JobState::kScheduled] + c[JobState::kQueued] + c[JobState::kRetrying], 0);
+  EXPECT_EQ(this->store().next_due(), std::nullopt);
+}
+
+TYPED_TEST(StoreConformanceTest, CancelOfAnActiveOrFinishedJobIsAConflictNamingTheState) {
+  this->enqueue(new_job(1));
+  this->enqueue(new_job(2));
+  auto jobs = this->reserve({"email"}, 2);
+  ASSERT_TRUE(this->ack(jobs[1]));
+  auto c = this->write([&](Store& s) { return s.cancel(job_id(1), kNow); });
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), StatusCode::kConflict);
+  EXPECT_NE(c.error().message().find("active"), std::string::npos) << c.error().message();
+  c = this->write([&](Store& s) { return s.cancel(job_id(2), kNow); });
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), StatusCode::kConflict);
+  EXPECT_NE(c.error().message().find("completed"), std::string::npos) << c.error().message();
+}
+
+TYPED_TEST(StoreConformanceTest, RetryOfDeadOrCancelledJobResetsAttempts) {
+  this->make_dead(1, "email", "email");
+  this->enqueue(new_job(2));
+  ASSERT_TRUE(this->write([&](Store& s) { return s.cancel(job_id(2), kNow); }));
+  for (int n : {1, 2}) {
+    auto r = this->write([&](Store& s) { return s.retry(job_id(n), kNow + 50); });
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->state, JobState::kQueued);
+    Job got = this->get(n);
+    EXPECT_EQ(got.state, JobState::kQueued);
+    EXPECT_EQ(got.attempts, 0);
+    EXPECT_EQ(got.run_at, kNow + 50);
+    EXPECT_EQ(got.finished_at, std::nullopt);
+    EXPECT_EQ(got.expires_at, std::nullopt);
+  }
+  EXPECT_EQ(this->counts("email")[JobState::kQueued], 2);
+  EXPECT_EQ(this->reserve({"email"}, 5).size(), 2u);
+}
+
+TYPED_TEST(StoreConformanceTest, RetryOfALiveJobIsAConflict) {
+  this->enqueue(new_job(1));
+  auto r = this->write([&](Store& s) { return s.retry(job_id(1), kNow); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), StatusCode::kConflict);
+  EXPECT_NE(r.error().message().find("queued"), std::string::npos);
+}
+
+TYPED_TEST(StoreConformanceTest, RetryDeadRequeuesTheQueuesDeadJobsOptionallyOfOneType) {
+  this->make_dead(1, "a", "q");
+  this->make_dead(2, "a", "q");
+  this->make_dead(3, "b", "q");
+  this->make_dead(4, "a", "other");
+  auto n = this->write([](Store& s) { return s.retry_dead("q", std::string("a"), kNow); });
+  EXPECT_EQ(must(std::move(n)), 2);
+  EXPECT_EQ(this->get(1).state, JobState::kQueued);
+  EXPECT_EQ(this->get(1).attempts, 0);
+  EXPECT_EQ(this->get(3).state, JobState::kDead);
+  n = this->write([](Store& s) { return s.retry_dead("q", std::nullopt, kNow); });
+  EXPECT_EQ(must(std::move(n)), 1);
+  EXPECT_EQ(this->get(4).state, JobState::kDead);
+  Counts c = this->counts("q");
+  EXPECT_EQ(c[JobState::kDead], 0);
+  EXPECT_EQ(c[JobState::kQueued], 3);
+  n = this->write([](Store& s) { return s.retry_dead("unknown", std::nullopt, kNow); });
+  EXPECT_EQ(must(std::move(n)), 0);
+}
+
+TYPED_TEST(StoreConformanceTest, PurgeDeletesTheQueuesJobsInOneFinishedState) {
+  this->make_dead(1, "t", "q");
+  this->enqueue(new_job(2, "t", "q"));
+  this->enqueue(new_job(3, "t", "q"));
+  for (const Job& j : this->reserve({"q"}, 2)) ASSERT_TRUE(this->ack(j));
+  this->make_dead(4, "t", "other");
+  auto n = this->write([](Store& s) { return s.purge("q", JobState::kCompleted); });
+  EXPECT_EQ(must(std::move(n)), 2);
+  EXPECT_FALSE(this->store().get_job(job_id(2)));
+  EXPECT_EQ(this->get(1).state, JobState::kDead);
+  n = this->write([](Store& s) { return s.purge("q", JobState::kDead); });
+  EXPECT_EQ(must(std::move(n)), 1);
+  EXPECT_TRUE(this->store().get_job(job_id(4)));
+  Counts c = this->counts("other");
+  EXPECT_EQ(c[JobState::kDead], 1);
+  auto bad = this->write([](Store& s) { return s.purge("q", JobState::kQueued); });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
+}
+
+// ---- Retention and due times ----------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, SweepRetentionDeletesInChunksHonouringQueueRetention) {
+  QueueConfig cfg;
+  cfg.retain_completed_ms = 1000;
+  must(this->write([&](Store& s) { return s.patch_queue("short", cfg); }));
+  for (int n = 1; n <= 3; ++n) this->enqueue(new_job(n, "t", "short"));
+  this->enqueue(new_job(4, "t", "long"));
+  for (const Job& j : this->reserve({"short", "long"}, 4)) ASSERT_TRUE(this->ack(j));
+  EXPECT_EQ(this->store().next_expiry(), kNow + 1000);
+
+  auto sweep = [&](TimeMs now, int limit) {
+    return must(this->write([&](Store& s) { return s.sweep_retention(now, limit); }));
+  };
+  EXPECT_EQ(sweep(kNow + 999, 10), 0);
+  EXPECT_EQ(sweep(kNow + 1000, 2), 2);
+  EXPECT_EQ(sweep(kNow + 1000, 2), 1);
+  EXPECT_EQ(sweep(kNow + 1000, 2), 0);
+  EXPECT_FALSE(this->store().get_job(job_id(1)));
+  EXPECT_TRUE(this->store().get_job(job_id(4)));
+  EXPECT_EQ(this->counts("short")[JobState::kCompleted], 0);
+  EXPECT_EQ(this->counts("long")[JobState::kCompleted], 1);
+  EXPECT_EQ(this->store().next_expiry(), kNow + kDefaultRetainCompletedMs);
+  EXPECT_EQ(sweep(kNow + kDefaultRetainCompletedMs, 10), 1);
+  EXPECT_EQ(this->store().next_expiry(), std::nullopt);
+}
+
+TYPED_TEST(StoreConformanceTest, SweepRetentionForgetsExpiredDedupeKeys) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "k";
+  a.dedupe_window_ms = 1000;
+  this->enqueue(a);
+  must(this->write([](Store& s) { return s.sweep_retention(kNow + 1000, 10); }));
+  NewJob b = new_job(2);
+  b.job.dedupe_key = "k";
+  b.job.created_at = kNow + 2000;
+  EXPECT_FALSE(this->enqueue(b).deduplicated);
+}
+
+TYPED_TEST(StoreConformanceTest, NextDueIsTheEarliestRunAtOrLeaseExpiry) {
+  EXPECT_EQ(this->store().next_due(), std::nullopt);
+  NewJob s = new_job(1);
+  s.job.state = JobState::kScheduled;
+  s.job.run_at = kNow + 500;
+  this->enqueue(s);
+  EXPECT_EQ(this->store().next_due(), kNow + 500);
+  this->enqueue(new_job(2));
+  EXPECT_EQ(this->store().next_due(), kNow + 500);  // queued jobs are not "due" work
+  this->reserve({"email"}, 1, kNow, 300);
+  EXPECT_EQ(this->store().next_due(), kNow + 300);
+  EXPECT_EQ(this->store().next_expiry(), std::nullopt);
+}
+
+// ---- Transactions, reopen -------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, RollbackLeavesNoTraceInJobsCountsOrQueues) {
+  this->enqueue(new_job(1));
+  ASSERT_TRUE(this->store().begin());
+  ASSERT_TRUE(this->store().enqueue(new_job(2)));
+  ASSERT_TRUE(this->store().enqueue(new_job(3, "brand_new")));
+  ASSERT_TRUE(this->store().set_paused("email", true));
+  ReserveRequest req;
+  req.queues = {"email"};
+  req.max = 1;
+  req.now = kNow;
+  req.lease_tokens = {"t"};
+  auto r = this->store().reserve(req);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->jobs.empty());  // paused inside the transaction
+  this->store().rollback();
+
+  EXPECT_FALSE(this->store().get_job(job_id(2)));
+  auto stats = must(this->store().stats());
+  EXPECT_EQ(stats.totals[JobState::kQueued], 1);
+  ASSERT_EQ(stats.queues.size(), 1u);
+  EXPECT_EQ(stats.queues[0].name, "email");
+  EXPECT_FALSE(stats.queues[0].paused);
+  EXPECT_FALSE(this->store().get_queue("brand_new"));
+  // The store keeps working after a rollback, names and all.
+  this->enqueue(new_job(4, "brand_new"));
+  EXPECT_EQ(this->get(4).type, "brand_new");
+  EXPECT_EQ(this->reserve({"email"}, 5).size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, RollbackWithoutATransactionIsHarmless) {
+  this->store().rollback();
+  this->enqueue(new_job(1));
+  this->store().rollback();
+  EXPECT_TRUE(this->store().get_job(job_id(1)));
+}
+
+TYPED_TEST(StoreConformanceTest, ReopenSeesEveryCommittedJobCountAndQueue) {
+  for (int n = 1; n <= 3; ++n) this->enqueue(new_job(n));
+  NewJob s = new_job(4, "t", "later");
+  s.job.state = JobState::kScheduled;
+  s.job.run_at = kNow + 100;
+  this->enqueue(s);
+  Job active = this->reserve({"email"}, 1)[0];
+  QueueConfig cfg;
+  cfg.concurrency = 3;
+  cfg.backoff = Backoff{BackoffType::kFixed, 10, 20, false};
+  cfg.push_json = R"({"url":"https://example.com/hook"})";
+  must(this->write([&](Store& st) { return st.patch_queue("email", cfg); }));
+  must(this->write([](Store& st) { return st.set_paused("later", true); }));
+
+  this->reopen();
+  Counts c = this->counts("email");
+  EXPECT_EQ(c[JobState::kQueued], 2);
+  EXPECT_EQ(c[JobState::kActive], 1);
+  EXPECT_EQ(this->store().queue_config("email"), cfg);
+  auto later = must(this->store().get_queue("later"));
+  EXPECT_TRUE(later.paused);
+  EXPECT_EQ(later.counts[JobState::kScheduled], 1);
+  EXPECT_EQ(this->get(4).type, "t");
+  EXPECT_EQ(this->store().next_due(), kNow + 100);
+  // Leases survive a restart.
+  EXPECT_TRUE(this->ack(active));
+  this->enqueue(new_job(5, "t", "later"));  // names are reused, not duplicated
+  EXPECT_EQ(this->counts("later")[JobState::kQueued], 1);
+}
+
+// ---- Queues and stats -----------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, QueuesAreKnownByJobsOrConfigAndStatsCountEveryState) {
+  this->enqueue(new_job(1, "t", "a"));
+  this->enqueue(new_job(2, "t", "a"));
+  NewJob s = new_job(3, "t", "b");
+  s.job.state = JobState::kScheduled;
+  s.job.run_at = kNow + 10;
+  this->enqueue(s);
+  must(this->write([](Store& st) { return st.set_paused("c", true); }));
+  must(this->write([](Store& st) { return st.set_paused("d", false); }));  // default, no jobs
+
+  auto queues = must(this->store().list_queues());
+  std::vector<std::string> names;
+  for (const QueueInfo& q : queues) names.push_back(q.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+
+  auto stats = must(this->store().stats());
+  EXPECT_EQ(stats.totals[JobState::kQueued], 2);
+  EXPECT_EQ(stats.totals[JobState::kScheduled], 1);
+  bool saw_a = false;
+  for (const QueueInfo& q : stats.queues) {
+    if (q.name == "a") {
+      saw_a = true;
+      EXPECT_EQ(q.counts[JobState::kQueued], 2);
+    }
+  }
+  EXPECT_TRUE(saw_a);
+
+  EXPECT_TRUE(this->store().get_queue("d"));  // exists from its first resume
+  auto none = this->store().get_queue("never");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), StatusCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, PatchQueueMergesAndQueueConfigDefaultsWhenUnknown) {
+  EXPECT_EQ(this->store().queue_config("nope"), QueueConfig{});
+  QueueConfig a;
+  a.max_attempts = 7;
+  a.lease_ms = 5000;
+  must(this->write([&](Store& s) { return s.patch_queue("q", a); }));
+  QueueConfig b;
+  b.max_attempts = 2;
+  b.rate_limit = RateLimit{10, 1000};
+  b.retain_dead_ms = 60'000;
+  auto info = must(this->write([&](Store& s) { return s.patch_queue("q", b); }));
+  EXPECT_EQ(info.name, "q");
+  EXPECT_EQ(info.config.max_attempts, 2);
+  EXPECT_EQ(info.config.lease_ms, 5000);
+  EXPECT_EQ(info.config.rate_limit, (RateLimit{10, 1000}));
+  EXPECT_EQ(this->store().queue_config("q"), info.config);
+  EXPECT_EQ(must(this->store().get_queue("q")).config, info.config);
+}
+
+// ---- Listing --------------------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, ListJobsFiltersCombine) {
+  auto add = [&](int n, std::string type, std::string queue, std::vector<std::string> tags,
+                 std::optional<std::string> key = std::nullopt) {
+    NewJob j = new_job(n, std::move(type), std::move(queue));
+    j.job.tags = std::move(tags);
+    j.job.dedupe_key = std::move(key);
+    this->enqueue(j);
+  };
+  add(1, "email", "q1", {"vip"});
+  add(2, "sms", "q1", {});
+  add(3, "email", "q2", {"vip", "eu"}, "k3");
+  add(4, "email", "q1", {"eu"});
+  this->reserve({"q1"}, 1);  // job 1 active
+
+  auto ids = [&](JobFilter f) {
+    std::vector<int> out;
+    for (const Job& j : must(this->store().list_jobs(f)).jobs) {
+      out.push_back(std::stoi(j.id.substr(4)));
+    }
+    return out;
+  };
+  JobFilter f;
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 3, 2, 1}));  // newest first by default
+  f.ascending = true;
+  EXPECT_EQ(ids(f), (std::vector<int>{1, 2, 3, 4}));
+  f = {};
+  f.type = "email";
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 3, 1}));
+  f.queue = "q1";
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 1}));
+  f.state = JobState::kQueued;
+  EXPECT_EQ(ids(f), (std::vector<int>{4}));
+  f = {};
+  f.state = JobState::kActive;
+  EXPECT_EQ(ids(f), (std::vector<int>{1}));
+  f = {};
+  f.tag = "vip";
+  EXPECT_EQ(ids(f), (std::vector<int>{3, 1}));
+  f.queue = "q2";
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f = {};
+  f.tag = "vi";  // whole tags only
+  EXPECT_TRUE(ids(f).empty());
+  f = {};
+  f.dedupe_key = "k3";
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f = {};
+  f.type = "never_seen";
+  EXPECT_TRUE(ids(f).empty());
+  // Listed jobs carry everything get_job does.
+  f = {};
+  f.state = JobState::kQueued;
+  f.queue = "q2";
+  auto page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 1u);
+  EXPECT_EQ(page.jobs[0].type, "email");
+  EXPECT_EQ(page.jobs[0].tags, (std::vector<std::string>{"vip", "eu"}));
+  EXPECT_EQ(page.jobs[0].payload_json, "{\"n\":3}");
+}
+
+TYPED_TEST(StoreConformanceTest, ListJobsPagesByCursorInBothOrders) {
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  JobFilter f;
+  f.limit = 2;
+  auto p1 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p1.jobs.size(), 2u);
+  EXPECT_EQ(p1.jobs[0].id, job_id(5));
+  EXPECT_EQ(p1.next_cursor, job_id(4));
+  f.after_id = p1.next_cursor;
+  auto p2 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p2.jobs.size(), 2u);
+  EXPECT_EQ(p2.jobs[0].id, job_id(3));
+  EXPECT_EQ(p2.next_cursor, job_id(2));
+  f.after_id = p2.next_cursor;
+  auto p3 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p3.jobs.size(), 1u);
+  EXPECT_EQ(p3.jobs[0].id, job_id(1));
+  EXPECT_EQ(p3.next_cursor, std::nullopt);
+
+  f = {};
+  f.limit = 2;
+  f.ascending = true;
+  f.after_id = job_id(2);
+  auto a = must(this->store().list_jobs(f));
+  ASSERT_EQ(a.jobs.size(), 2u);
+  EXPECT_EQ(a.jobs[0].id, job_id(3));
+  EXPECT_EQ(a.jobs[1].id, job_id(4));
+  EXPECT_EQ(a.next_cursor, job_id(4));
+}
+
+TYPED_TEST(StoreConformanceTest, ListJobsContinuesPastACursorWhoseJobWasDeleted) {
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  ASSERT_TRUE(this->write([](Store& s) { return s.cancel(job_id(4), kNow); }));
+  ASSERT_TRUE(this->write([](Store& s) { return s.purge("email", JobState::kCancelled); }));
+  JobFilter f;
+  f.after_id = job_id(4);
+  auto page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 3u);
+  EXPECT_EQ(page.jobs[0].id, job_id(3));
+  f.ascending = true;
+  page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 1u);
+  EXPECT_EQ(page.jobs[0].id, job_id(5));
+}
+
+}  // namespace
+}  // namespace spool::store::conformance
