@@ -215,7 +215,7 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token); !ok) return tl::unexpected(ok.error());
   const std::string& queue = name_of(row->queue);
-  TimeMs expires = req.now + queue_config(queue).retain_ms_for(JobState::kCompleted);
+  TimeMs expires = req.now + retain_ms(queue, JobState::kCompleted);
   Use q(st_.mark_completed);
   q.bind(1, row->seq).bind(2, req.now).bind(3, req.result_json).bind(4, expires);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
@@ -269,7 +269,7 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
   std::optional<TimeMs> expires_at;
   if (next == JobState::kDead) {
     finished_at = now;
-    expires_at = now + queue_config(queue).retain_ms_for(JobState::kDead);
+    expires_at = now + retain_ms(queue, JobState::kDead);
   }
   std::optional<std::string> errors;
   if (record_error) errors = append_error(row.errors, record);
@@ -314,9 +314,7 @@ Result<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
   }
   const std::string& queue = name_of(row->queue);
   Use q(st_.mark_cancelled);
-  q.bind(1, row->seq)
-      .bind(2, now)
-      .bind(3, now + queue_config(queue).retain_ms_for(JobState::kCancelled));
+  q.bind(1, row->seq).bind(2, now).bind(3, now + retain_ms(queue, JobState::kCancelled));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, row->state, JobState::kCancelled);
   return SettleResult{id, JobState::kCancelled, std::nullopt};

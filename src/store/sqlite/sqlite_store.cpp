@@ -348,6 +348,11 @@ Result<QueueInfo> SqliteStore::patch_queue(const std::string& queue, const Queue
   return queue_info(queue, s);
 }
 
+std::int64_t SqliteStore::retain_ms(const std::string& queue, JobState state) const {
+  const QueueState* s = queues_.find(queue);
+  return s == nullptr ? QueueConfig{}.retain_ms_for(state) : s->config.retain_ms_for(state);
+}
+
 QueueConfig SqliteStore::queue_config(const std::string& name) {
   const QueueState* s = queues_.find(name);
   return s == nullptr ? QueueConfig{} : s->config;

@@ -127,6 +127,8 @@ class SqliteStore final : public Store {
                                       const ErrorRecord& error, FailKind kind,
                                       std::optional<std::int64_t> retry_after_ms, TimeMs now,
                                       double jitter);
+  // How long a job of `queue` finishing in `state` is kept (the queue's config or the default).
+  std::int64_t retain_ms(const std::string& queue, JobState state) const;
   Result<void> write_queue(const std::string& name, const QueueState& q);
   QueueInfo queue_info(const std::string& name, const QueueState& q) const;
   Result<Job> decode_job(const Use& row, int first);
