@@ -41,6 +41,27 @@ Result<std::int64_t> duration_option(std::string_view option, const std::string&
   return *ms;
 }
 
+// Everything but RFC 3986's unreserved characters is percent-encoded. Stricter than the query
+// grammar needs, on purpose: a '+' left bare is read as a space by some decoders, and cursors
+// are free to contain one.
+std::string encode_query_value(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : value) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<json::value> parse_payload(std::string_view text, std::string_view source) {
@@ -146,24 +167,29 @@ Result<json::object> build_enqueue_request(const EnqueueArgs& args, json::value 
 }
 
 Result<std::string> build_jobs_target(const JobsFilter& filter) {
-  boost::urls::url url("/v1/jobs");
-  auto params = url.params();
+  std::string query;
+  auto append = [&query](std::string_view key, std::string_view value) {
+    query += query.empty() ? '?' : '&';
+    query += key;
+    query += '=';
+    query += encode_query_value(value);
+  };
   if (!filter.state.empty()) {
     if (!is_job_state(filter.state)) {
       return invalid("--state",
                      "unknown state \"" + filter.state + "\"; use one of " + all_states());
     }
-    params.append({"state", filter.state});
+    append("state", filter.state);
   }
-  if (!filter.type.empty()) params.append({"type", filter.type});
-  if (!filter.queue.empty()) params.append({"queue", filter.queue});
-  if (!filter.tag.empty()) params.append({"tag", filter.tag});
+  if (!filter.type.empty()) append("type", filter.type);
+  if (!filter.queue.empty()) append("queue", filter.queue);
+  if (!filter.tag.empty()) append("tag", filter.tag);
   if (filter.limit) {
     if (*filter.limit < 1 || *filter.limit > 500) {
       return invalid("--limit",
                      "--limit must be between 1 and 500, got " + std::to_string(*filter.limit));
     }
-    params.append({"limit", std::to_string(*filter.limit)});
+    append("limit", std::to_string(*filter.limit));
   }
   if (!filter.order.empty()) {
     if (filter.order != "asc" && filter.order != "desc") {
@@ -171,10 +197,10 @@ Result<std::string> build_jobs_target(const JobsFilter& filter) {
                      "--order must be asc (oldest first) or desc (newest first), got \"" +
                          filter.order + "\"");
     }
-    params.append({"order", filter.order});
+    append("order", filter.order);
   }
-  if (!filter.cursor.empty()) params.append({"cursor", filter.cursor});
-  return std::string(url.buffer());
+  if (!filter.cursor.empty()) append("cursor", filter.cursor);
+  return "/v1/jobs" + query;
 }
 
 std::string shell_quote(std::string_view arg) {

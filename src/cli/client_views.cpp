@@ -21,6 +21,11 @@ std::string label(std::string_view name, const Style& style) {
   return style.paint(padded, Colour::kDim);
 }
 
+// A label on a line of its own, above an indented block.
+std::string heading(std::string_view name, const Style& style) {
+  return style.paint(name, Colour::kDim) + "\n";
+}
+
 // "2026-11-25 02:34:49  (3m ago)"
 std::string when(std::string_view rfc3339, TimeMs now) {
   std::string relative = relative_time(rfc3339, now);
@@ -112,14 +117,14 @@ std::string render_job(const json::value& job, TimeMs now, const Style& style) {
   // The history only adds something when there was more than the last error.
   if (const json::value* errors = json_find(job, "errors");
       errors != nullptr && errors->is_array() && errors->get_array().size() > 1) {
-    out += label("errors", style) + "\n";
+    out += heading("errors", style);
     for (const auto& error : errors->get_array()) out += "  " + error_line(error, now) + "\n";
   }
   for (std::string_view section : {"payload", "result", "progress"}) {
     const json::value* value = json_find(job, section);
     // A null payload was sent as null and is shown; a null result just means none yet.
     if (value == nullptr || (value->is_null() && section != "payload")) continue;
-    out += label(section, style) + "\n";
+    out += heading(section, style);
     out += indent_block(pretty_json(*value), "  ");
   }
   return out;
