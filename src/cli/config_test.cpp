@@ -1,0 +1,113 @@
+// `spool serve` configuration: file keys, env, precedence inputs and error messages.
+#include "cli/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace spool::cli {
+namespace {
+
+Status load(const std::string& text, ServeConfig& c) {
+  return load_config_text(text, "spool.toml", c);
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  ServeConfig c;
+  Status s = load(R"(
+[server]
+listen = "0.0.0.0:8080"
+data = "/var/lib/spool"
+durability = "strict"
+body_limit_bytes = 2097152
+io_threads = 4
+log_level = "debug"
+
+[[tokens]]
+token = "p-secret"
+roles = ["producer", "reader"]
+
+[queues.email]
+max_attempts = 5
+lease_ms = 60000
+concurrency = 10
+rate_limit = { limit = 100, per_ms = 1000 }
+retain_completed_ms = 3600000
+backoff = { type = "fixed", base_ms = 2000, jitter = false }
+)",
+                  c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.listen, "0.0.0.0:8080");
+  EXPECT_EQ(c.durability, "strict");
+  EXPECT_EQ(c.body_limit_bytes, 2097152u);
+  EXPECT_EQ(c.io_threads, 4);
+  ASSERT_EQ(c.tokens.size(), 1u);
+  EXPECT_EQ(c.tokens[0].roles,
+            http::role_bit(http::Role::kProducer) | http::role_bit(http::Role::kReader));
+  ASSERT_EQ(c.queues.size(), 1u);
+  const auto& q = c.queues[0].second;
+  EXPECT_EQ(q.max_attempts, 5);
+  EXPECT_EQ(q.concurrency, 10);
+  EXPECT_EQ(q.rate_limit->per_ms, 1000);
+  EXPECT_EQ(q.backoff->type, BackoffType::kFixed);
+  EXPECT_FALSE(q.backoff->jitter);
+}
+
+TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
+  struct Case {
+    std::string text;
+    std::string needle;
+  };
+  const Case cases[] = {
+      {"[server]\nlissten = \"x\"", "server.lissten: unknown key"},
+      {"[server]\nio_threads = 0", "server.io_threads: must be between 1 and 64, got 0"},
+      {"[server]\nio_threads = \"2\"", "server.io_threads: must be an integer"},
+      {"[server]\ndurability = \"sometimes\"", "durability must be fast or strict"},
+      {"[server]\nlisten = \"nowhere\"", "listen must be HOST:PORT"},
+      {"[[tokens]]\ntoken = \"t\"\nroles = [\"boss\"]", "tokens[0].roles: roles are admin"},
+      {"[[tokens]]\nroles = [\"admin\"]", "tokens[0].token: is required"},
+      {"[queues.email]\nlease_ms = 5", "queues.email.lease_ms must be between 100"},
+      {"[queues.email]\nbackoff = { type = \"linear\" }", "queues.email.backoff.type"},
+      {"[queues.email]\nretries = 3", "queues.email.retries: unknown key"},
+      {"[queues.\"a b\"]\nmax_attempts = 3", "queues.a b: the queue name must be"},
+      {"[other]\nx = 1", "other: unknown key"},
+      {"[server\n", "spool.toml"},
+  };
+  for (const auto& c : cases) {
+    ServeConfig config;
+    Status s = load(c.text, config);
+    EXPECT_FALSE(s.ok()) << c.text;
+    EXPECT_NE(s.message().find(c.needle), std::string::npos) << s.message();
+  }
+}
+
+TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
+  std::map<std::string, std::string> env = {
+      {"SPOOL_LISTEN", "127.0.0.1:9"}, {"SPOOL_IO_THREADS", "3"}, {"SPOOL_TOKEN", "root"}};
+  auto getenv = [&](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  ServeConfig c;
+  ASSERT_TRUE(apply_env(getenv, c).ok());
+  EXPECT_EQ(c.listen, "127.0.0.1:9");
+  EXPECT_EQ(c.io_threads, 3);
+  ASSERT_EQ(c.tokens.size(), 1u);
+  EXPECT_EQ(c.tokens[0].roles, http::role_bit(http::Role::kAdmin));
+  env["SPOOL_IO_THREADS"] = "many";
+  Status s = apply_env(getenv, c);
+  EXPECT_NE(s.message().find("SPOOL_IO_THREADS must be an integer"), std::string::npos);
+}
+
+TEST(ConfigTest, ListenAddresses) {
+  EXPECT_EQ(parse_listen("127.0.0.1:7070")->port, 7070);
+  EXPECT_EQ(parse_listen("[::1]:0")->host, "::1");
+  EXPECT_EQ(parse_listen("localhost:1")->host, "localhost");
+  EXPECT_FALSE(parse_listen("::1:80"));
+  EXPECT_FALSE(parse_listen("host:99999"));
+  EXPECT_FALSE(parse_listen("host:"));
+  EXPECT_FALSE(parse_listen(":80"));
+}
+
+}  // namespace
+}  // namespace spool::cli
