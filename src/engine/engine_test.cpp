@@ -43,7 +43,7 @@ class EngineTest : public ::testing::Test {
     auto store = store::open_sqlite_store(options);
     ASSERT_TRUE(store) << store.error().message();
     EngineOptions eo;
-    eo.seed = 7;
+    eo.seed = ++opens_;  // a reopened engine must not repeat the ids of the last one
     engine_ = std::make_unique<Engine>(std::move(*store), clock_, eo);
   }
 
@@ -98,6 +98,7 @@ class EngineTest : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_;
+  std::uint64_t opens_ = 0;
   std::unique_ptr<Engine> engine_;
 };
 
@@ -204,6 +205,7 @@ TEST_F(EngineTest, OldestWaiterIsServedFirst) {
   ASSERT_TRUE(first.ready());
   EXPECT_EQ(first.ok().size(), 1u);
   EXPECT_FALSE(second.ready());
+  engine_->stop();  // answers `second` while it is still in scope
 }
 
 TEST_F(EngineTest, LongPollAnswersEmptyAtItsDeadline) {
@@ -475,7 +477,7 @@ TEST_F(EngineTest, AFullStoreRefusesTheWholeBatchAndKeepsServingReads) {
   Answer<std::vector<store::EnqueueResult>> refused;
   engine_->enqueue(batch, refused.cb());
   engine_->run_once();
-  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused.value->error().message();
   EXPECT_EQ(get(kept).state, JobState::kQueued);
   Answer<store::Stats> stats;
   engine_->stats(stats.cb());
