@@ -99,7 +99,8 @@ Result<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
 
     std::int64_t allowed = static_cast<std::int64_t>(remaining);
     bool rate_limited = false;
-    if (s->config.concurrency) {
+    // A cap of 0 means no cap (docs/job-lifecycle.md).
+    if (s->config.concurrency && *s->config.concurrency > 0) {
       std::int64_t free = *s->config.concurrency - s->counts[JobState::kActive];
       // A full concurrency cap has no timer: the engine retries when a job of the queue settles.
       if (free <= 0) continue;
