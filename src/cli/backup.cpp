@@ -63,9 +63,9 @@ void run_backup(const BackupCommand& cmd) {
   std::uintmax_t size = fs::file_size(cmd.file, ec);
   std::cout << "wrote " << cmd.file << " (" << (ec ? std::string("size unknown") : human_size(size))
             << "), a consistent copy of " << db.string() << "\n";
-  std::cout << "to restore: stop `spool serve`, remove " << db.string() << "-wal and "
-            << db.string() << "-shm, copy " << cmd.file << " to " << db.string()
-            << ", start again (docs/storage.md)\n";
+  // The same steps as docs/storage.md "Backup and restore", in its order.
+  std::cout << "to restore: stop `spool serve`, copy " << cmd.file << " over " << db.string()
+            << ", delete " << db.string() << "-wal and -shm, start again (docs/storage.md)\n";
 }
 
 }  // namespace
@@ -79,7 +79,7 @@ void add_backup_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--force", cmd->force, "Replace FILE if it exists");
   sub->footer(
-      "\nExample:\n"
+      "Example:\n"
       "  spool backup /backups/spool-$(date +%F).db --data /var/lib/spool");
   sub->callback([cmd] { run_backup(*cmd); });
 }

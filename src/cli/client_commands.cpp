@@ -48,12 +48,11 @@ struct ConnectionOptions {
 };
 
 void add_connection_options(CLI::App* cmd, ConnectionOptions& options) {
-  cmd->add_option("--url", options.url, "The server's address (env SPOOL_URL)")
+  cmd->add_option("--url", options.url, "The server's address")
       ->envname("SPOOL_URL")
       ->capture_default_str();
   // No default shown and never echoed: a token must not end up in a terminal scrollback.
-  cmd->add_option("--token", options.token, "Bearer token (env SPOOL_TOKEN)")
-      ->envname("SPOOL_TOKEN");
+  cmd->add_option("--token", options.token, "Bearer token; never shown")->envname("SPOOL_TOKEN");
   cmd->add_option("--timeout", options.timeout, "How long to wait for an answer: 500ms, 30s, 2m")
       ->capture_default_str();
   cmd->add_flag("--json", options.json, "Print the server's JSON answer as-is, for scripts");
@@ -91,7 +90,7 @@ class Api {
               std::string_view context) {
     HttpResponse response;
     TransportError error;
-    if (!client_->request(method, target, body, &response, &error)) unreachable(error);
+    if (!client_->request(method, target, body, &response, &error)) unreachable(error, method);
     Answer answer;
     answer.status = response.status;
     answer.body = std::move(response.body);
@@ -114,7 +113,10 @@ class Api {
   bool json_output() const { return options_.json; }
 
  private:
-  [[noreturn]] void unreachable(const TransportError& error) {
+  [[noreturn]] void unreachable(const TransportError& error, std::string_view method) {
+    // Once a write has left, a lost answer does not mean it was not applied.
+    std::string maybe_applied =
+        method == "GET" ? "" : " A write may still have been applied: check before repeating it.";
     switch (error.kind) {
       case TransportFailure::kResolve:
         fail(kExitUnreachable, "cannot connect to " + url() + " (cannot resolve the host: " +
@@ -127,18 +129,15 @@ class Api {
           fail(kExitUnreachable, "cannot connect to " + url() +
                                      " (timed out). Is the address right and the port open?");
         }
-        fail(kExitUnreachable, "no answer from " + url() + " within " +
-                                   format_duration_ms(timeout_ms_) +
-                                   ". The server may be overloaded; --timeout waits longer. A "
-                                   "write may still have been applied: check before repeating it.");
+        fail(kExitUnreachable,
+             "no answer from " + url() + " within " + format_duration_ms(timeout_ms_) +
+                 ". The server may be overloaded; --timeout waits longer." + maybe_applied);
       case TransportFailure::kBroken:
         break;
     }
     fail(kExitUnreachable,
-         "the connection to " + url() + " failed (" + error.detail + ")" +
-             (error.while_connecting ? ". Is `spool serve` running?"
-                                     : ". A write may still have been applied: check before "
-                                       "repeating it."));
+         "the connection to " + url() + " failed (" + error.detail + ")." +
+             (error.while_connecting ? " Is `spool serve` running?" : maybe_applied));
   }
 
   [[noreturn]] void refused(const Answer& answer, const std::string& reason,
@@ -154,8 +153,12 @@ class Api {
     if (!field.empty()) message += " (field " + field + ")";
     switch (answer.status) {
       case 401:
-        fail(kExitRefused, "the server at " + url() + " needs a valid token: " + message +
-                               ". Pass --token or set SPOOL_TOKEN.");
+        if (options_.token.empty()) {
+          fail(kExitRefused,
+               "the server at " + url() + " needs a token. Pass --token or set SPOOL_TOKEN.");
+        }
+        fail(kExitRefused, "the server at " + url() + " did not accept the token (" + message +
+                               "). Check --token or SPOOL_TOKEN.");
       case 403:
         fail(kExitRefused, "the token is not allowed to do this: " + message +
                                ". Ask for a token with the right role (see docs/api.md).");
@@ -180,6 +183,15 @@ TimeMs wall_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// A usage error from the request builders, prefixed with the option it is about ("--delay: ...")
+// unless the message already starts from the argument itself.
+[[noreturn]] void usage_error(const Status& status) {
+  const std::string& field = status.field();
+  bool is_option = field.rfind("--", 0) == 0;
+  bool named = status.message().find(field) != std::string::npos;
+  fail(kExitUsage, is_option && !named ? field + ": " + status.message() : status.message());
 }
 
 // ---- enqueue ---------------------------------------------------------------------------------
@@ -213,11 +225,11 @@ void run_enqueue(const EnqueueCommand& cmd) {
     std::string source;
     std::string text = read_payload_text(cmd.payload_arg, &source);
     auto parsed = parse_payload(text, source);
-    if (!parsed) fail(kExitUsage, parsed.error().message());
+    if (!parsed) usage_error(parsed.error());
     payload = std::move(*parsed);
   }
   auto body = build_enqueue_request(cmd.args, std::move(payload));
-  if (!body) fail(kExitUsage, body.error().message());
+  if (!body) usage_error(body.error());
 
   Api api(cmd.connection);
   Answer answer =
@@ -259,7 +271,7 @@ struct JobsCommand {
 
 void run_jobs(const JobsCommand& cmd) {
   auto target = build_jobs_target(cmd.filter);
-  if (!target) fail(kExitUsage, target.error().message());
+  if (!target) usage_error(target.error());
   Api api(cmd.connection);
   Answer answer = api.call("GET", *target, {}, "cannot list jobs");
   if (api.json_output()) return print_raw(answer);
@@ -387,7 +399,10 @@ void run_pause(const QueueCommand& cmd, bool pause) {
   } else {
     const json::value* counts = json_find(answer.value, "counts");
     std::cout << "queue " << cmd.queue << " resumed";
-    if (counts != nullptr) std::cout << ": " << json_int(*counts, "queued") << " jobs queued";
+    if (counts != nullptr) {
+      std::int64_t queued = json_int(*counts, "queued");
+      std::cout << ": " << queued << (queued == 1 ? " job" : " jobs") << " queued";
+    }
     std::cout << "\n";
   }
 }
@@ -399,7 +414,7 @@ std::shared_ptr<T> make_storage() {
   return std::make_shared<T>();
 }
 
-std::string example(std::string_view text) { return "\nExample:\n" + std::string(text); }
+std::string example(std::string_view text) { return "Example:\n" + std::string(text); }
 
 }  // namespace
 

@@ -61,12 +61,36 @@ std::string error_line(const json::value& error, TimeMs now) {
   std::string kind = json_string(error, "kind");
   if (!kind.empty()) out += "[" + kind + "] ";
   out += json_string(error, "message");
+  // Relative only: the absolute time is in --json, and two nested times read badly here.
   std::string at = json_string(error, "at");
-  if (!at.empty()) out += "  (" + when(at, now) + ")";
+  std::string relative = relative_time(at, now);
+  if (!relative.empty()) out += "  (" + relative + ")";
   return out;
 }
 
 bool present(const json::value* v) { return v != nullptr && !v->is_null(); }
+
+// "exponential backoff 1s..1h with jitter, lease 30s": how this job will be retried, fixed at
+// enqueue from the job, its queue or the server (API.md "Precedence").
+std::string describe_retry_policy(const json::value& job) {
+  std::string out;
+  if (const json::value* backoff = json_find(job, "backoff"); present(backoff)) {
+    out = json_string(*backoff, "type") + " backoff";
+    if (json_find(*backoff, "base_ms") != nullptr) {
+      out += " " + format_duration_ms(json_int(*backoff, "base_ms"));
+      if (json_find(*backoff, "max_ms") != nullptr) {
+        out += ".." + format_duration_ms(json_int(*backoff, "max_ms"));
+      }
+    }
+    const json::value* jitter = json_find(*backoff, "jitter");
+    if (jitter != nullptr && jitter->is_bool() && jitter->get_bool()) out += " with jitter";
+  }
+  if (present(json_find(job, "lease_ms"))) {
+    if (!out.empty()) out += ", ";
+    out += "lease " + format_duration_ms(json_int(job, "lease_ms"));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -88,8 +112,10 @@ std::string render_job(const json::value& job, TimeMs now, const Style& style) {
   line("state", state, state_colour(state));
   line("attempts", attempts_text(job));
   if (json_find(job, "priority") != nullptr) line("priority", json_string(job, "priority"));
+  line("retries", describe_retry_policy(job));
   time_line("created", "created_at");
-  time_line("run at", "run_at");
+  // run_at equals created_at unless the job was delayed or is backing off; then it matters.
+  if (json_string(job, "run_at") != json_string(job, "created_at")) time_line("run at", "run_at");
   time_line("started", "started_at");
   time_line("finished", "finished_at");
   if (present(json_find(job, "processing_ms"))) {

@@ -17,7 +17,8 @@ TimeMs at(std::string_view text) { return *parse_rfc3339(text); }
 TEST(RenderJobTest, ShowsAReadableBlock) {
   auto job = json::parse(R"({
     "id":"01JD5Z8Q3N","type":"send_email","queue":"emails","state":"retrying",
-    "payload":{"to":"ana@example.com","amount":1200},"priority":0,"attempts":2,"max_attempts":5,
+    "payload":{"to":"ana@example.com","amount":1200},"priority":0,"lease_ms":30000,
+    "backoff":{"type":"exponential","base_ms":1000,"max_ms":3600000,"jitter":true},"attempts":2,"max_attempts":5,
     "created_at":"2026-11-25T02:00:00.000Z","run_at":"2026-11-25T02:05:00.000Z",
     "started_at":null,"finished_at":null,"lease_expires_at":null,"worker":null,
     "last_error":{"message":"smtp timeout","kind":"retry","at":"2026-11-25T02:04:00.000Z"},
@@ -31,10 +32,11 @@ TEST(RenderJobTest, ShowsAReadableBlock) {
             "state       retrying\n"
             "attempts    2/5\n"
             "priority    0\n"
+            "retries     exponential backoff 1s..1h with jitter, lease 30s\n"
             "created     2026-11-25 02:00:00  (4m ago)\n"
             "run at      2026-11-25 02:05:00  (in 30s)\n"
             "tags        escrow, email\n"
-            "last error  [retry] smtp timeout  (2026-11-25 02:04:00  (30s ago))\n"
+            "last error  [retry] smtp timeout  (30s ago)\n"
             "payload\n"
             "  {\n"
             "    \"to\": \"ana@example.com\",\n"
@@ -46,6 +48,7 @@ TEST(RenderJobTest, ShowsResultLeaseAndErrorHistoryWhenPresent) {
   auto job = json::parse(R"({
     "id":"J","type":"t","queue":"q","state":"active","payload":null,"attempts":1,
     "max_attempts":3,"lease_expires_at":"2026-11-25T02:00:20.000Z","worker":"w-1",
+    "created_at":"2026-11-25T01:59:00.000Z","run_at":"2026-11-25T01:59:00.000Z",
     "errors":[{"message":"a","kind":"retry"},{"message":"b","kind":"retry"}],
     "result":[1,2],"processing_ms":1500})");
   std::string out = render_job(job, at("2026-11-25T02:00:00Z"), Style{});
@@ -53,6 +56,7 @@ TEST(RenderJobTest, ShowsResultLeaseAndErrorHistoryWhenPresent) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find("processing  1.5s\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("run at"), std::string::npos) << out;  // same as created: not news
   EXPECT_NE(out.find("errors\n  [retry] a\n  [retry] b\n"), std::string::npos) << out;
   EXPECT_NE(out.find("payload\n  null\n"), std::string::npos) << out;
   EXPECT_NE(out.find("result\n  [\n    1,\n    2\n  ]\n"), std::string::npos) << out;

@@ -48,7 +48,7 @@ std::optional<Endpoint> parse_endpoint(std::string_view url, std::string* why) {
   while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') {
     endpoint.base_path.pop_back();
   }
-  endpoint.display_url = std::string(url);
+  endpoint.display_url = text;  // with the scheme added when it was left out
   while (!endpoint.display_url.empty() && endpoint.display_url.back() == '/') {
     endpoint.display_url.pop_back();
   }
