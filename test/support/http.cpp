@@ -104,7 +104,8 @@ HttpResponse HttpConnection::read_response() {
   std::size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
     if (!fill(fd_, buffer_, timeout_)) {
-      ADD_FAILURE() << "no complete HTTP response (got " << buffer_.size() << " bytes)";
+      if (!quiet_)
+        ADD_FAILURE() << "no complete HTTP response (got " << buffer_.size() << " bytes)";
       return res;
     }
   }
@@ -136,13 +137,24 @@ HttpResponse HttpConnection::read_response() {
   }
   while (buffer_.size() < length) {
     if (!fill(fd_, buffer_, timeout_)) {
-      ADD_FAILURE() << "response body cut short";
-      break;
+      if (!quiet_) ADD_FAILURE() << "response body cut short";
+      res.status = 0;
+      return res;
     }
   }
   res.body = buffer_.substr(0, length);
   buffer_.erase(0, std::min(length, buffer_.size()));
   return res;
+}
+
+std::optional<HttpResponse> HttpConnection::try_request(const std::string& method,
+                                                        const std::string& target,
+                                                        const std::string& body) {
+  quiet_ = true;
+  HttpResponse r = request(method, target, body);
+  quiet_ = false;
+  if (r.status == 0) return std::nullopt;
+  return r;
 }
 
 bool HttpConnection::closed_by_peer() {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace spool::testing {
@@ -36,6 +37,9 @@ class HttpConnection {
   void send_raw(const std::string& bytes);
   // Reads one response from the connection.
   HttpResponse read_response();
+  // Like request(), for a server that may be gone: nullopt instead of a test failure.
+  std::optional<HttpResponse> try_request(const std::string& method, const std::string& target,
+                                          const std::string& body = {});
   // True when the server closed the connection (a read sees EOF).
   bool closed_by_peer();
 
@@ -47,6 +51,7 @@ class HttpConnection {
   int fd_ = -1;
   std::string buffer_;
   std::string token_;
+  bool quiet_ = false;  // a short read is expected, not a failure
 };
 
 }  // namespace spool::testing
