@@ -259,7 +259,7 @@ TEST(ParseSettle, ItemsAreNamedAndCapped) {
 }
 
 TEST(ParseQueues, PatchPurgeRetryDead) {
-  EXPECT_EQ(parse_queue_patch(R"({"concurrency":0})").error().field(), "concurrency");
+  EXPECT_EQ(parse_queue_patch(R"({"concurrency":-1})").error().field(), "concurrency");
   EXPECT_EQ(parse_queue_patch(R"({"rate_limit":{"limit":5}})").error().field(),
             "rate_limit.per_ms");
   EXPECT_EQ(parse_queue_patch(R"({"push":{"url":"ftp://x/y"}})").error().field(), "push.url");
