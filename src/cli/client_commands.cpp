@@ -6,6 +6,8 @@
 //
 // To add a verb: register it in add_client_commands() with add_connection_options(), give it a
 // footer with an example, and send errors through Api (exit codes in commands.hpp).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
@@ -206,6 +208,9 @@ struct EnqueueCommand {
 std::string read_payload_text(const std::string& arg, std::string* source) {
   if (arg == "-") {
     *source = "the payload read from stdin";
+    // Without this a person who typed `-` by mistake sees a terminal that seems to hang.
+    if (isatty(STDIN_FILENO) == 1)
+      std::cerr << "reading the payload from stdin; end it with Ctrl-D\n";
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   if (!arg.empty() && arg.front() == '@') {

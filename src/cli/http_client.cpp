@@ -134,7 +134,9 @@ bool HttpClient::request(std::string_view method, std::string_view target, std::
     req.method_string(std::string(method));
     req.target(endpoint_.base_path + std::string(target));
     req.version(11);
-    req.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
+    bool ipv6 = endpoint_.host.find(':') != std::string::npos;
+    req.set(http::field::host,
+            (ipv6 ? "[" + endpoint_.host + "]" : endpoint_.host) + ":" + endpoint_.port);
     req.set(http::field::user_agent, "spool-cli");
     req.set(http::field::accept, "application/json");
     req.keep_alive(true);
