@@ -213,7 +213,8 @@ class Store {
   // The queue's config (defaults when unknown). Cheap: called on every enqueue.
   virtual QueueConfig queue_config(const std::string& name) = 0;
 
-  // Gentle upkeep the engine runs when idle (WAL checkpoint for SQLite).
+  // Upkeep the engine runs about once a second after answering a batch (keeping SQLite's WAL
+  // short). Must be quick: it delays the next batch.
   virtual void maintenance() = 0;
 };
 

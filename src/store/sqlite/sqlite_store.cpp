@@ -68,6 +68,23 @@ Result<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
   if (auto ok = migrate(db.get(), options.path); !ok) return tl::unexpected(ok.error());
 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), options.path));
+  // Checkpoints move off the writer thread (see checkpointer.hpp); if that connection cannot be
+  // had, SQLite's automatic checkpoints on the writer stay on, slower but safe.
+  if (auto checkpointer =
+          Checkpointer::start(options.path, options.durability == Durability::kStrict)) {
+    if (auto ok =
+            exec(store->db_.get(), "PRAGMA wal_autocheckpoint=0;", "configuring", options.path);
+        ok) {
+      store->checkpointer_ = std::move(*checkpointer);
+      sqlite3_wal_hook(
+          store->db_.get(),
+          [](void* self, sqlite3*, const char*, int frames) {
+            static_cast<SqliteStore*>(self)->wal_frames_ = frames;
+            return SQLITE_OK;
+          },
+          store.get());
+    }
+  }
   if (auto ok = store->prepare_all(); !ok) return tl::unexpected(ok.error());
   if (auto ok = store->load_caches(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Store>(std::move(store));
@@ -373,9 +390,12 @@ Result<std::int64_t> SqliteStore::pragma_value(std::string_view name) {
 }
 
 void SqliteStore::maintenance() {
-  // PASSIVE never waits for readers and never blocks the writer; it copies what it can from
-  // the WAL into the database so the WAL stays short between automatic checkpoints.
+  // The checkpointer thread copies the bulk of the WAL; once the WAL is long, a PASSIVE
+  // checkpoint here copies the few frames it has not reached yet (two fsyncs, well under a
+  // millisecond), so the next write restarts the WAL from its beginning instead of growing it.
+  if (checkpointer_ && wal_frames_ < kWalRestartFrames) return;
   sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_frames_ = 0;
 }
 
 }  // namespace spool::store::sqlite

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/queue_states.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/statement.hpp"
@@ -135,6 +136,11 @@ class SqliteStore final : public Store {
 
   Connection db_;
   std::string path_;
+  // Declared after db_ so it stops before the writer connection closes.
+  std::unique_ptr<Checkpointer> checkpointer_;
+  // Frames in the WAL after the last commit (SQLite's WAL hook); steers maintenance().
+  int wal_frames_ = 0;
+  static constexpr int kWalRestartFrames = 4096;  // 16 MiB of 4 KiB pages
   Statements st_;
   // list_jobs statements, by SQL text: one per combination of filters actually used.
   std::unordered_map<std::string, Statement> list_statements_;
