@@ -4,10 +4,12 @@
 // Plain values and pure functions (the environment is passed in); no threading concerns.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -17,12 +19,19 @@
 
 namespace spool::cli {
 
+// One core is the engine's writer; the rest serve the network, up to 4. On the 2-core machines
+// we benchmark on, one io thread beat two by 5-15% in every workload (docs/benchmarks.md).
+inline int default_io_threads() {
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(cores - 1, 1, 4);
+}
+
 struct ServeConfig {
   std::string listen = "127.0.0.1:7070";
   std::string data = "./spool-data";
   std::string durability = "fast";  // fast | strict
   std::size_t body_limit_bytes = 1 << 20;
-  int io_threads = 2;
+  int io_threads = default_io_threads();
   std::string log_level = "info";  // trace | debug | info | warn | error | off
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
