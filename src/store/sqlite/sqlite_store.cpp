@@ -36,11 +36,6 @@ SqliteStore::SqliteStore(Connection db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
 Result<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
-  // SQLite's memory statistics take a global mutex on every allocation; we never read them, and
-  // profiling the engine thread showed that lock among its top costs. It must be set before
-  // SQLite initialises, so it only takes effect for the first store a process opens.
-  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  (void)memstatus_off;
   sqlite3* raw = nullptr;
   // NOMUTEX: the engine thread is the connection's only user, so SQLite's own locking is waste.
   int rc =
