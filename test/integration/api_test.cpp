@@ -179,6 +179,31 @@ TEST_F(ApiTest, LongPollIsAnsweredWhenAJobArrives) {
   EXPECT_EQ(answer.json().at("jobs").at(0).at("id").as_string(), id);
 }
 
+TEST_F(ApiTest, ALongPollWhoseClientLeftLeasesNothing) {
+  {
+    auto gone = connect();
+    gone.send_raw(raw_post("/v1/reserve", R"({"queues":["send_release_email"],"wait_ms":20000})"));
+    auto c = connect();
+    EXPECT_EQ(c.request("GET", "/healthz").status, 200);  // the long poll is parked by now
+  }                                                       // both connections close here
+  // Give the server a moment to notice the close; if the job still reaches the dead waiter,
+  // the failed write must hand it back. Either way it ends queued with no attempt spent.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto c = connect();
+  std::string id = enqueue(c);
+  std::string state;
+  std::int64_t attempts = -1;
+  for (int i = 0; i < 50; ++i) {
+    auto job = c.request("GET", "/v1/jobs/" + id).json();
+    state = std::string(job.at("state").as_string());
+    attempts = job.at("attempts").as_int64();
+    if (state == "queued" && attempts == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(state, "queued");
+  EXPECT_EQ(attempts, 0);
+}
+
 TEST_F(ApiTest, BatchIsAllOrNothingAndNamesTheBadIndex) {
   auto c = connect();
   std::string jobs;
