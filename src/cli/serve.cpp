@@ -175,7 +175,8 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::IsMember({"fast", "strict"}));
   cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  cmd->add_option("--io-threads", flags->io_threads, "network threads (default: cores - 1, at least 1, at most 4)")
+  cmd->add_option("--io-threads", flags->io_threads,
+                  "network threads (default: cores - 1, at least 1, at most 4)")
       ->check(CLI::Range(1, kMaxIoThreads));
   cmd->callback([cmd, flags] { run(*cmd, *flags); });
 }

@@ -10,8 +10,7 @@ RealClock::RealClock()
 
 TimeMs RealClock::now_ms() const {
   auto elapsed = std::chrono::steady_clock::now() - steady_at_start_;
-  return wall_at_start_ +
-         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return wall_at_start_ + std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
 }
 
 }  // namespace spool

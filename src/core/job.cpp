@@ -4,13 +4,20 @@ namespace spool {
 
 std::string_view to_string(JobState state) {
   switch (state) {
-    case JobState::kScheduled: return "scheduled";
-    case JobState::kQueued: return "queued";
-    case JobState::kActive: return "active";
-    case JobState::kRetrying: return "retrying";
-    case JobState::kCompleted: return "completed";
-    case JobState::kDead: return "dead";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kScheduled:
+      return "scheduled";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kActive:
+      return "active";
+    case JobState::kRetrying:
+      return "retrying";
+    case JobState::kCompleted:
+      return "completed";
+    case JobState::kDead:
+      return "dead";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -23,8 +30,7 @@ std::optional<JobState> parse_job_state(std::string_view text) {
 }
 
 bool is_finished(JobState state) {
-  return state == JobState::kCompleted || state == JobState::kDead ||
-         state == JobState::kCancelled;
+  return state == JobState::kCompleted || state == JobState::kDead || state == JobState::kCancelled;
 }
 
 std::string_view to_string(BackoffType type) {
@@ -39,11 +45,16 @@ std::optional<BackoffType> parse_backoff_type(std::string_view text) {
 
 std::string_view to_string(FailKind kind) {
   switch (kind) {
-    case FailKind::kRetry: return "retry";
-    case FailKind::kPermanent: return "permanent";
-    case FailKind::kSnooze: return "snooze";
-    case FailKind::kRelease: return "release";
-    case FailKind::kLeaseExpired: return "lease_expired";
+    case FailKind::kRetry:
+      return "retry";
+    case FailKind::kPermanent:
+      return "permanent";
+    case FailKind::kSnooze:
+      return "snooze";
+    case FailKind::kRelease:
+      return "release";
+    case FailKind::kLeaseExpired:
+      return "lease_expired";
   }
   return "retry";
 }
@@ -70,10 +81,14 @@ void QueueConfig::merge(const QueueConfig& patch) {
 
 std::int64_t QueueConfig::retain_ms_for(JobState finished_state) const {
   switch (finished_state) {
-    case JobState::kCompleted: return retain_completed_ms.value_or(kDefaultRetainCompletedMs);
-    case JobState::kDead: return retain_dead_ms.value_or(kDefaultRetainDeadMs);
-    case JobState::kCancelled: return retain_cancelled_ms.value_or(kDefaultRetainCancelledMs);
-    default: return 0;
+    case JobState::kCompleted:
+      return retain_completed_ms.value_or(kDefaultRetainCompletedMs);
+    case JobState::kDead:
+      return retain_dead_ms.value_or(kDefaultRetainDeadMs);
+    case JobState::kCancelled:
+      return retain_cancelled_ms.value_or(kDefaultRetainCancelledMs);
+    default:
+      return 0;
   }
 }
 

@@ -122,7 +122,7 @@ struct Job {
   Backoff backoff;
   std::int64_t lease_ms = kDefaultLeaseMs;
   TimeMs created_at = 0;
-  TimeMs run_at = 0;  // when the job is (or was) due
+  TimeMs run_at = 0;                  // when the job is (or was) due
   std::optional<TimeMs> started_at;   // start of the latest reservation
   std::optional<TimeMs> finished_at;  // completed, dead or cancelled
   std::optional<TimeMs> lease_expires_at;

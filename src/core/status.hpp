@@ -4,9 +4,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace spool {
 
@@ -72,9 +71,9 @@ inline tl::unexpected<Status> invalid(std::string field, std::string message) {
 }  // namespace spool
 
 // Guards our own invariants, never input: a failed check is a bug, so it aborts with a message.
-#define SPOOL_CHECK(cond)                                                                   \
-  do {                                                                                      \
-    if (!(cond)) ::spool::detail::check_failed(#cond, __FILE__, __LINE__);                  \
+#define SPOOL_CHECK(cond)                                                  \
+  do {                                                                     \
+    if (!(cond)) ::spool::detail::check_failed(#cond, __FILE__, __LINE__); \
   } while (0)
 #ifdef NDEBUG
 #define SPOOL_DCHECK(cond) \

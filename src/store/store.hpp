@@ -46,8 +46,8 @@ struct EnqueueResult {
 // ---- Reserve --------------------------------------------------------------------------------
 
 struct ReserveRequest {
-  std::vector<std::string> queues;  // 1..32, tried in the given order
-  int max = 1;                      // 1..100
+  std::vector<std::string> queues;       // 1..32, tried in the given order
+  int max = 1;                           // 1..100
   std::optional<std::int64_t> lease_ms;  // overrides each job's own lease_ms when set
   std::string worker;
   TimeMs now = 0;
@@ -77,7 +77,7 @@ struct FailRequest {
   std::string id;
   std::string lease_token;
   std::string message;
-  FailKind kind = FailKind::kRetry;  // retry | permanent | snooze | release
+  FailKind kind = FailKind::kRetry;            // retry | permanent | snooze | release
   std::optional<std::int64_t> retry_after_ms;  // overrides the backoff (retry), delay (snooze)
   TimeMs now = 0;
   double jitter = 0.5;  // uniform [0,1) sample for the backoff's jitter
@@ -105,8 +105,8 @@ struct JobFilter {
   std::optional<std::string> queue;
   std::optional<std::string> tag;
   std::optional<std::string> dedupe_key;
-  int limit = 50;      // 1..500
-  bool ascending = false;  // by creation (id) order
+  int limit = 50;                       // 1..500
+  bool ascending = false;               // by creation (id) order
   std::optional<std::string> after_id;  // cursor: continue past this id in the chosen order
 };
 
