@@ -72,7 +72,7 @@ struct FailItem {
 struct ExtendItem {
   std::string id;
   std::string lease_token;
-  std::int64_t lease_ms = kDefaultLeaseMs;
+  std::optional<std::int64_t> lease_ms;  // unset: the job's own lease_ms
   std::optional<std::string> progress_json;
 };
 

@@ -344,6 +344,18 @@ TEST_F(EngineTest, ExtendRenewsTheLeaseAndStoresProgress) {
   EXPECT_EQ(j.progress_json, R"({"pct":50})");
 }
 
+TEST_F(EngineTest, ExtendWithoutALengthRenewsByTheJobsOwnLease) {
+  auto r = job();
+  r.lease_ms = 5'000;
+  std::string id = enqueue(r);
+  auto jobs = reserve({"send_release_email"});
+  clock_.advance_ms(1'000);
+  Answer<TimeMs> extended;
+  engine_->extend({id, jobs[0].lease_token, std::nullopt, std::nullopt}, extended.cb());
+  engine_->run_once();
+  EXPECT_EQ(extended.ok(), clock_.now_ms() + 5'000);
+}
+
 TEST_F(EngineTest, SettleAnswersEachItemOnItsOwn) {
   enqueue(job());
   enqueue(job());

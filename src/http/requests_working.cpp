@@ -130,7 +130,7 @@ Result<engine::ExtendItem> parse_extend(std::string id, std::string_view body) {
       !r.opt_json("progress", item.progress_json)) {
     return failed(r);
   }
-  if (lease_ms) item.lease_ms = *lease_ms;
+  item.lease_ms = lease_ms;
   return item;
 }
 

@@ -92,7 +92,7 @@ struct SettleResult {
 struct ExtendRequest {
   std::string id;
   std::string lease_token;
-  std::int64_t lease_ms = kDefaultLeaseMs;
+  std::optional<std::int64_t> lease_ms;  // unset: the job's own lease_ms
   std::optional<std::string> progress_json;
   TimeMs now = 0;
 };
@@ -164,7 +164,8 @@ class Store {
   // dead sets finished_at and expires_at (retain_dead_ms). Errors keep the last kMaxErrorsKept.
   virtual Result<SettleResult> fail(const FailRequest& req) = 0;
 
-  // Renews an active job's lease to now + lease_ms and stores progress when given.
+  // Renews an active job's lease to now + lease_ms (the job's own lease_ms when unset) and
+  // stores progress when given.
   // Answers the new lease_expires_at. kLeaseLost / kNotFound as for ack.
   virtual Result<TimeMs> extend(const ExtendRequest& req) = 0;
 

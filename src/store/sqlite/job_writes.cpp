@@ -192,6 +192,7 @@ Result<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, b
   row.lease_expires_at = q.opt_int64(11).value_or(0);
   row.lease_token = q.text(2);
   if (with_errors) row.errors = q.text(13);
+  row.lease_ms = q.int64(14);
   return row;
 }
 
@@ -294,7 +295,7 @@ Result<TimeMs> SqliteStore::extend(const ExtendRequest& req) {
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token); !ok) return tl::unexpected(ok.error());
-  TimeMs expires = req.now + req.lease_ms;
+  TimeMs expires = req.now + req.lease_ms.value_or(row->lease_ms);
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());

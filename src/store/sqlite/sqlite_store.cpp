@@ -115,7 +115,7 @@ Result<void> SqliteStore::prepare_all() {
       {&st_.find_settle,
        "SELECT seq, state, lease_token, queue, attempts, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, started_at, lease_expires_at, worker, "
-       "errors FROM jobs WHERE id = ?1"},
+       "errors, lease_ms FROM jobs WHERE id = ?1"},
       {&st_.mark_completed,
        "UPDATE jobs SET state = 4, finished_at = ?2, result = ?3, lease_token = NULL, "
        "lease_expires_at = NULL, expires_at = ?4 WHERE seq = ?1"},

@@ -102,6 +102,7 @@ class SqliteStore final : public Store {
     TimeMs lease_expires_at = 0;
     std::string worker;
     std::string errors;
+    std::int64_t lease_ms = 0;  // the job's own lease length
   };
 
   SqliteStore(Connection db, std::string path);
