@@ -109,6 +109,11 @@ void run(const CLI::App& cmd, const Flags& flags) {
   store_options.path = (std::filesystem::path(config.data) / "spool.db").string();
   store_options.durability =
       config.durability == "strict" ? store::Durability::kStrict : store::Durability::kFast;
+  // Test seam, not a setting: caps the database file so black-box tests can fill the "disk"
+  // and check that writes get 503 while reads go on. Undocumented on purpose.
+  if (const char* pages = std::getenv("SPOOL_TEST_MAX_DB_PAGES")) {
+    store_options.max_page_count = std::atoll(pages);
+  }
   auto store = store::open_sqlite_store(store_options);
   if (!store) die(1, store.error().message());
 

@@ -290,6 +290,26 @@ TEST_F(ApiTest, BadInputGetsAClearErrorAndTheServerGoesOn) {
   EXPECT_EQ(wrong_method.status, 405);
 }
 
+TEST_F(ApiTest, AFullDiskAnswers503ToWritesAndKeepsServingReads) {
+  start({{"SPOOL_TEST_MAX_DB_PAGES", "80"}});  // about 320 KiB of database file
+  auto c = connect();
+  std::string first = enqueue(c);
+  std::string big = R"({"type":"pdf","payload":")" + std::string(4000, 'x') + "\"}";
+  int status = 0;
+  std::string body;
+  for (int i = 0; i < 1000 && status != 503; ++i) {
+    auto r = c.request("POST", "/v1/jobs", big);
+    status = r.status;
+    body = r.body;
+    ASSERT_TRUE(status == 202 || status == 503) << status << " " << body;
+  }
+  ASSERT_EQ(status, 503) << "the capped store never filled";
+  EXPECT_NE(body.find("\"unavailable\""), std::string::npos) << body;
+  EXPECT_EQ(c.request("GET", "/v1/jobs/" + first).status, 200);
+  EXPECT_EQ(c.request("GET", "/v1/stats").status, 200);
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
 TEST_F(ApiTest, OversizeBodyGets413AndACleanClose) {
   auto c = connect();
   std::string big = R"({"type":"pdf","payload":")" + std::string(2 * 1024 * 1024, 'x') + "\"}";
