@@ -174,7 +174,7 @@ class Engine::Impl {
 
     bool need_txn =
         !writes.empty() || !reserves.empty() || tick_due() || sweep_due() ||
-        (!waiters_.empty() && (!dirty_.empty() || any_settled_unknown_ || rate_timer_due()));
+        (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
     std::vector<Completion> completions;
     std::vector<std::pair<Waiter, std::vector<Job>>> served;
     if (need_txn) {
@@ -271,7 +271,7 @@ class Engine::Impl {
     store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
     auto result = store_->ack(req);
     accept(result);
-    if (result) mark_settled(item.id);
+    if (result) mark_dirty(result->queue);
     return result;
   }
 
@@ -281,26 +281,15 @@ class Engine::Impl {
                            ids_.next_unit()};
     auto result = store_->fail(req);
     accept(result);
-    if (result) mark_settled(item.id);
+    if (result) mark_dirty(result->queue);
     return result;
-  }
-
-  // A settled job frees a concurrency slot and may be queued again: its queue's waiters get
-  // another look. The store answers no queue name, so remember it from the reservation.
-  void mark_settled(const std::string& id) {
-    auto found = active_queue_.find(id);
-    if (found != active_queue_.end()) {
-      dirty_.insert(found->second);
-      active_queue_.erase(found);
-    } else {
-      any_settled_unknown_ = true;
-    }
   }
 
   store::Store& store() { return *store_; }
   TimeMs now() const { return now_; }
+  // Something in the queue changed that may let a waiter have a job: a job became queued, or a
+  // settled job freed a concurrency slot. Its waiters get another look in this batch.
   void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
-  void mark_all_dirty() { any_settled_unknown_ = true; }
 
  private:
   bool has_pending_locked() const {
@@ -344,7 +333,7 @@ class Engine::Impl {
     auto ticked = store_->tick(now_, options_.tick_limit, ids_.next_unit());
     if (!accept(ticked)) return;
     for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
-    if (ticked->expired > 0) any_settled_unknown_ = true;  // expiries free concurrency slots
+    if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
   }
 
   void run_sweep() {
@@ -361,7 +350,7 @@ class Engine::Impl {
   void serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served) {
     if (waiters_.empty()) {
       dirty_.clear();
-      any_settled_unknown_ = false;
+      all_queues_dirty_ = false;
       return;
     }
     for (const auto& [queue, at] : rate_timers_) {
@@ -374,7 +363,7 @@ class Engine::Impl {
       Waiter& w = *it;
       std::vector<std::string> candidates;
       for (const auto& q : w.request.queues) {
-        bool maybe = w.fresh || any_settled_unknown_ || dirty_.count(q);
+        bool maybe = w.fresh || all_queues_dirty_ || dirty_.count(q);
         if (maybe && !exhausted.count(q)) candidates.push_back(q);
       }
       w.fresh = false;
@@ -411,13 +400,12 @@ class Engine::Impl {
       if (static_cast<int>(reserved->jobs.size()) < req.max) {
         for (const auto& q : candidates) exhausted.insert(q);
       }
-      for (const Job& job : reserved->jobs) active_queue_[job.id] = job.queue;
       Waiter taken = std::move(*it);
       it = waiters_.erase(it);
       served.emplace_back(std::move(taken), std::move(reserved->jobs));
     }
     dirty_.clear();
-    any_settled_unknown_ = false;
+    all_queues_dirty_ = false;
   }
 
   void answer_expired_waiters() {
@@ -436,8 +424,6 @@ class Engine::Impl {
   void refresh_hints() {
     next_due_ = store_->next_due();
     next_expiry_ = store_->next_expiry();
-    // Remembered queues of active jobs only steer wake-ups; keep the map bounded.
-    if (active_queue_.size() > 1'000'000) active_queue_.clear();
   }
 
   // The earliest time the writer has something to do without a new command.
@@ -471,9 +457,8 @@ class Engine::Impl {
   TimeMs now_ = 0;
   Waiters waiters_;
   std::optional<Status> batch_failure_;
-  std::set<std::string> dirty_;       // queues that may have work for waiters
-  bool any_settled_unknown_ = false;  // something freed capacity in a queue we cannot name
-  std::unordered_map<std::string, std::string> active_queue_;  // job id -> queue, for wake-ups
+  std::set<std::string> dirty_;    // queues that may have work for waiters
+  bool all_queues_dirty_ = false;  // lease expiries freed capacity in queues we cannot name
   std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
   std::optional<TimeMs> next_due_;
   std::optional<TimeMs> next_expiry_;
@@ -589,7 +574,7 @@ void Engine::retry(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
       [id = std::move(id)](Impl& e) {
         auto result = e.store().retry(id, e.now());
-        if (e.accept(result)) e.mark_all_dirty();
+        if (e.accept(result)) e.mark_dirty(result->queue);
         return result;
       },
       std::move(done)));

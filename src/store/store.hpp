@@ -87,6 +87,7 @@ struct SettleResult {
   std::string id;
   JobState state = JobState::kCompleted;
   std::optional<TimeMs> next_run_at;  // when the job runs again (retrying, queued, scheduled)
+  std::string queue;  // the job's queue: tells the engine whose waiters to look at again
 };
 
 struct ExtendRequest {

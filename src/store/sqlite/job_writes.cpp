@@ -222,7 +222,7 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   q.bind(1, row->seq).bind(2, req.now).bind(3, req.result_json).bind(4, expires);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, JobState::kCompleted);
-  return SettleResult{req.id, JobState::kCompleted, std::nullopt};
+  return SettleResult{req.id, JobState::kCompleted, std::nullopt, queue};
 }
 
 Result<SettleResult> SqliteStore::fail(const FailRequest& req) {
@@ -287,7 +287,7 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
       .bind(7, errors);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, next);
-  return SettleResult{id, next, next_run_at};
+  return SettleResult{id, next, next_run_at, queue};
 }
 
 Result<TimeMs> SqliteStore::extend(const ExtendRequest& req) {
@@ -319,7 +319,7 @@ Result<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
   q.bind(1, row->seq).bind(2, now).bind(3, now + retain_ms(queue, JobState::kCancelled));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, row->state, JobState::kCancelled);
-  return SettleResult{id, JobState::kCancelled, std::nullopt};
+  return SettleResult{id, JobState::kCancelled, std::nullopt, queue};
 }
 
 Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
@@ -333,8 +333,9 @@ Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
   Use q(st_.mark_retried);
   q.bind(1, row->seq).bind(2, now);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-  queues_.move(name_of(row->queue), row->state, JobState::kQueued);
-  return SettleResult{id, JobState::kQueued, now};
+  const std::string& queue = name_of(row->queue);
+  queues_.move(queue, row->state, JobState::kQueued);
+  return SettleResult{id, JobState::kQueued, now, queue};
 }
 
 Result<std::int64_t> SqliteStore::retry_dead(const std::string& queue,
