@@ -22,8 +22,8 @@
 #include "cli/client_views.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
-#include "cli/http_client.hpp"
 #include "cli/output.hpp"
+#include "client/http_connection.hpp"
 
 namespace spool::cli {
 namespace {
@@ -71,18 +71,18 @@ class Api {
  public:
   explicit Api(const ConnectionOptions& options) : options_(options) {
     std::string why;
-    std::optional<Endpoint> endpoint = parse_endpoint(options.url, &why);
+    std::optional<client::Endpoint> endpoint = client::parse_endpoint(options.url, &why);
     if (!endpoint) fail(kExitUsage, "--url: " + why);
     auto timeout = parse_duration_ms(options.timeout);
     if (!timeout) fail(kExitUsage, "--timeout: " + timeout.error().message());
     if (*timeout == 0) fail(kExitUsage, "--timeout must be more than 0");
     timeout_ms_ = *timeout;
-    HttpClient::Options client_options;
+    client::HttpConnection::Options client_options;
     client_options.request_timeout = std::chrono::milliseconds(*timeout);
     client_options.connect_timeout =
         std::chrono::milliseconds(std::min<std::int64_t>(*timeout, 5'000));
     client_options.token = options.token;
-    client_ = std::make_unique<HttpClient>(std::move(*endpoint), client_options);
+    client_ = std::make_unique<client::HttpConnection>(std::move(*endpoint), client_options);
   }
 
   // Sends the request and returns a 2xx answer. Anything else ends the verb with a message that
@@ -90,8 +90,8 @@ class Api {
   // field. With --json the server's error body also goes to stdout, so a script sees it.
   Answer call(std::string_view method, std::string_view target, std::string_view body,
               std::string_view context) {
-    HttpResponse response;
-    TransportError error;
+    client::HttpResponse response;
+    client::TransportError error;
     if (!client_->request(method, target, body, &response, &error)) unreachable(error, method);
     Answer answer;
     answer.status = response.status;
@@ -115,18 +115,18 @@ class Api {
   bool json_output() const { return options_.json; }
 
  private:
-  [[noreturn]] void unreachable(const TransportError& error, std::string_view method) {
+  [[noreturn]] void unreachable(const client::TransportError& error, std::string_view method) {
     // Once a write has left, a lost answer does not mean it was not applied.
     std::string maybe_applied =
         method == "GET" ? "" : " A write may still have been applied: check before repeating it.";
     switch (error.kind) {
-      case TransportFailure::kResolve:
+      case client::TransportFailure::kResolve:
         fail(kExitUnreachable, "cannot connect to " + url() + " (cannot resolve the host: " +
                                    error.detail + "). Check --url or SPOOL_URL.");
-      case TransportFailure::kRefused:
+      case client::TransportFailure::kRefused:
         fail(kExitUnreachable,
              "cannot connect to " + url() + " (" + error.detail + "). Is `spool serve` running?");
-      case TransportFailure::kTimeout:
+      case client::TransportFailure::kTimeout:
         if (error.while_connecting) {
           fail(kExitUnreachable, "cannot connect to " + url() +
                                      " (timed out). Is the address right and the port open?");
@@ -134,7 +134,8 @@ class Api {
         fail(kExitUnreachable,
              "no answer from " + url() + " within " + format_duration_ms(timeout_ms_) +
                  ". The server may be overloaded; --timeout waits longer." + maybe_applied);
-      case TransportFailure::kBroken:
+      case client::TransportFailure::kBroken:
+      case client::TransportFailure::kCancelled:  // the CLI never cancels
         break;
     }
     fail(kExitUnreachable,
@@ -176,7 +177,7 @@ class Api {
 
   ConnectionOptions options_;
   std::int64_t timeout_ms_ = 0;
-  std::unique_ptr<HttpClient> client_;
+  std::unique_ptr<client::HttpConnection> client_;
 };
 
 void print_raw(const Answer& answer) { std::cout << answer.body << "\n"; }

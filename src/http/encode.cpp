@@ -114,6 +114,10 @@ void write_reserved_job(JsonWriter& w, const Job& job) {
   w.field("attempt", job.attempts).field("max_attempts", job.max_attempts);
   w.field("lease", job.lease_token);
   w.key("lease_expires_at").time(job.lease_expires_at);
+  // The lease length granted, so a worker can renew at half of it without reading clocks.
+  if (job.lease_expires_at && job.started_at) {
+    w.field("lease_ms", *job.lease_expires_at - *job.started_at);
+  }
   w.key("created_at").time(job.created_at);
   w.key("tags").begin_array();
   for (const auto& t : job.tags) w.value(t);

@@ -1,14 +1,15 @@
-#include "cli/http_client.hpp"
+#include "client/http_connection.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
-namespace spool::cli {
+namespace spool::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -57,18 +58,30 @@ std::optional<Endpoint> parse_endpoint(std::string_view url, std::string* why) {
 
 // Beast's sync calls ignore tcp_stream's timeouts, so each step starts the async form with a
 // deadline and runs the io_context until that one operation finishes.
-struct HttpClient::Impl {
+struct HttpConnection::Impl {
   asio::io_context io;
   beast::tcp_stream stream{io};
   beast::flat_buffer buffer;
   bool connected = false;
+  // Which run() a cancel posted from another thread was meant for. Read and written only on the
+  // thread running io, so a cancel that arrives after its run() finished cannot hit the next one.
+  std::uint64_t generation = 0;
 
   template <typename Start>
-  beast::error_code run(Start&& start) {
+  beast::error_code run(Start&& start, const std::stop_token& stop = {}) {
+    if (stop.stop_requested()) return asio::error::operation_aborted;
     beast::error_code result = asio::error::would_block;
+    std::uint64_t mine = ++generation;
     start([&result](beast::error_code ec, auto&&...) { result = ec; });
-    io.restart();
-    io.run();
+    {
+      std::stop_callback on_stop(stop, [this, mine] {
+        asio::post(io, [this, mine] {
+          if (generation == mine) stream.cancel();
+        });
+      });
+      io.restart();
+      io.run();
+    }
     return result;
   }
 
@@ -81,18 +94,21 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(Endpoint endpoint, Options options)
+HttpConnection::HttpConnection(Endpoint endpoint, Options options)
     : endpoint_(std::move(endpoint)),
       options_(std::move(options)),
       impl_(std::make_unique<Impl>()) {}
 
-HttpClient::~HttpClient() {
+HttpConnection::~HttpConnection() {
   if (impl_->connected) impl_->close();
 }
 
 namespace {
 
 TransportError classify(const beast::error_code& ec, bool connecting) {
+  if (ec == asio::error::operation_aborted) {
+    return {TransportFailure::kCancelled, "cancelled", connecting};
+  }
   if (ec == beast::error::timeout) return {TransportFailure::kTimeout, "timed out", connecting};
   if (ec == asio::error::connection_refused) {
     return {TransportFailure::kRefused, "connection refused", connecting};
@@ -106,8 +122,11 @@ TransportError classify(const beast::error_code& ec, bool connecting) {
 
 }  // namespace
 
-bool HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
-                         HttpResponse* response, TransportError* error) {
+bool HttpConnection::connected() const { return impl_->connected; }
+
+bool HttpConnection::request(std::string_view method, std::string_view target,
+                             std::string_view body, HttpResponse* response, TransportError* error,
+                             std::chrono::milliseconds extra_wait, std::stop_token stop) {
   Impl& s = *impl_;
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = s.connected;
@@ -121,7 +140,7 @@ bool HttpClient::request(std::string_view method, std::string_view target, std::
       }
       s.stream.expires_after(options_.connect_timeout);
       beast::error_code ec =
-          s.run([&](auto handler) { s.stream.async_connect(results, std::move(handler)); });
+          s.run([&](auto handler) { s.stream.async_connect(results, std::move(handler)); }, stop);
       if (ec) {
         s.close();
         *error = classify(ec, /*connecting=*/true);
@@ -137,7 +156,7 @@ bool HttpClient::request(std::string_view method, std::string_view target, std::
     bool ipv6 = endpoint_.host.find(':') != std::string::npos;
     req.set(http::field::host,
             (ipv6 ? "[" + endpoint_.host + "]" : endpoint_.host) + ":" + endpoint_.port);
-    req.set(http::field::user_agent, "spool-cli");
+    req.set(http::field::user_agent, options_.user_agent);
     req.set(http::field::accept, "application/json");
     req.keep_alive(true);
     if (!options_.token.empty()) req.set(http::field::authorization, "Bearer " + options_.token);
@@ -147,14 +166,21 @@ bool HttpClient::request(std::string_view method, std::string_view target, std::
     }
     req.prepare_payload();
 
-    s.stream.expires_after(options_.request_timeout);
-    beast::error_code ec = s.run([&](auto handler) { http::async_write(s.stream, req, handler); });
+    s.stream.expires_after(options_.request_timeout + extra_wait);
+    beast::error_code ec =
+        s.run([&](auto handler) { http::async_write(s.stream, req, handler); }, stop);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);  // a page of jobs with large payloads; far past 1 MiB
     if (!ec) {
-      ec = s.run([&](auto handler) { http::async_read(s.stream, s.buffer, parser, handler); });
+      ec =
+          s.run([&](auto handler) { http::async_read(s.stream, s.buffer, parser, handler); }, stop);
     }
     if (ec) {
+      if (ec == asio::error::operation_aborted) {
+        s.close();
+        *error = classify(ec, /*connecting=*/false);
+        return false;
+      }
       bool nothing_answered = !parser.got_some();
       bool stale = ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
                    ec == asio::error::eof || ec == asio::error::broken_pipe;
@@ -176,4 +202,4 @@ bool HttpClient::request(std::string_view method, std::string_view target, std::
   return false;
 }
 
-}  // namespace spool::cli
+}  // namespace spool::client

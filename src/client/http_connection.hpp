@@ -1,19 +1,21 @@
-// HttpClient: a small synchronous HTTP/1.1 client for the `spool` CLI's verbs. One connection,
-// kept alive between requests (`spool retry --dead` calls once per queue), a bearer token, and a
-// deadline on every step so a hung server cannot hang the terminal.
+// HttpConnection: one synchronous HTTP/1.1 connection to a Spool server, kept alive between
+// requests, with a bearer token and a deadline on every step so a hung server cannot hang the
+// caller. spool::Client pools these; the `spool` CLI's verbs use one directly.
 //
-// Ownership: the client owns its io_context and socket; it is movable-by-pointer only.
-// Threading: not thread-safe; one thread at a time (the CLI is single-threaded).
+// Ownership: the connection owns its io_context and socket; it is movable-by-pointer only.
+// Threading: not thread-safe; one thread at a time. Only the stop_token given to request() may
+// be triggered from another thread.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
-namespace spool::cli {
+namespace spool::client {
 
 // Where the server is, parsed from --url / SPOOL_URL.
 struct Endpoint {
@@ -37,10 +39,11 @@ struct HttpResponse {
 
 // Why no answer came back. Each kind gets its own advice in the CLI's message.
 enum class TransportFailure {
-  kResolve,  // the host name did not resolve
-  kRefused,  // nothing listens there
-  kTimeout,  // connected or connecting, but no answer in time
-  kBroken,   // the connection failed mid-way (reset, closed, malformed answer)
+  kResolve,    // the host name did not resolve
+  kRefused,    // nothing listens there
+  kTimeout,    // connected or connecting, but no answer in time
+  kBroken,     // the connection failed mid-way (reset, closed, malformed answer)
+  kCancelled,  // the caller's stop_token was triggered
 };
 
 struct TransportError {
@@ -49,26 +52,32 @@ struct TransportError {
   bool while_connecting = false;  // no connection was made: the request never left
 };
 
-class HttpClient {
+class HttpConnection {
  public:
   struct Options {
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds request_timeout{30'000};
     std::string token;  // sent as "Authorization: Bearer <token>" when not empty
+    std::string user_agent = "spool-cli";
   };
 
-  HttpClient(Endpoint endpoint, Options options);
-  ~HttpClient();
-  HttpClient(const HttpClient&) = delete;
-  HttpClient& operator=(const HttpClient&) = delete;
+  HttpConnection(Endpoint endpoint, Options options);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
 
   // Sends one request; `target` is the path and query under the endpoint ("/v1/jobs?limit=5").
   // A non-empty body is sent as application/json. Any HTTP status is a response; only a missing
   // answer is a TransportError. A request that fails on a reused keep-alive connection before any
   // answer arrives is retried once on a fresh one: the server may close idle connections, and the
   // request never reached it.
+  // `extra_wait` lengthens the answer deadline (a long poll's own wait). A stop request on `stop`
+  // abandons the request and closes the connection (kCancelled).
   bool request(std::string_view method, std::string_view target, std::string_view body,
-               HttpResponse* response, TransportError* error);
+               HttpResponse* response, TransportError* error,
+               std::chrono::milliseconds extra_wait = {}, std::stop_token stop = {});
+
+  bool connected() const;
 
   const Endpoint& endpoint() const { return endpoint_; }
 
@@ -79,4 +88,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace spool::cli
+}  // namespace spool::client

@@ -1,9 +1,9 @@
-// Unit tests for reading --url (http_client.hpp parse_endpoint).
-#include "cli/http_client.hpp"
+// Unit tests for reading --url (http_connection.hpp parse_endpoint).
+#include "client/http_connection.hpp"
 
 #include <gtest/gtest.h>
 
-namespace spool::cli {
+namespace spool::client {
 namespace {
 
 TEST(ParseEndpointTest, ReadsHostPortAndPrefix) {
@@ -46,4 +46,4 @@ TEST(ParseEndpointTest, RefusesHttpsAndOtherSchemesSayingWhy) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::client
