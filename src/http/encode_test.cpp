@@ -80,14 +80,16 @@ TEST(EncodeTest, ProcessingMsOnlyForCompletedJobs) {
 TEST(EncodeTest, ReservedJobCarriesTheLease) {
   Job j = sample_job();
   j.state = JobState::kActive;
+  j.started_at = kT;
   j.lease_expires_at = kT + 30'000;
   auto v = boost::json::parse(encode_reserved({j}));
   const auto& job = v.at("jobs").at(0).as_object();
   EXPECT_EQ(job.at("lease").as_string(), "SECRET-LEASE");
   EXPECT_EQ(job.at("attempt").as_int64(), 2);
   EXPECT_EQ(job.at("lease_expires_at").as_string(), "2025-11-24T16:00:30.123Z");
+  EXPECT_EQ(job.at("lease_ms").as_int64(), 30'000);
   EXPECT_TRUE(job.at("payload").is_object());
-  EXPECT_EQ(job.size(), 10u);
+  EXPECT_EQ(job.size(), 11u);
   EXPECT_EQ(encode_reserved({}), R"({"jobs":[]})");
 }
 
