@@ -9,19 +9,24 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <thread>
 
 #include "cli/client_requests.hpp"
 #include "cli/client_views.hpp"
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/event_stream.hpp"
+#include "cli/event_views.hpp"
 #include "cli/output.hpp"
 #include "client/http_connection.hpp"
 
@@ -113,6 +118,23 @@ class Api {
 
   const std::string& url() const { return client_->endpoint().display_url; }
   bool json_output() const { return options_.json; }
+  const client::Endpoint& endpoint() const { return client_->endpoint(); }
+  const ConnectionOptions& options() const { return options_; }
+
+  // For answers that came other than through call() (live events): the same messages.
+  [[noreturn]] void fail_transport(const client::TransportError& error) {
+    unreachable(error, "GET");
+  }
+  [[noreturn]] void fail_answer(const client::HttpResponse& response, std::string_view context) {
+    Answer answer;
+    answer.status = response.status;
+    answer.body = response.body;
+    boost::system::error_code ec;
+    answer.value = json::parse(answer.body, ec);
+    if (ec) answer.value = nullptr;
+    if (options_.json && !answer.body.empty()) std::cout << answer.body << "\n";
+    refused(answer, response.reason, context);
+  }
 
  private:
   [[noreturn]] void unreachable(const client::TransportError& error, std::string_view method) {
@@ -261,13 +283,143 @@ void run_enqueue(const EnqueueCommand& cmd) {
 struct JobCommand {
   ConnectionOptions connection;
   std::string id;
+  bool follow = false;
 };
 
+// ---- live events: job --follow, jobs watch ------------------------------------------------------
+
+// How long a watch keeps trying to reconnect to a server that went away before it gives up.
+constexpr auto kReconnectFor = std::chrono::seconds(60);
+
+// Reads GET /v1/events at `target` and hands each event to `on_event` until it answers false.
+// `on_open` runs after each (re)connection, before any of its events. A stream that ends (server
+// restart, network trouble) is resumed with Last-Event-ID after the server's retry delay, so
+// nothing is missed or shown twice; a refusal (401, 403, 400) ends the verb at once, and so does a
+// server that cannot be reached for kReconnectFor.
+void follow_events(Api& api, const std::string& target, const std::function<void()>& on_open,
+                   const std::function<bool(const SseEvent&)>& on_event) {
+  EventStream::Options options;
+  options.token = api.options().token;
+  EventStream stream(api.endpoint(), options);
+  std::string last_id;
+  bool connected_once = false;
+  auto failing_since = std::chrono::steady_clock::now();
+  for (;;) {
+    client::HttpResponse refused;
+    client::TransportError error;
+    auto opened = stream.open(target, last_id, &refused, &error);
+    if (opened == EventStream::Opened::kRefused) api.fail_answer(refused, "cannot watch events");
+    if (opened == EventStream::Opened::kStreaming) {
+      connected_once = true;
+      on_open();
+      std::vector<SseEvent> events;
+      while (stream.next(events, &error)) {
+        for (const auto& e : events) {
+          if (!e.id.empty()) last_id = e.id;
+          if (!on_event(e)) return;
+        }
+        events.clear();
+      }
+      failing_since = std::chrono::steady_clock::now();
+    } else if (!connected_once) {
+      api.fail_transport(error);
+    } else if (std::chrono::steady_clock::now() - failing_since > kReconnectFor) {
+      fail(kExitUnreachable, "lost the event stream from " + api.url() + " and could not " +
+                                 "reconnect for a minute (" + error.detail + ")");
+    }
+    std::cout.flush();
+    std::cerr << "spool: the event stream ended (" << error.detail << "); reconnecting\n";
+    auto delay = stream.parser().retry_ms().value_or(2000);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::clamp<std::int64_t>(delay, 100, 30'000)));
+  }
+}
+
+// Prints one event, as a calm line or (with --json) its data object; false for a frame that is not
+// JSON (a newer server's extension), which is skipped.
+bool print_event(const SseEvent& e, bool as_json, const Style& style, json::value* data) {
+  boost::system::error_code ec;
+  *data = json::parse(e.data, ec);
+  if (ec) return false;
+  if (as_json) {
+    std::cout << e.data << "\n";
+  } else if (e.event == "gap") {
+    std::cout << render_gap_line(*data, style) << "\n";
+  } else {
+    std::cout << render_event_line(e.event, *data, style) << "\n";
+  }
+  std::cout.flush();
+  return true;
+}
+
+// The exit code for a finished job: 0 completed, 1 dead or cancelled (docs/cli.md).
+[[noreturn]] void finish_follow(const std::string& id, const std::string& state) {
+  std::cout.flush();
+  if (state == "completed") throw CLI::RuntimeError(0);
+  fail(kExitRefused, "job " + id + " " + (state == "dead" ? "is dead" : "was " + state));
+}
+
+void run_follow(const JobCommand& cmd) {
+  Api api(cmd.connection);
+  Style style = Style::for_stdout();
+  bool shown = false;
+  // The stream opens first and the job is read once it is open, so no change falls between.
+  auto show_job = [&] {
+    Answer answer = api.call("GET", job_target(cmd.id), {}, "cannot show job " + cmd.id);
+    if (api.json_output()) {
+      print_raw(answer);
+    } else if (!shown) {
+      std::cout << render_job(answer.value, wall_now(), style);
+    }
+    std::cout.flush();
+    shown = true;
+    std::string state = json_string(answer.value, "state");
+    if (is_final_event(state)) finish_follow(cmd.id, state);
+  };
+  follow_events(
+      api, events_target({}, {}, cmd.id),
+      [&] {
+        if (!shown) show_job();
+      },
+      [&](const SseEvent& e) {
+        json::value data;
+        if (!print_event(e, api.json_output(), style, &data)) return true;
+        // Missed events: the job may have finished meanwhile.
+        if (e.event == "gap") show_job();
+        if (is_final_event(e.event)) finish_follow(cmd.id, e.event);
+        return true;
+      });
+}
+
 void run_job(const JobCommand& cmd) {
+  if (cmd.follow) return run_follow(cmd);
   Api api(cmd.connection);
   Answer answer = api.call("GET", job_target(cmd.id), {}, "cannot show job " + cmd.id);
   if (api.json_output()) return print_raw(answer);
   std::cout << render_job(answer.value, wall_now(), Style::for_stdout());
+}
+
+struct WatchCommand {
+  ConnectionOptions connection;
+  std::string queue;
+  std::string type;
+};
+
+void run_watch(const WatchCommand& cmd) {
+  Api api(cmd.connection);
+  Style style = Style::for_stdout();
+  follow_events(
+      api, events_target(cmd.queue, cmd.type, {}),
+      [&] {
+        if (isatty(STDERR_FILENO) == 1) {
+          std::cerr << "watching job events at " << api.url() << " (Ctrl-C to stop)\n";
+        }
+      },
+      [&](const SseEvent& e) {
+        json::value data;
+        print_event(e, api.json_output(), style, &data);
+        return true;
+      });
 }
 
 struct JobsCommand {
@@ -457,8 +609,13 @@ void add_client_commands(CLI::App& app) {
     auto cmd = make_storage<JobCommand>();
     CLI::App* sub = app.add_subcommand("job", "Show one job: state, attempts, times, payload");
     sub->add_option("ID", cmd->id, "The job id")->required();
+    sub->add_flag("--follow,-f", cmd->follow,
+                  "Then print its events as they happen until it finishes; exit 0 when it "
+                  "completes, 1 when it is dead or cancelled");
     add_connection_options(sub, cmd->connection);
-    sub->footer(example("  spool job 01JD5Z8Q3N4M6P7R8S9T0V1W2X"));
+    sub->footer(
+        example("  spool job 01JD5Z8Q3N4M6P7R8S9T0V1W2X\n"
+                "  spool job 01JD5Z8Q3N4M6P7R8S9T0V1W2X --follow && echo sent"));
     sub->callback([cmd] { run_job(*cmd); });
   }
   {
@@ -473,8 +630,23 @@ void add_client_commands(CLI::App& app) {
     sub->add_option("--order", cmd->filter.order, "desc (newest first, default) or asc");
     sub->add_option("--cursor", cmd->filter.cursor, "Continue from a previous page");
     add_connection_options(sub, cmd->connection);
-    sub->footer(example("  spool jobs --state dead --queue emails --limit 20"));
-    sub->callback([cmd] { run_jobs(*cmd); });
+    sub->footer(
+        example("  spool jobs --state dead --queue emails --limit 20\n"
+                "  spool jobs watch --queue emails"));
+    auto watch_cmd = make_storage<WatchCommand>();
+    CLI::App* watch = sub->add_subcommand(
+        "watch", "Print job events as they happen (GET /v1/events), one line each");
+    watch->add_option("--queue,-q", watch_cmd->queue, "Only this queue");
+    watch->add_option("--type,-t", watch_cmd->type, "Only this job type");
+    add_connection_options(watch, watch_cmd->connection);
+    watch->footer(
+        example("  spool jobs watch --queue emails\n"
+                "  spool jobs watch --type send_email --json | jq -c 'select(.event == \"dead\")'\n"
+                "Reconnects by itself and resumes where it stopped; Ctrl-C ends it."));
+    watch->callback([watch_cmd] { run_watch(*watch_cmd); });
+    sub->callback([cmd, watch] {
+      if (!watch->parsed()) run_jobs(*cmd);
+    });
   }
   {
     auto cmd = make_storage<JobCommand>();
