@@ -1,6 +1,7 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -179,6 +180,12 @@ class Engine::Impl {
     std::vector<std::pair<Waiter, std::vector<Job>>> served;
     if (need_txn) {
       batch_failure_.reset();
+      events_.clear();
+      // Durations for observers (metrics) only: the steady clock measures cost, never job time.
+      using Steady = std::chrono::steady_clock;
+      Steady::time_point began_at;
+      Steady::time_point commit_at;
+      if (observing()) began_at = Steady::now();
       if (auto began = store_->begin(); !began) {
         batch_failure_ = began.error();
       } else {
@@ -190,9 +197,23 @@ class Engine::Impl {
         if (!batch_failure_) run_sweep();
         if (!batch_failure_) serve_waiters(served);
         if (!batch_failure_) {
+          if (observing()) commit_at = Steady::now();
           if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
         }
       }
+      if (!batch_failure_ && observing()) {
+        auto ended = Steady::now();
+        CommitInfo info;
+        info.at = now_;
+        info.commands = completions.size() + served.size();
+        info.commit_seconds = std::chrono::duration<double>(ended - commit_at).count();
+        info.batch_seconds = std::chrono::duration<double>(ended - began_at).count();
+        // Committed: observers hear of it before any caller does, so a watcher that sees an
+        // answer has already been told of the change behind it.
+        for (const auto& observer : observers_) observer->on_commit(info, events_);
+      }
+      // A rolled-back batch changed nothing: its events are dropped unseen.
+      events_.clear();
       if (batch_failure_) {
         store_->rollback();
         // Writes not applied because the batch broke early are answered with the failure too.
@@ -262,6 +283,13 @@ class Engine::Impl {
       if (!result->deduplicated && result->state == JobState::kQueued) {
         dirty_.insert(nj.job.queue);
       }
+      if (observing() && !result->deduplicated) {
+        JobEvent& ev = emit(JobEventKind::kEnqueued, result->state);
+        ev.id = std::move(nj.job.id);
+        ev.type = std::move(nj.job.type);
+        ev.queue = std::move(nj.job.queue);
+        ev.max_attempts = nj.job.max_attempts;
+      }
       results.push_back(std::move(*result));
     }
     return results;
@@ -271,7 +299,10 @@ class Engine::Impl {
     store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
     auto result = store_->ack(req);
     accept(result);
-    if (result) mark_dirty(result->queue);
+    if (result) {
+      mark_dirty(result->queue);
+      emit_settle(JobEventKind::kCompleted, *result, std::nullopt);
+    }
     return result;
   }
 
@@ -281,8 +312,99 @@ class Engine::Impl {
                            ids_.next_unit()};
     auto result = store_->fail(req);
     accept(result);
-    if (result) mark_dirty(result->queue);
+    if (result) {
+      mark_dirty(result->queue);
+      emit_failure(*result, req.kind);
+    }
     return result;
+  }
+
+  Result<TimeMs> apply_extend(ExtendItem& item) {
+    store::ExtendRequest req{item.id, item.lease_token, item.lease_ms,
+                             std::move(item.progress_json), now_};
+    auto result = store_->extend(req);
+    accept(result);
+    if (!result) return tl::unexpected(result.error());
+    if (observing() && req.progress_json) {
+      JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
+      ev.id = std::move(req.id);
+      ev.type = std::move(result->type);
+      ev.queue = std::move(result->queue);
+      ev.attempt = result->attempts;
+      ev.max_attempts = result->max_attempts;
+      ev.progress_json = std::move(req.progress_json);
+    }
+    return result->lease_expires_at;
+  }
+
+  Result<std::int64_t> apply_retry_dead(const std::string& queue,
+                                        const std::optional<std::string>& type) {
+    auto result = store_->retry_dead(queue, type, now_);
+    if (!accept(result)) return tl::unexpected(result.error());
+    mark_dirty(queue);
+    for (const store::SettleResult& r : *result) {
+      emit_settle(JobEventKind::kRetried, r, std::nullopt);
+    }
+    return static_cast<std::int64_t>(result->size());
+  }
+
+  // ---- Job events (writer thread) ----
+
+  bool observing() const { return !observers_.empty(); }
+
+  // Appends an event of this batch; the caller fills in the job's fields.
+  JobEvent& emit(JobEventKind kind, JobState state) {
+    JobEvent& ev = events_.emplace_back();
+    ev.kind = kind;
+    ev.state = state;
+    ev.at = now_;
+    return ev;
+  }
+
+  void emit_settle(JobEventKind kind, const store::SettleResult& r,
+                   std::optional<FailKind> fail_kind) {
+    if (!observing()) return;
+    JobEvent& ev = emit(kind, r.state);
+    ev.id = r.id;
+    ev.type = r.type;
+    ev.queue = r.queue;
+    ev.attempt = r.attempts;
+    ev.max_attempts = r.max_attempts;
+    ev.next_run_at = r.next_run_at;
+    ev.fail_kind = fail_kind;
+    ev.error = r.error;
+    bool ends_attempt = kind != JobEventKind::kCancelled && kind != JobEventKind::kRetried;
+    if (ends_attempt && r.started_at) ev.run_ms = std::max<std::int64_t>(0, now_ - *r.started_at);
+  }
+
+  // A worker's fail or an expired lease, named by where the job went.
+  void emit_failure(const store::SettleResult& r, FailKind kind) {
+    JobEventKind event = JobEventKind::kRetrying;
+    if (r.state == JobState::kDead) {
+      event = JobEventKind::kDead;
+    } else if (kind == FailKind::kSnooze) {
+      event = JobEventKind::kSnoozed;
+    } else if (kind == FailKind::kRelease) {
+      event = JobEventKind::kReleased;
+    }
+    emit_settle(event, r, kind);
+  }
+
+  void emit_started(const std::vector<Job>& jobs) {
+    if (!observing()) return;
+    for (const Job& job : jobs) {
+      JobEvent& ev = emit(JobEventKind::kStarted, JobState::kActive);
+      ev.id = job.id;
+      ev.type = job.type;
+      ev.queue = job.queue;
+      ev.attempt = job.attempts;
+      ev.max_attempts = job.max_attempts;
+      ev.wait_ms = std::max<std::int64_t>(0, job.started_at.value_or(now_) - job.run_at);
+    }
+  }
+
+  void add_observer(std::shared_ptr<JobObserver> observer) {
+    observers_.push_back(std::move(observer));
   }
 
   store::Store& store() { return *store_; }
@@ -334,6 +456,9 @@ class Engine::Impl {
     if (!accept(ticked)) return;
     for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
     if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
+    for (const store::SettleResult& r : ticked->expired_jobs) {
+      emit_failure(r, FailKind::kLeaseExpired);
+    }
   }
 
   void run_sweep() {
@@ -400,6 +525,7 @@ class Engine::Impl {
       if (static_cast<int>(reserved->jobs.size()) < req.max) {
         for (const auto& q : candidates) exhausted.insert(q);
       }
+      emit_started(reserved->jobs);
       Waiter taken = std::move(*it);
       it = waiters_.erase(it);
       served.emplace_back(std::move(taken), std::move(reserved->jobs));
@@ -462,6 +588,8 @@ class Engine::Impl {
   std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
   std::optional<TimeMs> next_due_;
   std::optional<TimeMs> next_expiry_;
+  std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
+  std::vector<JobEvent> events_;                         // this batch's, until it commits
   TimeMs next_sweep_at_ = 0;
   TimeMs last_maintenance_ = 0;
 
@@ -497,6 +625,10 @@ Engine::Engine(std::unique_ptr<store::Store> store, const Clock& clock, EngineOp
 
 Engine::~Engine() { stop(); }
 
+void Engine::add_observer(std::shared_ptr<JobObserver> observer) {
+  impl_->add_observer(std::move(observer));
+}
+
 void Engine::start() { impl_->start(); }
 void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
@@ -527,14 +659,7 @@ void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
 
 void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
   impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable {
-        store::ExtendRequest req{item.id, item.lease_token, item.lease_ms,
-                                 std::move(item.progress_json), e.now()};
-        auto result = e.store().extend(req);
-        e.accept(result);
-        return result;
-      },
-      std::move(done)));
+      [item = std::move(item)](Impl& e) mutable { return e.apply_extend(item); }, std::move(done)));
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
@@ -564,7 +689,7 @@ void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
       [id = std::move(id)](Impl& e) {
         auto result = e.store().cancel(id, e.now());
-        e.accept(result);
+        if (e.accept(result)) e.emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
         return result;
       },
       std::move(done)));
@@ -574,7 +699,10 @@ void Engine::retry(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
       [id = std::move(id)](Impl& e) {
         auto result = e.store().retry(id, e.now());
-        if (e.accept(result)) e.mark_dirty(result->queue);
+        if (e.accept(result)) {
+          e.mark_dirty(result->queue);
+          e.emit_settle(JobEventKind::kRetried, *result, std::nullopt);
+        }
         return result;
       },
       std::move(done)));
@@ -582,13 +710,9 @@ void Engine::retry(std::string id, Callback<store::SettleResult> done) {
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), type = std::move(type)](Impl& e) {
-        auto result = e.store().retry_dead(queue, type, e.now());
-        if (e.accept(result)) e.mark_dirty(queue);
-        return result;
-      },
-      std::move(done)));
+  impl_->submit_write(make_write([queue = std::move(queue), type = std::move(type)](
+                                     Impl& e) { return e.apply_retry_dead(queue, type); },
+                                 std::move(done)));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {

@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "core/job.hpp"
 #include "core/status.hpp"
+#include "engine/job_events.hpp"
 #include "store/store.hpp"
 
 namespace spool::engine {
@@ -95,6 +96,10 @@ class Engine {
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  // Observers hear of every committed transaction and its job events (job_events.hpp).
+  // REQUIRES: called before start() (or, in tests, before the first run_once()).
+  void add_observer(std::shared_ptr<JobObserver> observer);
 
   // Starts the writer thread.
   void start();

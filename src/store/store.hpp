@@ -88,6 +88,20 @@ struct SettleResult {
   JobState state = JobState::kCompleted;
   std::optional<TimeMs> next_run_at;  // when the job runs again (retrying, queued, scheduled)
   std::string queue;  // the job's queue: tells the engine whose waiters to look at again
+  // What observers are told (engine/job_events.hpp); the store has the row at hand anyway.
+  std::string type;
+  int attempts = 0;  // after the transition
+  int max_attempts = 0;
+  std::optional<TimeMs> started_at;  // start of the attempt this settles (ack, fail, expiry)
+  std::string error;                 // the error recorded (fail, lease expiry), else empty
+};
+
+struct ExtendResult {
+  TimeMs lease_expires_at = 0;
+  std::string queue;
+  std::string type;
+  int attempts = 0;
+  int max_attempts = 0;
 };
 
 struct ExtendRequest {
@@ -127,6 +141,7 @@ struct TickResult {
   std::int64_t promoted = 0;  // scheduled/retrying jobs that became queued
   std::int64_t expired = 0;   // active jobs whose lease ran out (-> retrying or dead)
   std::vector<std::string> queues_with_new_work;  // distinct queues that got queued jobs
+  std::vector<SettleResult> expired_jobs;         // one per expiry, as fail() would answer
 };
 
 class Store {
@@ -167,8 +182,8 @@ class Store {
 
   // Renews an active job's lease to now + lease_ms (the job's own lease_ms when unset) and
   // stores progress when given.
-  // Answers the new lease_expires_at. kLeaseLost / kNotFound as for ack.
-  virtual Result<TimeMs> extend(const ExtendRequest& req) = 0;
+  // Answers the new lease_expires_at (and the job's names). kLeaseLost / kNotFound as for ack.
+  virtual Result<ExtendResult> extend(const ExtendRequest& req) = 0;
 
   // scheduled | queued | retrying -> cancelled (finished_at, expires_at set). kNotFound; kConflict
   // with the current state's name in the message for any other state.
@@ -178,9 +193,11 @@ class Store {
   // cleared. kNotFound; kConflict otherwise.
   virtual Result<SettleResult> retry(const std::string& id, TimeMs now) = 0;
 
-  // Every dead job of the queue (optionally of one type) -> queued as retry() does. Answers n.
-  virtual Result<std::int64_t> retry_dead(const std::string& queue,
-                                          const std::optional<std::string>& type, TimeMs now) = 0;
+  // Every dead job of the queue (optionally of one type) -> queued as retry() does. Answers
+  // each job requeued (its size is the count).
+  virtual Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                                       const std::optional<std::string>& type,
+                                                       TimeMs now) = 0;
 
   // Deletes the queue's jobs in a finished state (completed, dead or cancelled). Answers n.
   virtual Result<std::int64_t> purge(const std::string& queue, JobState state) = 0;

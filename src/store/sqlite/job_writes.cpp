@@ -193,7 +193,21 @@ Result<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, b
   row.lease_token = q.text(2);
   if (with_errors) row.errors = q.text(13);
   row.lease_ms = q.int64(14);
+  row.type = q.int64(15);
   return row;
+}
+
+SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, JobState state,
+                                  int attempts) const {
+  SettleResult out;
+  out.id = id;
+  out.state = state;
+  out.queue = name_of(row.queue);
+  out.type = name_of(row.type);
+  out.attempts = attempts;
+  out.max_attempts = row.max_attempts;
+  if (row.started_at != 0) out.started_at = row.started_at;
+  return out;
 }
 
 Result<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
@@ -222,7 +236,7 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   q.bind(1, row->seq).bind(2, req.now).bind(3, req.result_json).bind(4, expires);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, JobState::kCompleted);
-  return SettleResult{req.id, JobState::kCompleted, std::nullopt, queue};
+  return settled(req.id, *row, JobState::kCompleted, row->attempts);
 }
 
 Result<SettleResult> SqliteStore::fail(const FailRequest& req) {
@@ -287,10 +301,13 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
       .bind(7, errors);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, next);
-  return SettleResult{id, next, next_run_at, queue};
+  SettleResult out = settled(id, row, next, attempts);
+  out.next_run_at = next_run_at;
+  if (record_error) out.error = record.message;
+  return out;
 }
 
-Result<TimeMs> SqliteStore::extend(const ExtendRequest& req) {
+Result<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
@@ -299,7 +316,8 @@ Result<TimeMs> SqliteStore::extend(const ExtendRequest& req) {
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-  return expires;
+  return ExtendResult{expires, name_of(row->queue), name_of(row->type), row->attempts,
+                      row->max_attempts};
 }
 
 // ---- Admin transitions ----------------------------------------------------------------------
@@ -319,7 +337,7 @@ Result<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
   q.bind(1, row->seq).bind(2, now).bind(3, now + retain_ms(queue, JobState::kCancelled));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, row->state, JobState::kCancelled);
-  return SettleResult{id, JobState::kCancelled, std::nullopt, queue};
+  return settled(id, *row, JobState::kCancelled, row->attempts);
 }
 
 Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
@@ -335,25 +353,40 @@ Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   const std::string& queue = name_of(row->queue);
   queues_.move(queue, row->state, JobState::kQueued);
-  return SettleResult{id, JobState::kQueued, now, queue};
+  SettleResult out = settled(id, *row, JobState::kQueued, 0);
+  out.started_at.reset();
+  out.next_run_at = now;
+  return out;
 }
 
-Result<std::int64_t> SqliteStore::retry_dead(const std::string& queue,
-                                             const std::optional<std::string>& type, TimeMs now) {
+Result<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& queue,
+                                                          const std::optional<std::string>& type,
+                                                          TimeMs now) {
   SPOOL_DCHECK(in_txn_);
+  std::vector<SettleResult> out;
   auto queue_id = name_id(queue);
-  if (!queue_id) return 0;
+  if (!queue_id) return out;
   std::optional<std::int64_t> type_id;
   if (type) {
     type_id = name_id(*type);
-    if (!type_id) return 0;
+    if (!type_id) return out;
   }
   Use q(st_.retry_dead);
   q.bind(1, *queue_id).bind(2, now).bind(3, type_id);
-  if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-  std::int64_t n = sqlite3_changes64(db_.get());
-  queues_.move(queue, JobState::kDead, JobState::kQueued, n);
-  return n;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    SettleResult r;
+    r.id = q.text(0);
+    r.state = JobState::kQueued;
+    r.next_run_at = now;
+    r.queue = queue;
+    r.type = name_of(q.int64(1));
+    r.max_attempts = q.int32(2);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return failure(rc, "writing");
+  queues_.move(queue, JobState::kDead, JobState::kQueued, static_cast<std::int64_t>(out.size()));
+  return out;
 }
 
 Result<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state) {

@@ -115,7 +115,7 @@ Result<void> SqliteStore::prepare_all() {
       {&st_.find_settle,
        "SELECT seq, state, lease_token, queue, attempts, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, started_at, lease_expires_at, worker, "
-       "errors, lease_ms FROM jobs WHERE id = ?1"},
+       "errors, lease_ms, type FROM jobs WHERE id = ?1"},
       {&st_.mark_completed,
        "UPDATE jobs SET state = 4, finished_at = ?2, result = ?3, lease_token = NULL, "
        "lease_expires_at = NULL, expires_at = ?4 WHERE seq = ?1"},
@@ -133,7 +133,8 @@ Result<void> SqliteStore::prepare_all() {
        "expires_at = NULL WHERE seq = ?1"},
       {&st_.retry_dead,
        "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
-       "expires_at = NULL WHERE queue = ?1 AND state = 5 AND (?3 IS NULL OR type = ?3)"},
+       "expires_at = NULL WHERE queue = ?1 AND state = 5 AND (?3 IS NULL OR type = ?3) "
+       "RETURNING id, type, max_attempts"},
       {&st_.purge, "DELETE FROM jobs WHERE queue = ?1 AND state = ?2"},
       {&st_.upsert_queue,
        "INSERT OR REPLACE INTO queues (name, paused, max_attempts, backoff_type, "

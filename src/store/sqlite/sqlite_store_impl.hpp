@@ -49,11 +49,12 @@ class SqliteStore final : public Store {
   Result<ReserveResult> reserve(const ReserveRequest& req) override;
   Result<SettleResult> ack(const AckRequest& req) override;
   Result<SettleResult> fail(const FailRequest& req) override;
-  Result<TimeMs> extend(const ExtendRequest& req) override;
+  Result<ExtendResult> extend(const ExtendRequest& req) override;
   Result<SettleResult> cancel(const std::string& id, TimeMs now) override;
   Result<SettleResult> retry(const std::string& id, TimeMs now) override;
-  Result<std::int64_t> retry_dead(const std::string& queue, const std::optional<std::string>& type,
-                                  TimeMs now) override;
+  Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                               const std::optional<std::string>& type,
+                                               TimeMs now) override;
   Result<std::int64_t> purge(const std::string& queue, JobState state) override;
   Result<QueueInfo> set_paused(const std::string& queue, bool paused) override;
   Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override;
@@ -103,6 +104,7 @@ class SqliteStore final : public Store {
     std::string worker;
     std::string errors;
     std::int64_t lease_ms = 0;  // the job's own lease length
+    std::int64_t type = 0;      // name id
   };
 
   SqliteStore(Connection db, std::string path);
@@ -124,6 +126,9 @@ class SqliteStore final : public Store {
   Result<SettleRow> find_settle(const std::string& id, bool with_errors);
   // kLeaseLost unless the row is active under `token`.
   Result<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token);
+  // The answer of a settle of `row`, now in `state`.
+  SettleResult settled(const std::string& id, const SettleRow& row, JobState state,
+                       int attempts) const;
   // Moves an active job on after a failed attempt (worker fail or expired lease).
   Result<SettleResult> settle_failure(const std::string& id, const SettleRow& row,
                                       const ErrorRecord& error, FailKind kind,

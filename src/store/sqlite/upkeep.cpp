@@ -66,6 +66,7 @@ Result<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
     auto settled =
         settle_failure(id, *row, record, FailKind::kLeaseExpired, std::nullopt, now, jitter);
     if (!settled) return tl::unexpected(settled.error());
+    out.expired_jobs.push_back(std::move(*settled));
   }
   out.expired = static_cast<std::int64_t>(expired.size());
   return out;
