@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -196,6 +197,12 @@ class Engine::Impl {
         }
         if (!batch_failure_) run_sweep();
         if (!batch_failure_) serve_waiters(served);
+        for (const auto& hook : hooks_) {
+          if (batch_failure_) break;
+          if (auto ok = hook->before_commit(*store_, now_, events_); !ok) {
+            batch_failure_ = ok.error();
+          }
+        }
         if (!batch_failure_) {
           if (observing()) commit_at = Steady::now();
           if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
@@ -214,6 +221,11 @@ class Engine::Impl {
       }
       // A rolled-back batch changed nothing: its events are dropped unseen.
       events_.clear();
+      if (batch_failure_) {
+        last_write_failure_ = batch_failure_;
+      } else {
+        last_write_failure_.reset();
+      }
       if (batch_failure_) {
         store_->rollback();
         // Writes not applied because the batch broke early are answered with the failure too.
@@ -350,7 +362,7 @@ class Engine::Impl {
 
   // ---- Job events (writer thread) ----
 
-  bool observing() const { return !observers_.empty(); }
+  bool observing() const { return !observers_.empty() || !hooks_.empty(); }
 
   // Appends an event of this batch; the caller fills in the job's fields.
   JobEvent& emit(JobEventKind kind, JobState state) {
@@ -405,6 +417,32 @@ class Engine::Impl {
 
   void add_observer(std::shared_ptr<JobObserver> observer) {
     observers_.push_back(std::move(observer));
+  }
+  void add_transaction_hook(std::shared_ptr<TransactionHook> hook) {
+    hooks_.push_back(std::move(hook));
+  }
+
+  Observation observe(const ObservationRequest& req) {
+    Observation out;
+    out.now = now_;
+    if (auto pinged = store_->ping(); !pinged) {
+      out.store_error = pinged.error();
+    } else if (last_write_failure_) {
+      out.store_error = *last_write_failure_;
+    }
+    if (auto stats = store_->stats()) out.stats = std::move(*stats);
+    std::map<std::string, std::size_t> waiting;
+    for (const Waiter& w : waiters_.list()) {
+      for (const auto& q : w.request.queues) ++waiting[q];
+    }
+    out.waiters.assign(waiting.begin(), waiting.end());
+    if (req.backlog) {
+      if (auto b = store_->backlog(req.overdue_before)) out.backlog = std::move(*b);
+    }
+    if (req.minutes_from) {
+      if (auto m = store_->minute_stats(*req.minutes_from, req.queue)) out.minutes = std::move(*m);
+    }
+    return out;
   }
 
   store::Store& store() { return *store_; }
@@ -590,6 +628,8 @@ class Engine::Impl {
   std::optional<TimeMs> next_expiry_;
   std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
   std::vector<JobEvent> events_;                         // this batch's, until it commits
+  std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
+  std::optional<Status> last_write_failure_;  // the last transaction's, until one commits
   TimeMs next_sweep_at_ = 0;
   TimeMs last_maintenance_ = 0;
 
@@ -627,6 +667,10 @@ Engine::~Engine() { stop(); }
 
 void Engine::add_observer(std::shared_ptr<JobObserver> observer) {
   impl_->add_observer(std::move(observer));
+}
+
+void Engine::add_transaction_hook(std::shared_ptr<TransactionHook> hook) {
+  impl_->add_transaction_hook(std::move(hook));
 }
 
 void Engine::start() { impl_->start(); }
@@ -767,6 +811,12 @@ void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
 
 void Engine::stats(Callback<store::Stats> done) {
   impl_->submit_read(make_read([](Impl& e) { return e.store().stats(); }, std::move(done)));
+}
+
+void Engine::observe(ObservationRequest request, Callback<Observation> done) {
+  impl_->submit_read(make_read(
+      [request = std::move(request)](Impl& e) -> Result<Observation> { return e.observe(request); },
+      std::move(done)));
 }
 
 }  // namespace spool::engine

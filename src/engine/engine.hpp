@@ -88,6 +88,36 @@ struct EngineOptions {
 template <typename T>
 using Callback = std::function<void(Result<T>)>;
 
+// Writes a subsystem adds to the engine's transactions (the metrics' per-minute aggregates).
+// Threading: called on the writer thread inside every write transaction, after the batch's
+// commands and before COMMIT, with the events applied so far. REQUIRES: quick (it delays every
+// caller of the batch); an error breaks the batch like any store error. Register before start().
+class TransactionHook {
+ public:
+  virtual ~TransactionHook() = default;
+  virtual Result<void> before_commit(store::Store& store, TimeMs now,
+                                     std::span<const JobEvent> events) = 0;
+};
+
+// What GET /metrics, /readyz and /v1/metrics/summary read in one visit to the writer thread.
+struct ObservationRequest {
+  bool backlog = false;                // fill Observation::backlog
+  TimeMs overdue_before = 0;           // queued jobs with run_at <= this count as overdue
+  std::optional<TimeMs> minutes_from;  // fill Observation::minutes from this minute on
+  std::optional<std::string> queue;    // minutes of this queue only
+};
+
+struct Observation {
+  TimeMs now = 0;
+  store::Stats stats;
+  std::vector<std::pair<std::string, std::size_t>> waiters;  // parked long polls by queue
+  // Set when the store did not answer the probe, or the last write transaction failed and
+  // none has committed since (a full disk): the store cannot take jobs.
+  std::optional<Status> store_error;
+  std::vector<store::QueueBacklog> backlog;
+  std::vector<store::MinuteStats> minutes;
+};
+
 using WaiterId = std::uint64_t;
 
 class Engine {
@@ -100,6 +130,7 @@ class Engine {
   // Observers hear of every committed transaction and its job events (job_events.hpp).
   // REQUIRES: called before start() (or, in tests, before the first run_once()).
   void add_observer(std::shared_ptr<JobObserver> observer);
+  void add_transaction_hook(std::shared_ptr<TransactionHook> hook);
 
   // Starts the writer thread.
   void start();
@@ -133,6 +164,9 @@ class Engine {
   void get_queue(std::string name, Callback<QueueInfo> done);
   void list_queues(Callback<std::vector<QueueInfo>> done);
   void stats(Callback<store::Stats> done);
+  // Health and metrics reads (see Observation). Always answers (the store's failure is in the
+  // answer, not an error), unless the engine has stopped.
+  void observe(ObservationRequest request, Callback<Observation> done);
 
   // ---- Test driving (no writer thread) ----
   // Applies every pending command and all due work at the clock's current time.

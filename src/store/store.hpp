@@ -17,6 +17,7 @@
 // case in test/conformance/store_conformance_test.cpp, implement it in every backend.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -144,6 +145,35 @@ struct TickResult {
   std::vector<SettleResult> expired_jobs;         // one per expiry, as fail() would answer
 };
 
+// ---- Per-minute aggregates (GET /v1/metrics/summary) ----------------------------------------
+
+// Upper bounds (ms, inclusive) of the run-time buckets kept per minute; one more bucket counts
+// the rest. Stored as columns by the SQLite store: change them => a store migration.
+inline constexpr std::array<std::int64_t, 15> kRunMsBuckets = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 1800000};
+
+// What happened in one minute to one (queue, type): added to, never rewritten.
+struct MinuteStats {
+  TimeMs minute = 0;  // start of the minute, a multiple of 60000 ms
+  std::string queue;
+  std::string type;
+  std::int64_t enqueued = 0;
+  std::int64_t completed = 0;
+  std::int64_t failed = 0;  // attempts failed: retry, permanent, lease expired
+  std::int64_t dead = 0;
+  std::int64_t run_count = 0;  // attempts that ended (completed or failed)
+  std::int64_t run_ms_sum = 0;
+  std::array<std::int64_t, kRunMsBuckets.size() + 1> run_buckets{};
+};
+
+// Queued (ready) jobs of one queue: how many, the oldest, and how many are overdue.
+struct QueueBacklog {
+  std::string queue;
+  std::int64_t queued = 0;
+  std::optional<TimeMs> oldest_run_at;  // the earliest run_at among them
+  std::int64_t overdue = 0;             // run_at <= the asked instant (counted up to a bound)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -231,6 +261,22 @@ class Store {
   virtual Result<Stats> stats() = 0;
   // The queue's config (defaults when unknown). Cheap: called on every enqueue.
   virtual QueueConfig queue_config(const std::string& name) = 0;
+
+  // ---- Per-minute aggregates and health ----
+
+  // Write: adds each row's counts to the stored row of its (minute, queue, type).
+  virtual Result<void> add_minute_stats(std::span<const MinuteStats> rows) = 0;
+  // Write: deletes the rows of up to `limit` minutes before `before`. Answers how many rows.
+  virtual Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) = 0;
+  // Read: the rows of minutes >= from (of one queue when given), oldest first.
+  virtual Result<std::vector<MinuteStats>> minute_stats(
+      TimeMs from, const std::optional<std::string>& queue) = 0;
+  // Read: every queue with queued jobs; `overdue` counts those with run_at <= overdue_before,
+  // stopping at kBacklogCountBound so a huge backlog cannot stall the writer.
+  static constexpr std::int64_t kBacklogCountBound = 100'000;
+  virtual Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) = 0;
+  // Read: a cheap round trip to the storage itself (not a cache): OK when it answers.
+  virtual Result<void> ping() = 0;
 
   // Upkeep the engine runs about once a second after answering a batch (keeping SQLite's WAL
   // short). Must be quick: it delays the next batch.

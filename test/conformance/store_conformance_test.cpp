@@ -632,6 +632,43 @@ TYPED_TEST(StoreConformanceTest, SettleAnswersNameTheJobAndItsAttempt) {
   EXPECT_NE(t.expired_jobs[0].error.find("lease expired"), std::string::npos);
 }
 
+TYPED_TEST(StoreConformanceTest, MinuteStatsAddUpAndArePrunedByMinute) {
+  MinuteStats a;
+  a.minute = 60'000;
+  a.queue = "q";
+  a.type = "t";
+  a.enqueued = 2;
+  a.run_count = 1;
+  a.run_ms_sum = 7;
+  a.run_buckets[1] = 1;
+  MinuteStats b = a;
+  b.minute = 120'000;
+  ASSERT_TRUE(this->write([&](Store& s) { return s.add_minute_stats(std::vector{a, a, b}); }));
+  auto rows = must(this->store().minute_stats(0, std::nullopt));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].enqueued, 4);
+  EXPECT_EQ(rows[0].run_ms_sum, 14);
+  EXPECT_EQ(rows[0].run_buckets[1], 2);
+  EXPECT_EQ(must(this->store().minute_stats(120'000, std::nullopt)).size(), 1u);
+  EXPECT_TRUE(must(this->store().minute_stats(0, std::string("other"))).empty());
+  EXPECT_EQ(must(this->write([](Store& s) { return s.prune_minute_stats(120'000, 10); })), 1);
+  EXPECT_EQ(must(this->store().minute_stats(0, std::nullopt)).size(), 1u);
+  EXPECT_TRUE(this->store().ping());
+}
+
+TYPED_TEST(StoreConformanceTest, BacklogNamesTheOldestQueuedJobAndCountsOverdueOnes) {
+  NewJob first = new_job(1);
+  first.job.run_at = kNow - 5000;
+  this->enqueue(first);
+  this->enqueue(new_job(2));
+  auto backlog = must(this->store().backlog(kNow - 1000));
+  ASSERT_EQ(backlog.size(), 1u);
+  EXPECT_EQ(backlog[0].queue, "email");
+  EXPECT_EQ(backlog[0].queued, 2);
+  EXPECT_EQ(backlog[0].oldest_run_at, kNow - 5000);
+  EXPECT_EQ(backlog[0].overdue, 1);
+}
+
 TYPED_TEST(StoreConformanceTest, ExtendRenewsTheLeaseAndStoresProgress) {
   this->enqueue(new_job(1));
   Job j = this->reserve({"email"}, 1, kNow, 1000)[0];

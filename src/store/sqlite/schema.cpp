@@ -99,13 +99,40 @@ SELECT j.id, t.name AS type, q.name AS queue,
 FROM jobs j JOIN names t ON t.id = j.type JOIN names q ON q.id = j.queue;
 )sql";
 
+// Migration 2: per-minute aggregates for GET /v1/metrics/summary, kept 7 days whatever the
+// jobs' retention. One row per (minute, queue, type) that saw activity; run_b0..run_b15 count
+// attempt run times by store.hpp's kRunMsBuckets (b15: longer than the last bound), so the
+// bucket bounds are part of this format.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE minute_stats (
+  minute     INTEGER NOT NULL,
+  queue      INTEGER NOT NULL,
+  type       INTEGER NOT NULL,
+  enqueued   INTEGER NOT NULL DEFAULT 0,
+  completed  INTEGER NOT NULL DEFAULT 0,
+  failed     INTEGER NOT NULL DEFAULT 0,
+  dead       INTEGER NOT NULL DEFAULT 0,
+  run_count  INTEGER NOT NULL DEFAULT 0,
+  run_ms_sum INTEGER NOT NULL DEFAULT 0,
+  run_b0  INTEGER NOT NULL DEFAULT 0, run_b1  INTEGER NOT NULL DEFAULT 0,
+  run_b2  INTEGER NOT NULL DEFAULT 0, run_b3  INTEGER NOT NULL DEFAULT 0,
+  run_b4  INTEGER NOT NULL DEFAULT 0, run_b5  INTEGER NOT NULL DEFAULT 0,
+  run_b6  INTEGER NOT NULL DEFAULT 0, run_b7  INTEGER NOT NULL DEFAULT 0,
+  run_b8  INTEGER NOT NULL DEFAULT 0, run_b9  INTEGER NOT NULL DEFAULT 0,
+  run_b10 INTEGER NOT NULL DEFAULT 0, run_b11 INTEGER NOT NULL DEFAULT 0,
+  run_b12 INTEGER NOT NULL DEFAULT 0, run_b13 INTEGER NOT NULL DEFAULT 0,
+  run_b14 INTEGER NOT NULL DEFAULT 0, run_b15 INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (minute, queue, type)
+) WITHOUT ROWID;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
 
 // Index i holds migration i + 1.
-constexpr Migration kMigrations[] = {{1, kMigration1}};
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

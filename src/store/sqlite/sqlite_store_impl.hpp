@@ -70,6 +70,12 @@ class SqliteStore final : public Store {
   Result<Stats> stats() override;
   QueueConfig queue_config(const std::string& name) override;
   void maintenance() override;
+  Result<void> add_minute_stats(std::span<const MinuteStats> rows) override;
+  Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) override;
+  Result<std::vector<MinuteStats>> minute_stats(TimeMs from,
+                                                const std::optional<std::string>& queue) override;
+  Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override;
+  Result<void> ping() override;
 
   // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
   Result<std::int64_t> pragma_value(std::string_view name);
@@ -139,6 +145,8 @@ class SqliteStore final : public Store {
   Result<void> write_queue(const std::string& name, const QueueState& q);
   QueueInfo queue_info(const std::string& name, const QueueState& q) const;
   Result<Job> decode_job(const Use& row, int first);
+  // A statement of minute_stats.cpp, prepared on first use (most runs never read them).
+  Result<const Statement*> lazy(Statement& slot, std::string_view sql);
 
   Connection db_;
   std::string path_;
@@ -150,6 +158,10 @@ class SqliteStore final : public Store {
   Statements st_;
   // list_jobs statements, by SQL text: one per combination of filters actually used.
   std::unordered_map<std::string, Statement> list_statements_;
+  // minute_stats.cpp's statements (see lazy()).
+  struct MinuteStatements {
+    Statement add, prune, read, oldest, overdue, ping;
+  } minute_st_;
 
   QueueStates queues_;
   std::unordered_map<std::string, std::int64_t> name_ids_;
