@@ -31,6 +31,7 @@
 #include "spool/result.hpp"
 
 namespace spool {
+inline namespace v1 {  // see result.hpp
 
 struct ClientOptions {
   std::string url = "http://127.0.0.1:7070";  // http://HOST:PORT[/prefix]; https is not supported
@@ -104,4 +105,5 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace spool

@@ -15,6 +15,7 @@
 #include <vector>
 
 namespace spool {
+inline namespace v1 {  // see result.hpp
 
 using Millis = std::chrono::milliseconds;
 using WallTime = std::chrono::time_point<std::chrono::system_clock, Millis>;
@@ -150,4 +151,5 @@ struct Stats {
   Counts totals;
 };
 
+}  // namespace v1
 }  // namespace spool

@@ -10,6 +10,12 @@
 
 namespace spool {
 
+// Every name of the installed library lives in the inline namespace v1: code says spool::Client,
+// the linker sees spool::v1::Client. That keeps the library's types apart from the server's
+// internal ones of the same name (spool::Job, spool::Counts, spool::Backoff in src/core) when
+// one program links both, as the `spool` binary does, and lets a v2 live beside v1 one day.
+inline namespace v1 {
+
 struct Error {
   // The API's error.code when the server answered: "invalid_request", "unauthorized",
   // "forbidden", "not_found", "conflict", "lease_lost", "too_large", "rate_limited",
@@ -36,4 +42,5 @@ struct Error {
 template <typename T>
 using Result = tl::expected<T, Error>;
 
+}  // namespace v1
 }  // namespace spool

@@ -31,9 +31,27 @@
 // requested; run() then waits for those handlers to return (C++ cannot kill a thread) and
 // returns.
 //
+// Reserving and settling: the worker long-polls POST /v1/reserve for as many jobs as it has free
+// slots (concurrency + prefetch - jobs held, at most 100 per request). Outcomes go to a settler
+// thread that sends POST /v1/settle with everything that piled up while its previous request was
+// in flight, so under load one round trip settles many jobs.
+//
+// Reconnecting: while the server cannot be reached, reserving is retried with a backoff (100 ms
+// doubling to 5 s, jittered); the log says once that the server went away and once that it is
+// back ("reconnected to http://... after 4.2 s"). Outcomes that could not be sent are retried
+// until the job's lease would have run out (after that the server has taken the job back). Lease
+// renewals go on being retried, and a lease the server no longer knows is treated as lost.
+//
+// Hooks: on_start runs just before the handler, on_success or on_failure just after the outcome
+// was handed to the settler (not when the server confirmed it). A job whose type has no handler
+// gets on_failure only. A job whose lease was lost or that was handed back at shutdown gets
+// neither of the two after its handler returns (its outcome is not settled).
+//
 // Threading: handle() before run(); run() from one thread; stop() from any thread. Handlers run
 // on the worker's own threads, up to `concurrency` at once; hooks run on the thread of the job
-// they describe.
+// they describe. The worker's own threads: one long-polls (the thread of run()), one renews
+// leases, one settles, one watches signals while run() handles them, and `concurrency` handler
+// threads.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -57,6 +75,7 @@
 #include "spool/result.hpp"
 
 namespace spool {
+inline namespace v1 {  // see result.hpp
 
 // Spend this attempt and run again after the backoff (or after `after`, when given).
 struct Retry : std::runtime_error {
@@ -133,13 +152,19 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError };
 struct WorkerOptions {
   std::vector<std::string> queues;  // required, 1..32
   int concurrency = 10;             // handlers running at once, 1..1000
-  std::string name;                 // shown on active jobs; default "<hostname>:<pid>"
-  std::optional<Millis> lease;      // lease asked for at reserve; default: each job's own
-  Millis poll_wait{30'000};         // long poll length when idle (1 ms .. 60 s)
-  Millis shutdown_grace{30'000};    // how long running handlers may finish after stop()
-  bool handle_signals = true;       // run() stops on SIGTERM and SIGINT
+  // Jobs reserved ahead of free handlers, 0..1000, so a fast handler finds its next job waiting
+  // instead of waiting a round trip for it. Prefetched jobs hold a lease (renewed like the
+  // others) that another worker cannot take, and are released at once on shutdown.
+  int prefetch = 0;
+  std::string name;               // shown on active jobs; default "<hostname>:<pid>"
+  std::optional<Millis> lease;    // lease asked for at reserve; default: each job's own
+  Millis poll_wait{30'000};       // long poll length when idle (1 ms .. 60 s)
+  Millis shutdown_grace{30'000};  // how long running handlers may finish after stop()
+  bool handle_signals = true;     // run() stops on SIGTERM and SIGINT
 
-  // One line per event ("reconnected to http://... after 4.2 s"). Default: stderr.
+  // One line per event ("reconnected to http://... after 4.2 s"); called from any of the
+  // worker's threads, must not throw. Default: "<UTC time> <LEVEL> spool worker: <text>" on
+  // stderr, info and above.
   std::function<void(LogLevel, std::string_view)> log;
 
   // Hooks for metrics; each runs on the job's handler thread and must not throw.
@@ -178,12 +203,15 @@ class Worker {
     }
   }
 
-  // Works until stopped, then shuts down as described above. Returns an Error only when it
-  // could not start (no queues, no handlers, bad options); a server that is down is waited for.
+  // Works until stopped, then shuts down as described above. Returns an Error
+  // ("invalid_argument", naming the option in `field`) only when it could not start: no queues,
+  // no handlers, options out of range, or another Worker of this process already handling
+  // signals. A server that is down is waited for. May be called again after it returned.
   Result<void> run();
 
   // Asks run() to shut down; returns at once. Safe from any thread (not from a signal handler:
-  // run() handles SIGTERM/SIGINT itself when handle_signals is set).
+  // run() handles SIGTERM/SIGINT itself when handle_signals is set; a second signal ends the
+  // shutdown grace at once). Called before run(), run() starts and shuts down straight away.
   void stop();
 
   // How many handlers are running right now.
@@ -195,4 +223,5 @@ class Worker {
   std::unique_ptr<Impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace spool
