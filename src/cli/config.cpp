@@ -144,6 +144,37 @@ Status read_tokens(const std::string& origin, const toml::value& tokens, ServeCo
   return {};
 }
 
+Status read_watch(const std::string& origin, const toml::value& watch, ServeConfig& c) {
+  if (!watch.is_table()) return bad(origin, "watch", "must be a table ([watch])");
+  http::WatchOptions& w = c.watch;
+  constexpr std::int64_t kDay = 86'400'000;
+  for (const auto& [k, v] : watch.as_table()) {
+    std::string key = "watch." + k;
+    Status s;
+    if (k == "metrics_public") {
+      if (!v.is_boolean()) return bad(origin, key, "must be true or false, got " + kind_of(v));
+      w.metrics_public = v.as_boolean();
+    } else if (k == "ready_backlog") {
+      s = read_int(origin, key, v, 1, 1'000'000'000'000, w.ready.backlog);
+    } else if (k == "ready_failure_rate_percent") {
+      s = read_int(origin, key, v, 0, 100, w.ready.failure_rate_percent);
+    } else if (k == "ready_oldest_queued_ms") {
+      s = read_int(origin, key, v, 1, 30 * kDay, w.ready.oldest_queued_ms);
+    } else if (k == "ready_store_latency_ms") {
+      s = read_int(origin, key, v, 1, 600'000, w.ready.store_latency_ms);
+    } else if (k == "overdue_ms") {
+      s = read_int(origin, key, v, 1, 30 * kDay, w.overdue_ms);
+    } else {
+      return bad(origin, key,
+                 "unknown key; [watch] takes metrics_public, ready_backlog, "
+                 "ready_failure_rate_percent, ready_oldest_queued_ms, ready_store_latency_ms, "
+                 "overdue_ms");
+    }
+    if (!s.ok()) return s;
+  }
+  return {};
+}
+
 Status read_queues(const std::string& origin, const toml::value& queues, ServeConfig& c) {
   if (!queues.is_table()) return bad(origin, "queues", "must be a table of [queues.<name>]");
   for (const auto& [name, v] : queues.as_table()) {
@@ -195,8 +226,11 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
       s = read_tokens(origin, v, c);
     } else if (k == "queues") {
       s = read_queues(origin, v, c);
+    } else if (k == "watch") {
+      s = read_watch(origin, v, c);
     } else {
-      return bad(origin, k, "unknown key; the file takes [server], [[tokens]] and [queues.<name>]");
+      return bad(origin, k,
+                 "unknown key; the file takes [server], [[tokens]], [queues.<name>] and [watch]");
     }
     if (!s.ok()) return s;
   }
@@ -245,6 +279,15 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
   n = c.io_threads;
   if (Status s = number("SPOOL_IO_THREADS", 1, kMaxIoThreads, n); !s.ok()) return s;
   c.io_threads = static_cast<int>(n);
+  if (const char* p = getenv("SPOOL_METRICS_PUBLIC"); p && *p) {
+    std::string_view v = p;
+    if (v != "true" && v != "false") {
+      return Status(StatusCode::kInvalidArgument,
+                    "SPOOL_METRICS_PUBLIC must be true or false, got \"" + std::string(v) + "\"",
+                    "SPOOL_METRICS_PUBLIC");
+    }
+    c.watch.metrics_public = v == "true";
+  }
   if (const char* t = getenv("SPOOL_TOKEN"); t && *t) {
     c.tokens.push_back({t, http::role_bit(http::Role::kAdmin)});
   }

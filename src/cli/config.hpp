@@ -16,6 +16,7 @@
 #include "core/job.hpp"
 #include "core/status.hpp"
 #include "http/auth.hpp"
+#include "http/watch_options.hpp"
 
 namespace spool::cli {
 
@@ -35,6 +36,7 @@ struct ServeConfig {
   std::string log_level = "info";  // trace | debug | info | warn | error | off
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
+  http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue
 };
 
 inline constexpr std::size_t kMinBodyLimit = 1024;
@@ -49,7 +51,8 @@ Status load_config_file(const std::string& path, ServeConfig& config);
 Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& config);
 
 // SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
-// SPOOL_LOG_LEVEL override; SPOOL_TOKEN adds an admin token.
+// SPOOL_LOG_LEVEL override; SPOOL_TOKEN adds an admin token;
+// SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public.
 using GetEnv = std::function<const char*(const char*)>;
 Status apply_env(const GetEnv& getenv, ServeConfig& config);
 

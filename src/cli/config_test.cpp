@@ -99,6 +99,51 @@ TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
   EXPECT_NE(s.message().find("SPOOL_IO_THREADS must be an integer"), std::string::npos);
 }
 
+TEST(ConfigTest, WatchKeysSetMetricsAccessAndReadinessThresholds) {
+  ServeConfig c;
+  EXPECT_FALSE(c.watch.metrics_public);
+  Status s = load(R"(
+[watch]
+metrics_public = true
+ready_backlog = 500
+ready_failure_rate_percent = 10
+ready_oldest_queued_ms = 60000
+ready_store_latency_ms = 100
+overdue_ms = 30000
+)",
+                  c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(c.watch.metrics_public);
+  EXPECT_EQ(c.watch.ready.backlog, 500);
+  EXPECT_EQ(c.watch.ready.failure_rate_percent, 10);
+  EXPECT_EQ(c.watch.ready.oldest_queued_ms, 60000);
+  EXPECT_EQ(c.watch.ready.store_latency_ms, 100);
+  EXPECT_EQ(c.watch.overdue_ms, 30000);
+
+  ServeConfig bad;
+  s = load("[watch]\nready_failure_rate_percent = 150", bad);
+  EXPECT_NE(s.message().find("watch.ready_failure_rate_percent: must be between 0 and 100"),
+            std::string::npos)
+      << s.message();
+  s = load("[watch]\nmetrics_public = \"yes\"", bad);
+  EXPECT_NE(s.message().find("watch.metrics_public: must be true or false"), std::string::npos)
+      << s.message();
+  s = load("[watch]\nready_backlg = 1", bad);
+  EXPECT_NE(s.message().find("watch.ready_backlg: unknown key"), std::string::npos);
+
+  ServeConfig env;
+  std::map<std::string, std::string> vars = {{"SPOOL_METRICS_PUBLIC", "true"}};
+  auto get = [&](const char* n) -> const char* {
+    auto it = vars.find(n);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+  ASSERT_TRUE(apply_env(get, env).ok());
+  EXPECT_TRUE(env.watch.metrics_public);
+  vars["SPOOL_METRICS_PUBLIC"] = "1";
+  EXPECT_NE(apply_env(get, env).message().find("SPOOL_METRICS_PUBLIC must be true or false"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, ListenAddresses) {
   EXPECT_EQ(parse_listen("127.0.0.1:7070")->port, 7070);
   EXPECT_EQ(parse_listen("[::1]:0")->host, "::1");

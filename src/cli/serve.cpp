@@ -18,6 +18,9 @@
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
+#include "metrics/job_metrics.hpp"
+#include "metrics/summary.hpp"
+#include "store/fault_injecting_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace spool::cli {
@@ -116,9 +119,21 @@ void run(const CLI::App& cmd, const Flags& flags) {
   }
   auto store = store::open_sqlite_store(store_options);
   if (!store) die(1, store.error().message());
+  // Test seam, not a setting: while the named file exists every store call fails, so
+  // black-box tests can watch /readyz go 503 and come back. Undocumented on purpose.
+  if (const char* fault = std::getenv("SPOOL_TEST_STORE_FAULT_FILE"); fault && *fault) {
+    std::string path = fault;
+    *store = store::inject_faults(std::move(*store), [path] {
+      std::error_code ec;
+      return std::filesystem::exists(path, ec);
+    });
+  }
 
   RealClock clock;
   engine::Engine engine(std::move(*store), clock);
+  auto metrics = std::make_shared<metrics::JobMetrics>();
+  engine.add_observer(metrics);
+  engine.add_transaction_hook(std::make_shared<metrics::MinuteRecorder>());
   engine.start();
 
   for (auto& [name, queue_config] : config.queues) {
@@ -138,6 +153,8 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.io_threads = config.io_threads;
   options.body_limit_bytes = config.body_limit_bytes;
   options.tokens = config.tokens;
+  options.metrics = metrics;
+  options.watch = config.watch;
   http::Server server(engine, std::move(options));
   auto bound = server.listen();
   if (!bound) {

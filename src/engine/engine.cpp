@@ -223,6 +223,7 @@ class Engine::Impl {
       events_.clear();
       if (batch_failure_) {
         last_write_failure_ = batch_failure_;
+        last_write_failure_at_ = now_;
       } else {
         last_write_failure_.reset();
       }
@@ -427,7 +428,9 @@ class Engine::Impl {
     out.now = now_;
     if (auto pinged = store_->ping(); !pinged) {
       out.store_error = pinged.error();
-    } else if (last_write_failure_) {
+    } else if (last_write_failure_ && now_ - last_write_failure_at_ < kWriteFailureMemoryMs) {
+      // The probe reads; a full disk fails only writes. A failed transaction counts until one
+      // commits, or for a while after the failures stop (no writes may come while unready).
       out.store_error = *last_write_failure_;
     }
     if (auto stats = store_->stats()) out.stats = std::move(*stats);
@@ -437,10 +440,12 @@ class Engine::Impl {
     }
     out.waiters.assign(waiting.begin(), waiting.end());
     if (req.backlog) {
-      if (auto b = store_->backlog(req.overdue_before)) out.backlog = std::move(*b);
+      if (auto b = store_->backlog(now_ - req.overdue_after_ms)) out.backlog = std::move(*b);
     }
-    if (req.minutes_from) {
-      if (auto m = store_->minute_stats(*req.minutes_from, req.queue)) out.minutes = std::move(*m);
+    if (req.minutes_back_ms) {
+      if (auto m = store_->minute_stats(now_ - *req.minutes_back_ms, req.queue)) {
+        out.minutes = std::move(*m);
+      }
     }
     return out;
   }
@@ -630,6 +635,8 @@ class Engine::Impl {
   std::vector<JobEvent> events_;                         // this batch's, until it commits
   std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
   std::optional<Status> last_write_failure_;  // the last transaction's, until one commits
+  TimeMs last_write_failure_at_ = 0;
+  static constexpr std::int64_t kWriteFailureMemoryMs = 10'000;
   TimeMs next_sweep_at_ = 0;
   TimeMs last_maintenance_ = 0;
 

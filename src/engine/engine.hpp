@@ -100,19 +100,20 @@ class TransactionHook {
 };
 
 // What GET /metrics, /readyz and /v1/metrics/summary read in one visit to the writer thread.
+// Times are relative to the engine's clock at the visit.
 struct ObservationRequest {
-  bool backlog = false;                // fill Observation::backlog
-  TimeMs overdue_before = 0;           // queued jobs with run_at <= this count as overdue
-  std::optional<TimeMs> minutes_from;  // fill Observation::minutes from this minute on
-  std::optional<std::string> queue;    // minutes of this queue only
+  bool backlog = false;               // fill Observation::backlog
+  std::int64_t overdue_after_ms = 0;  // queued jobs due this long ago or more count as overdue
+  std::optional<std::int64_t> minutes_back_ms;  // fill Observation::minutes from now - this on
+  std::optional<std::string> queue;             // minutes of this queue only
 };
 
 struct Observation {
   TimeMs now = 0;
   store::Stats stats;
   std::vector<std::pair<std::string, std::size_t>> waiters;  // parked long polls by queue
-  // Set when the store did not answer the probe, or the last write transaction failed and
-  // none has committed since (a full disk): the store cannot take jobs.
+  // Set when the store did not answer the probe, or the last write transaction failed (less
+  // than 10 s ago) and none has committed since (a full disk): the store cannot take jobs.
   std::optional<Status> store_error;
   std::vector<store::QueueBacklog> backlog;
   std::vector<store::MinuteStats> minutes;

@@ -21,9 +21,13 @@
 #include "core/status.hpp"
 #include "http/auth.hpp"
 #include "http/requests.hpp"
+#include "http/watch_options.hpp"
 
 namespace spool::engine {
 class Engine;
+}
+namespace spool::metrics {
+class JobMetrics;
 }
 
 namespace spool::http {
@@ -69,6 +73,9 @@ struct Request {
 
 struct Context {
   engine::Engine& engine;
+  // GET /metrics and /v1/metrics/summary; null: metrics off (they answer 503).
+  std::shared_ptr<metrics::JobMetrics> metrics;
+  WatchOptions watch;  // /readyz thresholds, the summary's overdue threshold
 };
 
 using Handler = void (*)(Context& ctx, const Request& req, ExchangePtr ex);

@@ -34,6 +34,15 @@ std::string format_endpoint(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+// The route table as this server's config wants it: /metrics is public when asked to be.
+std::vector<Route> routes_for(const ServerOptions& options) {
+  std::vector<Route> routes = api_routes();
+  for (Route& r : routes) {
+    if (r.pattern == "/metrics" && options.watch.metrics_public) r.access = Access{true, 0};
+  }
+  return routes;
+}
+
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -51,8 +60,12 @@ struct Server::Impl {
         ioc(std::max(1, options.io_threads)),
         acceptor(net::make_strand(ioc)),
         retry_timer(acceptor.get_executor()),
-        shared{Context{engine},          Router(api_routes()), Authenticator(options.tokens),
-               options.body_limit_bytes, options.idle_timeout, random_prefix()} {}
+        shared{Context{engine, options.metrics, options.watch},
+               Router(routes_for(options)),
+               Authenticator(options.tokens),
+               options.body_limit_bytes,
+               options.idle_timeout,
+               random_prefix()} {}
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc),

@@ -21,6 +21,11 @@
 
 #include "core/status.hpp"
 #include "http/auth.hpp"
+#include "http/watch_options.hpp"
+
+namespace spool::metrics {
+class JobMetrics;
+}
 
 namespace spool::engine {
 class Engine;
@@ -37,6 +42,10 @@ struct ServerOptions {
   // Idle keep-alive connections are kept this long; API.md promises at least 75 s, longer than
   // the longest long poll (60 s).
   std::chrono::seconds idle_timeout{120};
+  // GET /metrics, /v1/metrics/summary and request timing (also an engine observer and its
+  // MinuteRecorder a transaction hook: the caller registers them). Null: metrics answer 503.
+  std::shared_ptr<metrics::JobMetrics> metrics;
+  WatchOptions watch;
 };
 
 class Server {

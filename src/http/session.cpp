@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "http/errors.hpp"
+#include "metrics/job_metrics.hpp"
 
 namespace spool::http {
 namespace {
@@ -121,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_ = false;
     if (ec) return on_read_error(ec);
     started_ = std::chrono::steady_clock::now();
+    route_ = "unmatched";
     if (parser_->is_done()) return on_request();
     stream_.expires_after(kBodyTimeout);
     auto& req = parser_->get();
@@ -195,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     ++seq_;
     answered_ = false;
+    route_ = "unmatched";
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     take_request_id();
@@ -205,6 +208,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto parsed = parse_target(target);
     if (!parsed) return answer_now(error_response(parsed.error()));
     auto match = shared_.router.match(method_, parsed->segments);
+    // spool_http_request_seconds is labelled by pattern, never by raw path (bounded labels).
+    route_ = match.route ? match.route->pattern : std::string_view("unmatched");
     if (!match.route) {
       if (match.allow.empty()) {
         return answer_now(error_response(Status(
@@ -284,6 +289,11 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::debug("event=request method={} path={} status={} duration_us={} request_id={}{}",
                     to_string(method_), path_, res_.result_int(), us, request_id_,
                     ec ? " write_error=" + ec.message() : std::string());
+    }
+    if (shared_.context.metrics && started_ != std::chrono::steady_clock::time_point{}) {
+      shared_.context.metrics->observe_request(
+          route_, res_.result_int(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     }
     started_ = {};
     if (ec) return close();
@@ -365,6 +375,7 @@ class Session : public std::enable_shared_from_this<Session> {
   AfterWrite after_write_ = AfterWrite::kContinue;
   Method method_ = Method::kOther;
   std::string path_;
+  std::string_view route_ = "unmatched";  // the matched route's pattern (static storage)
   std::string request_id_;
   QueryParams query_;
   std::chrono::steady_clock::time_point started_{};

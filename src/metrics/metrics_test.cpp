@@ -124,8 +124,8 @@ class MetricsTest : public ::testing::Test {
   json::value summary(int hours, std::optional<std::string> queue = {}) {
     engine::ObservationRequest req;
     req.backlog = true;
-    req.overdue_before = clock_.now_ms() - 60'000;
-    req.minutes_from = clock_.now_ms() - hours * 3'600'000LL - kMinuteMs;
+    req.overdue_after_ms = 60'000;
+    req.minutes_back_ms = hours * 3'600'000LL + kMinuteMs;
     Answer<engine::Observation> a;
     engine_->observe(req, a.cb());
     engine_->run_once();
@@ -215,7 +215,7 @@ TEST_F(MetricsTest, MinutesOlderThanTheWindowAreLeftOutAndPrunedAfterSevenDays) 
   EXPECT_EQ(summary(kMaxSummaryHours).at("total").as_int64(), 2);
   // The first minute is gone from the file, not only from the window.
   engine::ObservationRequest all;
-  all.minutes_from = 0;
+  all.minutes_back_ms = clock_.now_ms();
   Answer<engine::Observation> a;
   engine_->observe(all, a.cb());
   engine_->run_once();

@@ -38,7 +38,9 @@ void stats(Context& ctx, const Request& req, ExchangePtr ex);
 // Watching (watch.cpp)
 void root(Context& ctx, const Request& req, ExchangePtr ex);
 void healthz(Context& ctx, const Request& req, ExchangePtr ex);
-void readyz(Context& ctx, const Request& req, ExchangePtr ex);
+void readyz(Context& ctx, const Request& req, ExchangePtr ex);  // metrics.cpp
+void metrics(Context& ctx, const Request& req, ExchangePtr ex);
+void metrics_summary(Context& ctx, const Request& req, ExchangePtr ex);
 
 }  // namespace spool::http::handlers
 

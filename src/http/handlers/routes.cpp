@@ -40,6 +40,9 @@ std::vector<Route> api_routes() {
       {M::kPost, "/v1/queues/{}/retry-dead", h::retry_dead, kAdmin},
       {M::kDelete, "/v1/queues/{}/jobs", h::purge_queue, kAdmin},
       {M::kGet, "/v1/stats", h::stats, kRead},
+      // Made public by [watch] metrics_public (server.cpp).
+      {M::kGet, "/metrics", h::metrics, kRead},
+      {M::kGet, "/v1/metrics/summary", h::metrics_summary, kRead},
   };
 }
 

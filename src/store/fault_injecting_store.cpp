@@ -1,0 +1,118 @@
+#include "store/fault_injecting_store.hpp"
+
+namespace spool::store {
+namespace {
+
+class FaultInjectingStore final : public Store {
+ public:
+  FaultInjectingStore(std::unique_ptr<Store> inner, std::function<bool()> failing)
+      : inner_(std::move(inner)), failing_(std::move(failing)) {}
+
+  Result<void> begin() override {
+    return guard([&] { return inner_->begin(); });
+  }
+  Result<void> commit() override {
+    return guard([&] { return inner_->commit(); });
+  }
+  void rollback() override { inner_->rollback(); }
+
+  Result<EnqueueResult> enqueue(const NewJob& job) override {
+    return guard([&] { return inner_->enqueue(job); });
+  }
+  Result<ReserveResult> reserve(const ReserveRequest& req) override {
+    return guard([&] { return inner_->reserve(req); });
+  }
+  Result<SettleResult> ack(const AckRequest& req) override {
+    return guard([&] { return inner_->ack(req); });
+  }
+  Result<SettleResult> fail(const FailRequest& req) override {
+    return guard([&] { return inner_->fail(req); });
+  }
+  Result<ExtendResult> extend(const ExtendRequest& req) override {
+    return guard([&] { return inner_->extend(req); });
+  }
+  Result<SettleResult> cancel(const std::string& id, TimeMs now) override {
+    return guard([&] { return inner_->cancel(id, now); });
+  }
+  Result<SettleResult> retry(const std::string& id, TimeMs now) override {
+    return guard([&] { return inner_->retry(id, now); });
+  }
+  Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                               const std::optional<std::string>& type,
+                                               TimeMs now) override {
+    return guard([&] { return inner_->retry_dead(queue, type, now); });
+  }
+  Result<std::int64_t> purge(const std::string& queue, JobState state) override {
+    return guard([&] { return inner_->purge(queue, state); });
+  }
+  Result<QueueInfo> set_paused(const std::string& queue, bool paused) override {
+    return guard([&] { return inner_->set_paused(queue, paused); });
+  }
+  Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override {
+    return guard([&] { return inner_->patch_queue(queue, patch); });
+  }
+  Result<TickResult> tick(TimeMs now, int limit, double jitter) override {
+    return guard([&] { return inner_->tick(now, limit, jitter); });
+  }
+  Result<std::int64_t> sweep_retention(TimeMs now, int limit) override {
+    return guard([&] { return inner_->sweep_retention(now, limit); });
+  }
+  std::optional<TimeMs> next_due() override { return inner_->next_due(); }
+  std::optional<TimeMs> next_expiry() override { return inner_->next_expiry(); }
+  Result<Job> get_job(const std::string& id) override {
+    return guard([&] { return inner_->get_job(id); });
+  }
+  Result<JobPage> list_jobs(const JobFilter& filter) override {
+    return guard([&] { return inner_->list_jobs(filter); });
+  }
+  Result<QueueInfo> get_queue(const std::string& name) override {
+    return guard([&] { return inner_->get_queue(name); });
+  }
+  Result<std::vector<QueueInfo>> list_queues() override {
+    return guard([&] { return inner_->list_queues(); });
+  }
+  Result<Stats> stats() override {
+    return guard([&] { return inner_->stats(); });
+  }
+  QueueConfig queue_config(const std::string& name) override { return inner_->queue_config(name); }
+  void maintenance() override {
+    if (!failing_()) inner_->maintenance();
+  }
+  Result<void> add_minute_stats(std::span<const MinuteStats> rows) override {
+    return guard([&] { return inner_->add_minute_stats(rows); });
+  }
+  Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) override {
+    return guard([&] { return inner_->prune_minute_stats(before, limit); });
+  }
+  Result<std::vector<MinuteStats>> minute_stats(TimeMs from,
+                                                const std::optional<std::string>& queue) override {
+    return guard([&] { return inner_->minute_stats(from, queue); });
+  }
+  Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override {
+    return guard([&] { return inner_->backlog(overdue_before); });
+  }
+  Result<void> ping() override {
+    return guard([&] { return inner_->ping(); });
+  }
+
+ private:
+  template <typename F>
+  auto guard(F&& call) -> decltype(call()) {
+    if (failing_()) {
+      return tl::unexpected(
+          Status(StatusCode::kUnavailable, "the store is unavailable (injected fault, test seam)"));
+    }
+    return call();
+  }
+
+  std::unique_ptr<Store> inner_;
+  std::function<bool()> failing_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> inject_faults(std::unique_ptr<Store> inner, std::function<bool()> failing) {
+  return std::make_unique<FaultInjectingStore>(std::move(inner), std::move(failing));
+}
+
+}  // namespace spool::store

@@ -1,0 +1,24 @@
+// FaultInjectingStore: a Store decorator that fails on demand, for tests of what the rest of
+// the server does when its store breaks (readiness going 503 and back, callers answered 503).
+// Test seam only: `spool serve` wraps its store in one solely when the undocumented
+// SPOOL_TEST_STORE_FAULT_FILE environment variable is set (cli/serve.cpp).
+//
+// While `failing()` answers true, every call that reaches the storage (begin, commit, writes,
+// reads, ping) answers kUnavailable with an "injected fault" message; rollback() and the
+// in-memory hints (next_due, next_expiry, queue_config) pass through, and maintenance() is
+// skipped. When it answers false again, calls pass through untouched.
+//
+// Ownership: owns the wrapped store. Threading: as any Store (the engine thread); `failing` is
+// called on that thread and must be cheap and thread-safe with whoever flips it.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "store/store.hpp"
+
+namespace spool::store {
+
+std::unique_ptr<Store> inject_faults(std::unique_ptr<Store> inner, std::function<bool()> failing);
+
+}  // namespace spool::store
