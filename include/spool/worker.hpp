@@ -16,8 +16,9 @@
 // Outcomes: a handler that returns normally acks (with its result, if it returns one). It may
 // return or throw spool::Retry (spend the attempt, back off; `after` overrides the backoff),
 // spool::Permanent (straight to dead) or spool::Snooze (wait, no attempt spent). Any other
-// exception retries with its what() as the error. A job whose type has no handler is retried
-// with a message saying so (another worker, or this one after a deploy, may know it).
+// exception retries with its what() as the error. A job whose type has no handler (and no "*"
+// handler) is retried with a message saying so (another worker, or this one after a deploy, may
+// know it).
 //
 // Leases: each job's lease is renewed at half its length while the handler runs, so a handler may
 // run far longer than the lease. If a renewal is refused (the job was cancelled, or the lease was
@@ -184,6 +185,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // Registers the handler for one job type; a later call for the same type replaces it.
+  // The type "*" (never a real type name) registers the handler for every type that has no
+  // handler of its own, as `spool work` does.
   // F is callable as F(Job&) and returns void, boost::json::value or Outcome.
   template <typename F>
   requires std::invocable<F&, Job&>

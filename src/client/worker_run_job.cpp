@@ -36,6 +36,7 @@ void Worker::Impl::run_job(std::shared_ptr<ActiveJob> active) {
   }
   Job job(r, active->shared, active->stop);
   auto handler = handlers.find(r.type);
+  if (handler == handlers.end()) handler = handlers.find("*");  // the catch-all, worker.hpp
   running.fetch_add(1, std::memory_order_relaxed);
   auto started = steady_clock::now();
   client::Settlement outcome;
