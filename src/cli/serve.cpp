@@ -132,8 +132,15 @@ void run(const CLI::App& cmd, const Flags& flags) {
   RealClock clock;
   engine::Engine engine(std::move(*store), clock);
   auto metrics = std::make_shared<metrics::JobMetrics>();
-  engine.add_observer(metrics);
-  engine.add_transaction_hook(std::make_shared<metrics::MinuteRecorder>());
+  // Benchmark seam, not a setting: SPOOL_BENCH_NO_OBSERVERS=1 runs the engine with no event
+  // observer at all (no metrics, no live events, no summary), so docs/benchmarks.md can put a
+  // figure on what watching costs. Undocumented in the configuration on purpose.
+  if (const char* off = std::getenv("SPOOL_BENCH_NO_OBSERVERS"); off && std::string(off) == "1") {
+    metrics.reset();
+  } else {
+    engine.add_observer(metrics);
+    engine.add_transaction_hook(std::make_shared<metrics::MinuteRecorder>());
+  }
   engine.start();
 
   for (auto& [name, queue_config] : config.queues) {
