@@ -84,6 +84,15 @@ Status read_server(const std::string& origin, const toml::value& server, ServeCo
       s = read_string(origin, key, v, c.durability);
     } else if (k == "log_level") {
       s = read_string(origin, key, v, c.log_level);
+    } else if (k == "log_format") {
+      s = read_string(origin, key, v, c.log_format);
+    } else if (k == "events_buffer") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, kMinEventsBuffer, kMaxEventsBuffer, n);
+      if (s.ok()) c.events_buffer = static_cast<std::size_t>(n);
+    } else if (k == "events_keepalive_ms") {
+      s = read_int(origin, key, v, kMinEventsKeepaliveMs, kMaxEventsKeepaliveMs,
+                   c.events_keepalive_ms);
     } else if (k == "body_limit_bytes") {
       std::int64_t n = 0;
       s = read_int(origin, key, v, kMinBodyLimit, kMaxBodyLimit, n);
@@ -95,7 +104,7 @@ Status read_server(const std::string& origin, const toml::value& server, ServeCo
     } else {
       return bad(origin, key,
                  "unknown key; [server] takes listen, data, durability, body_limit_bytes, "
-                 "io_threads, log_level");
+                 "io_threads, log_level, log_format, events_buffer, events_keepalive_ms");
     }
     if (!s.ok()) return s;
   }
@@ -255,6 +264,7 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
   str("SPOOL_DATA", c.data);
   str("SPOOL_DURABILITY", c.durability);
   str("SPOOL_LOG_LEVEL", c.log_level);
+  str("SPOOL_LOG_FORMAT", c.log_format);
   auto number = [&](const char* name, std::int64_t lo, std::int64_t hi,
                     std::int64_t& out) -> Status {
     const char* v = getenv(name);
@@ -279,6 +289,16 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
   n = c.io_threads;
   if (Status s = number("SPOOL_IO_THREADS", 1, kMaxIoThreads, n); !s.ok()) return s;
   c.io_threads = static_cast<int>(n);
+  n = static_cast<std::int64_t>(c.events_buffer);
+  if (Status s = number("SPOOL_EVENTS_BUFFER", kMinEventsBuffer, kMaxEventsBuffer, n); !s.ok()) {
+    return s;
+  }
+  c.events_buffer = static_cast<std::size_t>(n);
+  if (Status s = number("SPOOL_EVENTS_KEEPALIVE_MS", kMinEventsKeepaliveMs, kMaxEventsKeepaliveMs,
+                        c.events_keepalive_ms);
+      !s.ok()) {
+    return s;
+  }
   if (const char* p = getenv("SPOOL_METRICS_PUBLIC"); p && *p) {
     std::string_view v = p;
     if (v != "true" && v != "false") {
@@ -308,6 +328,10 @@ Status validate(const ServeConfig& c) {
                   "log_level must be trace, debug, info, warn, error, critical or off, got \"" +
                       c.log_level + "\"",
                   "log_level");
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return Status(StatusCode::kInvalidArgument,
+                  "log_format must be text or json, got \"" + c.log_format + "\"", "log_format");
   }
   if (c.io_threads < 1 || c.io_threads > kMaxIoThreads) {
     return Status(StatusCode::kInvalidArgument,

@@ -33,7 +33,12 @@ struct ServeConfig {
   std::string durability = "fast";  // fast | strict
   std::size_t body_limit_bytes = 1 << 20;
   int io_threads = default_io_threads();
-  std::string log_level = "info";  // trace | debug | info | warn | error | off
+  std::string log_level = "info";   // trace | debug | info | warn | error | off
+  std::string log_format = "text";  // text (key=value) | json (one object per line)
+  // GET /v1/events: events kept for clients that reconnect (also how far a stream may lag before
+  // it is dropped), and how often an idle stream gets a keep-alive comment.
+  std::size_t events_buffer = 16384;
+  std::int64_t events_keepalive_ms = 15000;
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
   http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue
@@ -42,6 +47,10 @@ struct ServeConfig {
 inline constexpr std::size_t kMinBodyLimit = 1024;
 inline constexpr std::size_t kMaxBodyLimit = 256u << 20;
 inline constexpr int kMaxIoThreads = 64;
+inline constexpr std::size_t kMinEventsBuffer = 16;
+inline constexpr std::size_t kMaxEventsBuffer = 1 << 22;
+inline constexpr std::int64_t kMinEventsKeepaliveMs = 100;
+inline constexpr std::int64_t kMaxEventsKeepaliveMs = 600'000;
 
 // Reads a TOML file into `config` (keys present override). Errors are kInvalidArgument naming
 // the file, the key ("queues.email.lease_ms") and what is allowed; unknown keys are errors too,
@@ -51,8 +60,8 @@ Status load_config_file(const std::string& path, ServeConfig& config);
 Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& config);
 
 // SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
-// SPOOL_LOG_LEVEL override; SPOOL_TOKEN adds an admin token;
-// SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public.
+// SPOOL_LOG_LEVEL, SPOOL_LOG_FORMAT, SPOOL_EVENTS_BUFFER, SPOOL_EVENTS_KEEPALIVE_MS override;
+// SPOOL_TOKEN adds an admin token; SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public.
 using GetEnv = std::function<const char*(const char*)>;
 Status apply_env(const GetEnv& getenv, ServeConfig& config);
 

@@ -22,6 +22,9 @@ durability = "strict"
 body_limit_bytes = 2097152
 io_threads = 4
 log_level = "debug"
+log_format = "json"
+events_buffer = 4096
+events_keepalive_ms = 5000
 
 [[tokens]]
 token = "p-secret"
@@ -41,6 +44,9 @@ backoff = { type = "fixed", base_ms = 2000, jitter = false }
   EXPECT_EQ(c.durability, "strict");
   EXPECT_EQ(c.body_limit_bytes, 2097152u);
   EXPECT_EQ(c.io_threads, 4);
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(c.events_buffer, 4096u);
+  EXPECT_EQ(c.events_keepalive_ms, 5000);
   ASSERT_EQ(c.tokens.size(), 1u);
   EXPECT_EQ(c.tokens[0].roles,
             http::role_bit(http::Role::kProducer) | http::role_bit(http::Role::kReader));
@@ -63,6 +69,8 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
       {"[server]\nio_threads = 0", "server.io_threads: must be between 1 and 64, got 0"},
       {"[server]\nio_threads = \"2\"", "server.io_threads: must be an integer"},
       {"[server]\ndurability = \"sometimes\"", "durability must be fast or strict"},
+      {"[server]\nlog_format = \"xml\"", "log_format must be text or json, got \"xml\""},
+      {"[server]\nevents_keepalive_ms = 5", "server.events_keepalive_ms: must be between 100"},
       {"[server]\nlisten = \"nowhere\"", "listen must be HOST:PORT"},
       {"[[tokens]]\ntoken = \"t\"\nroles = [\"boss\"]", "tokens[0].roles: roles are admin"},
       {"[[tokens]]\nroles = [\"admin\"]", "tokens[0].token: is required"},
@@ -82,8 +90,10 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
 }
 
 TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
-  std::map<std::string, std::string> env = {
-      {"SPOOL_LISTEN", "127.0.0.1:9"}, {"SPOOL_IO_THREADS", "3"}, {"SPOOL_TOKEN", "root"}};
+  std::map<std::string, std::string> env = {{"SPOOL_LISTEN", "127.0.0.1:9"},
+                                            {"SPOOL_IO_THREADS", "3"},
+                                            {"SPOOL_TOKEN", "root"},
+                                            {"SPOOL_LOG_FORMAT", "json"}};
   auto getenv = [&](const char* n) -> const char* {
     auto it = env.find(n);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -92,6 +102,7 @@ TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
   ASSERT_TRUE(apply_env(getenv, c).ok());
   EXPECT_EQ(c.listen, "127.0.0.1:9");
   EXPECT_EQ(c.io_threads, 3);
+  EXPECT_EQ(c.log_format, "json");
   ASSERT_EQ(c.tokens.size(), 1u);
   EXPECT_EQ(c.tokens[0].roles, http::role_bit(http::Role::kAdmin));
   env["SPOOL_IO_THREADS"] = "many";

@@ -2,8 +2,6 @@
 // on SIGTERM/SIGINT. The signals are blocked in every thread and taken by sigwait() on the main
 // thread, so no handler runs inside a lock and shutdown is ordinary code.
 #include <pthread.h>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/log_format.hpp"
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
@@ -32,21 +31,13 @@ struct Flags {
   std::string data;
   std::string durability;
   std::string log_level;
+  std::string log_format;
   int io_threads = 0;
 };
 
 [[noreturn]] void die(int code, const std::string& message) {
   std::fprintf(stderr, "spool serve: %s\n", message.c_str());
   throw CLI::RuntimeError(code);
-}
-
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("spool");
-  // One line per event, key=value after the level; times in UTC like the API's.
-  logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      "%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc));
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
 }
 
 ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
@@ -66,6 +57,7 @@ ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   if (cmd.count("--data")) c.data = f.data;
   if (cmd.count("--durability")) c.durability = f.durability;
   if (cmd.count("--log-level")) c.log_level = f.log_level;
+  if (cmd.count("--log-format")) c.log_format = f.log_format;
   if (cmd.count("--io-threads")) c.io_threads = f.io_threads;
   if (Status s = validate(c); !s.ok()) die(2, s.message());
   return c;
@@ -90,7 +82,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   std::signal(SIGPIPE, SIG_IGN);
 
   ServeConfig config = resolve_config(cmd, flags);
-  setup_logging(config.log_level);
+  install_server_logger(*parse_log_format(config.log_format), config.log_level);
 
   auto listen = parse_listen(config.listen);
   if (!listen) die(2, listen.error().message());
@@ -100,7 +92,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
                  " without a token: set SPOOL_TOKEN or add [[tokens]] to the config file, or "
                  "listen on a loopback address such as 127.0.0.1");
     }
-    spdlog::warn("auth is off: no token configured; listening on loopback only");
+    spdlog::warn("event=auth_off reason=\"no token configured; listening on loopback only\"");
   }
 
   std::error_code fs_error;
@@ -131,13 +123,19 @@ void run(const CLI::App& cmd, const Flags& flags) {
 
   RealClock clock;
   engine::Engine engine(std::move(*store), clock);
+  // Event ids start at the start time in microseconds, so they keep increasing across restarts
+  // and a Last-Event-ID from an earlier run is told it missed events (http/event_bus.hpp).
+  auto events = std::make_shared<http::EventBus>(http::EventBusOptions{
+      config.events_buffer, static_cast<std::uint64_t>(clock.now_ms()) * 1000});
   auto metrics = std::make_shared<metrics::JobMetrics>();
   // Benchmark seam, not a setting: SPOOL_BENCH_NO_OBSERVERS=1 runs the engine with no event
   // observer at all (no metrics, no live events, no summary), so docs/benchmarks.md can put a
   // figure on what watching costs. Undocumented in the configuration on purpose.
   if (const char* off = std::getenv("SPOOL_BENCH_NO_OBSERVERS"); off && std::string(off) == "1") {
+    events.reset();
     metrics.reset();
   } else {
+    engine.add_observer(events);
     engine.add_observer(metrics);
     engine.add_transaction_hook(std::make_shared<metrics::MinuteRecorder>());
   }
@@ -160,6 +158,8 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.io_threads = config.io_threads;
   options.body_limit_bytes = config.body_limit_bytes;
   options.tokens = config.tokens;
+  options.events = events;
+  options.events_keepalive = std::chrono::milliseconds(config.events_keepalive_ms);
   options.metrics = metrics;
   options.watch = config.watch;
   http::Server server(engine, std::move(options));
@@ -204,6 +204,9 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::IsMember({"fast", "strict"}));
   cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  cmd->add_option("--log-format", flags->log_format,
+                  "text: key=value lines; json: one JSON object per line (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--io-threads", flags->io_threads,
                   "network threads (default: cores - 1, at least 1, at most 4)")
       ->check(CLI::Range(1, kMaxIoThreads));

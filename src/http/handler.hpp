@@ -11,6 +11,7 @@
 // until it has answered. An Exchange answers at most once: the first respond() wins.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,6 +46,39 @@ struct Response {
   std::function<void(bool written)> on_written;
 };
 
+// The body of a response that is written over time (Server-Sent Events): the session writes the
+// head, then asks the source for bytes whenever the source wakes it, writes `keepalive_bytes`
+// when nothing was written for `keepalive`, and ends the stream when the source says so, when
+// the client leaves, or at once when the server drains (shutdown). Streams are never kept alive
+// for another request: the connection closes when the stream ends.
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  struct Chunk {
+    std::string bytes;            // empty: nothing to write now
+    bool end = false;             // close the stream after `bytes`
+    std::string_view end_reason;  // for the log when `end`
+  };
+  // On the session's strand, once the head is written. `wake` may be called from any thread,
+  // often: it posts a call to next() (or, during a write, to overrun()) to the strand.
+  virtual void start(std::function<void()> wake) = 0;
+  // On the strand, never during a write: what to write next.
+  virtual Chunk next() = 0;
+  // On the strand, when woken during a write: true ends the stream now (a consumer too slow to
+  // keep up must not hold anything back).
+  virtual bool overrun() = 0;
+  // On the strand, once: the stream is over, for whatever reason.
+  virtual void stop() = 0;
+};
+
+struct StreamResponse {
+  int status = 200;
+  std::string_view content_type = "text/event-stream";
+  std::shared_ptr<StreamSource> source;
+  std::chrono::milliseconds keepalive{15000};
+  std::string keepalive_bytes;
+};
+
 Response json_response(int status, std::string body);
 Response error_response(const Status& status, std::string_view extra_json = {});
 
@@ -59,6 +93,9 @@ class Exchange {
   // Long polls: run `on_gone` on the session's strand if the client disconnects before the
   // answer is written. At most one watcher per exchange.
   virtual void watch_disconnect(std::function<void()> on_gone) = 0;
+  // Answers with a stream instead of a body (see StreamSource); false (and the source's stop()
+  // called) when an answer was already given.
+  virtual bool respond_stream(StreamResponse response) = 0;
 };
 using ExchangePtr = std::shared_ptr<Exchange>;
 
@@ -69,10 +106,15 @@ struct Request {
   const QueryParams* query = nullptr;  // decoded, never null when a handler runs
   std::string_view body;
   std::string_view request_id;
+  std::string_view last_event_id;  // the Last-Event-ID header (SSE resume); empty when absent
 };
+
+class EventBus;
 
 struct Context {
   engine::Engine& engine;
+  EventBus* events = nullptr;  // GET /v1/events; null: live events off
+  std::chrono::milliseconds events_keepalive{15000};
   // GET /metrics and /v1/metrics/summary; null: metrics off (they answer 503).
   std::shared_ptr<metrics::JobMetrics> metrics;
   WatchOptions watch;  // /readyz thresholds, the summary's overdue threshold

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "core/log.hpp"
 #include "engine/engine.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/session.hpp"
@@ -60,7 +61,8 @@ struct Server::Impl {
         ioc(std::max(1, options.io_threads)),
         acceptor(net::make_strand(ioc)),
         retry_timer(acceptor.get_executor()),
-        shared{Context{engine, options.metrics, options.watch},
+        shared{Context{engine, options.events.get(), options.events_keepalive, options.metrics,
+                       options.watch},
                Router(routes_for(options)),
                Authenticator(options.tokens),
                options.body_limit_bytes,
@@ -73,7 +75,7 @@ struct Server::Impl {
                             if (!acceptor.is_open() || ec == net::error::operation_aborted) return;
                             if (ec) {
                               // Out of file descriptors, say: back off briefly instead of spinning.
-                              spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
+                              spdlog::warn("event=accept_failed error={}", log_quote(ec.message()));
                               retry_timer.expires_after(std::chrono::milliseconds(50));
                               retry_timer.async_wait([this](boost::system::error_code) {
                                 if (acceptor.is_open()) accept();
@@ -148,7 +150,7 @@ void Server::start() {
           impl_->ioc.run();
           return;
         } catch (const std::exception& e) {
-          spdlog::error("event=io_exception what=\"{}\"", e.what());
+          spdlog::error("event=io_exception what={}", log_quote(e.what()));
         }
       }
     });

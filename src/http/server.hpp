@@ -21,6 +21,7 @@
 
 #include "core/status.hpp"
 #include "http/auth.hpp"
+#include "http/event_bus.hpp"
 #include "http/watch_options.hpp"
 
 namespace spool::metrics {
@@ -42,6 +43,10 @@ struct ServerOptions {
   // Idle keep-alive connections are kept this long; API.md promises at least 75 s, longer than
   // the longest long poll (60 s).
   std::chrono::seconds idle_timeout{120};
+  // GET /v1/events reads this bus (also an engine observer: the caller registers it with the
+  // engine). Null: live events answer 503.
+  std::shared_ptr<EventBus> events;
+  std::chrono::milliseconds events_keepalive{15000};  // a comment on an idle stream this often
   // GET /metrics, /v1/metrics/summary and request timing (also an engine observer and its
   // MinuteRecorder a transaction hook: the caller registers them). Null: metrics answer 503.
   std::shared_ptr<metrics::JobMetrics> metrics;

@@ -5,12 +5,14 @@
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <optional>
 
+#include "core/log.hpp"
 #include "http/errors.hpp"
 #include "metrics/job_metrics.hpp"
 
@@ -34,6 +36,9 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 constexpr std::size_t kMaxWatchBuffer = 1 << 20;
 constexpr std::size_t kMaxRequestIdBytes = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// A stream's kernel send buffer: events are small, and a fixed bound (autotuning could grow it to
+// megabytes) makes a consumer that stopped reading show up as lag within a few hundred KiB.
+constexpr int kStreamSendBuffer = 256 * 1024;
 
 bool sane_request_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
@@ -71,6 +76,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the strand.
   void drain() {
+    // A stream has no end of its own: shutdown ends it now; the client resumes elsewhere or later
+    // with Last-Event-ID.
+    if (streaming_) return end_stream("shutdown");
     // Idle between requests: close now. Busy: the answer goes out with Connection: close.
     if (idle_ && buffer_.size() == 0) {
       beast::error_code ec;
@@ -103,6 +111,41 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   std::uint64_t seq() const { return seq_; }
+
+  // On the strand: answer request `seq` with a stream (see StreamSource in handler.hpp).
+  void deliver_stream(std::uint64_t seq, StreamResponse r) {
+    if (seq != seq_ || answered_ || watching_) {
+      r.source->stop();
+      return;
+    }
+    answered_ = true;
+    if (shared_.draining) {
+      r.source->stop();
+      return write(error_response(
+          Status(StatusCode::kUnavailable, "the server is shutting down; reconnect shortly")));
+    }
+    streaming_ = true;
+    source_ = std::move(r.source);
+    keepalive_ = r.keepalive;
+    keepalive_bytes_ = std::move(r.keepalive_bytes);
+    auto status = bhttp::int_to_status(static_cast<unsigned>(r.status));
+    // The head by hand: a Beast response would want a length or chunking. The body ends when the
+    // connection closes, which every HTTP/1.x client understands.
+    stream_out_ = std::string(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") +
+                  std::to_string(r.status) + " " + std::string(bhttp::obsolete_reason(status)) +
+                  "\r\nContent-Type: " + std::string(r.content_type) +
+                  "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no"
+                  "\r\nx-request-id: " +
+                  request_id_ + "\r\n\r\n";
+    beast::error_code ec;
+    stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ec);
+    spdlog::debug("event=request method={} path={} status={} stream=open request_id={}",
+                  to_string(method_), path_, r.status, request_id_);
+    stream_writing_ = true;
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, net::buffer(stream_out_),
+                     beast::bind_front_handler(&Session::on_stream_head, shared_from_this()));
+  }
 
  private:
   enum class AfterWrite { kContinue, kClose, kDrainThenClose };
@@ -239,12 +282,13 @@ class Session : public std::enable_shared_from_this<Session> {
     request.query = &query_;
     request.body = req.body();
     request.request_id = request_id_;
+    request.last_event_id = req["Last-Event-ID"];
     auto exchange = make_exchange();
     try {
       match.route->handler(shared_.context, request, exchange);
     } catch (const std::exception& e) {
-      spdlog::error("event=handler_exception path={} request_id={} what=\"{}\"", path_, request_id_,
-                    e.what());
+      spdlog::error("event=handler_exception method={} path={} request_id={} what={}",
+                    to_string(method_), path_, request_id_, log_quote(e.what()));
       exchange->respond(error_response(Status(
           StatusCode::kInternal, "internal error; the server log has request id " + request_id_)));
     }
@@ -282,13 +326,17 @@ class Session : public std::enable_shared_from_this<Session> {
       on_written_ = nullptr;
       cb(!ec);
     }
-    if (spdlog::should_log(spdlog::level::debug)) {
+    // One line per request at debug; answers the server failed (5xx) also at warn, so an
+    // operator sees them at the default level. Never headers, never bodies: a token or a payload
+    // must not reach the log.
+    auto level = res_.result_int() >= 500 ? spdlog::level::warn : spdlog::level::debug;
+    if (spdlog::should_log(level)) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started_)
                     .count();
-      spdlog::debug("event=request method={} path={} status={} duration_us={} request_id={}{}",
-                    to_string(method_), path_, res_.result_int(), us, request_id_,
-                    ec ? " write_error=" + ec.message() : std::string());
+      spdlog::log(level, "event=request method={} path={} status={} duration_us={} request_id={}{}",
+                  to_string(method_), path_, res_.result_int(), us, request_id_,
+                  ec ? " write_error=" + log_quote(ec.message()) : std::string());
     }
     if (shared_.context.metrics && started_ != std::chrono::steady_clock::time_point{}) {
       shared_.context.metrics->observe_request(
@@ -330,6 +378,107 @@ class Session : public std::enable_shared_from_this<Session> {
     // follows is written if the socket still takes it, then the connection closes.
     peer_gone_ = true;
     if (on_gone) on_gone();
+  }
+
+  // ---- Streams (SSE) ----
+  void on_stream_head(beast::error_code ec, std::size_t) {
+    stream_writing_ = false;
+    if (!streaming_) return;
+    if (ec) return end_stream("write_failed");
+    stream_.expires_never();
+    stream_read();
+    keepalive_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    arm_keepalive();
+    std::weak_ptr<Session> weak = weak_from_this();
+    source_->start([weak, ex = executor()] {
+      if (auto self = weak.lock()) {
+        net::post(ex, [self] { self->on_stream_wake(); });
+      }
+    });
+    pump();
+  }
+
+  void on_stream_wake() {
+    if (!streaming_) return;
+    if (stream_writing_) {
+      if (source_->overrun()) end_stream("slow_consumer");
+      return;
+    }
+    pump();
+  }
+
+  void pump() {
+    if (!streaming_ || stream_writing_) return;
+    StreamSource::Chunk chunk = source_->next();
+    if (!chunk.bytes.empty()) {
+      stream_end_after_write_ = chunk.end;
+      stream_end_reason_ = chunk.end_reason;
+      return write_stream(std::move(chunk.bytes));
+    }
+    if (chunk.end) end_stream(chunk.end_reason);
+  }
+
+  void write_stream(std::string bytes) {
+    stream_writing_ = true;
+    wrote_since_tick_ = true;
+    stream_out_ = std::move(bytes);
+    // A client that stopped reading fills the socket buffers; the write then waits. The source
+    // ends such a stream once it lags (overrun); this bounds the wait when no events come.
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, net::buffer(stream_out_),
+                     beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
+  }
+
+  void on_stream_write(beast::error_code ec, std::size_t n) {
+    stream_writing_ = false;
+    stream_bytes_ += n;
+    if (!streaming_) return;
+    if (ec) return end_stream(ec == beast::error::timeout ? "write_timeout" : "write_failed");
+    stream_.expires_never();
+    if (stream_end_after_write_) return end_stream(stream_end_reason_);
+    pump();
+  }
+
+  void arm_keepalive() {
+    keepalive_timer_->expires_after(keepalive_);
+    keepalive_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->streaming_) return;
+      if (!self->stream_writing_ && !self->wrote_since_tick_) {
+        self->write_stream(self->keepalive_bytes_);
+      }
+      self->wrote_since_tick_ = false;
+      self->arm_keepalive();
+    });
+  }
+
+  // Watches the client's side: EOF or an error means it left. Anything it sends is dropped.
+  void stream_read() {
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        beast::bind_front_handler(&Session::on_stream_read, shared_from_this()));
+  }
+
+  void on_stream_read(beast::error_code ec, std::size_t n) {
+    if (!streaming_) return;
+    if (ec) return end_stream(ec == beast::error::timeout ? "write_timeout" : "client_gone");
+    buffer_.commit(n);
+    buffer_.consume(buffer_.size());
+    stream_read();
+  }
+
+  void end_stream(std::string_view reason) {
+    if (!streaming_) return;
+    streaming_ = false;
+    if (keepalive_timer_) keepalive_timer_->cancel();
+    source_->stop();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started_)
+                  .count();
+    // A dropped slow consumer is worth an operator's attention; the rest is routine.
+    spdlog::log(reason == "slow_consumer" ? spdlog::level::warn : spdlog::level::info,
+                "event=stream_closed path={} reason={} bytes={} duration_ms={} request_id={}",
+                path_, reason, stream_bytes_, ms, request_id_);
+    close();
   }
 
   void start_drain() {
@@ -382,6 +531,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Response> pending_;
   std::function<void()> on_gone_;
   std::function<void(bool)> on_written_;
+  // Streams: set while the connection carries a stream instead of requests.
+  bool streaming_ = false;
+  bool stream_writing_ = false;
+  bool stream_end_after_write_ = false;
+  bool wrote_since_tick_ = false;
+  std::string_view stream_end_reason_;
+  std::shared_ptr<StreamSource> source_;
+  std::string stream_out_;
+  std::uint64_t stream_bytes_ = 0;
+  std::chrono::milliseconds keepalive_{};
+  std::string keepalive_bytes_;
+  std::unique_ptr<net::steady_timer> keepalive_timer_;
   std::size_t drained_ = 0;
   std::unique_ptr<std::array<char, 16384>> drain_buf_;
 };
@@ -390,8 +551,8 @@ namespace {
 
 class SessionExchange final : public Exchange {
  public:
-  SessionExchange(std::shared_ptr<Session> session, std::uint64_t seq)
-      : session_(std::move(session)), seq_(seq) {}
+  SessionExchange(std::shared_ptr<Session> session, std::uint64_t seq, std::string request_id)
+      : session_(std::move(session)), seq_(seq), request_id_(std::move(request_id)) {}
 
   bool respond(Response response) override {
     if (answered_.exchange(true)) return false;
@@ -403,15 +564,27 @@ class SessionExchange final : public Exchange {
 
   bool respond_with(std::function<Response()> make) override {
     if (answered_.exchange(true)) return false;
-    net::post(session_->executor(), [s = session_, seq = seq_, make = std::move(make)] {
-      Response r;
-      try {
-        r = make();
-      } catch (const std::exception& e) {
-        spdlog::error("event=encode_exception what=\"{}\"", e.what());
-        r = error_response(Status(StatusCode::kInternal, "internal error while encoding"));
-      }
-      s->deliver(seq, std::move(r));
+    net::post(
+        session_->executor(), [s = session_, seq = seq_, id = request_id_, make = std::move(make)] {
+          Response r;
+          try {
+            r = make();
+          } catch (const std::exception& e) {
+            spdlog::error("event=encode_exception request_id={} what={}", id, log_quote(e.what()));
+            r = error_response(Status(StatusCode::kInternal, "internal error while encoding"));
+          }
+          s->deliver(seq, std::move(r));
+        });
+    return true;
+  }
+
+  bool respond_stream(StreamResponse response) override {
+    if (answered_.exchange(true)) {
+      response.source->stop();
+      return false;
+    }
+    net::post(session_->executor(), [s = session_, seq = seq_, r = std::move(response)]() mutable {
+      s->deliver_stream(seq, std::move(r));
     });
     return true;
   }
@@ -423,13 +596,14 @@ class SessionExchange final : public Exchange {
  private:
   std::shared_ptr<Session> session_;
   std::uint64_t seq_;
+  std::string request_id_;  // for log lines written on this request's behalf
   std::atomic<bool> answered_{false};
 };
 
 }  // namespace
 
 ExchangePtr Session::make_exchange() {
-  return std::make_shared<SessionExchange>(shared_from_this(), seq_);
+  return std::make_shared<SessionExchange>(shared_from_this(), seq_, request_id_);
 }
 
 void start_session(tcp::socket socket, SessionShared& shared) {

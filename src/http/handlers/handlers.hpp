@@ -42,6 +42,9 @@ void readyz(Context& ctx, const Request& req, ExchangePtr ex);  // metrics.cpp
 void metrics(Context& ctx, const Request& req, ExchangePtr ex);
 void metrics_summary(Context& ctx, const Request& req, ExchangePtr ex);
 
+// Live events (events.cpp)
+void events(Context& ctx, const Request& req, ExchangePtr ex);
+
 }  // namespace spool::http::handlers
 
 namespace spool::http {

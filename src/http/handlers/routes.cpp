@@ -43,6 +43,7 @@ std::vector<Route> api_routes() {
       // Made public by [watch] metrics_public (server.cpp).
       {M::kGet, "/metrics", h::metrics, kRead},
       {M::kGet, "/v1/metrics/summary", h::metrics_summary, kRead},
+      {M::kGet, "/v1/events", h::events, kReadJobs},
   };
 }
 
