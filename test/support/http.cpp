@@ -11,6 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "support/secrets.hpp"
+
 namespace spool::testing {
 
 boost::json::value HttpResponse::json() const {
@@ -39,6 +41,11 @@ HttpConnection::HttpConnection(HttpConnection&& other) noexcept
       buffer_(std::move(other.buffer_)),
       token_(std::move(other.token_)) {
   other.fd_ = -1;
+}
+
+void HttpConnection::set_token(std::string token) {
+  register_secret(token);
+  token_ = std::move(token);
 }
 
 HttpConnection::~HttpConnection() {

@@ -30,7 +30,8 @@ class HttpConnection {
   HttpConnection(HttpConnection&& other) noexcept;
   HttpConnection& operator=(HttpConnection&&) = delete;
 
-  void set_token(std::string token) { token_ = std::move(token); }
+  // The token is also registered as a secret that no server log may show (secrets.hpp).
+  void set_token(std::string token);
   HttpResponse request(const std::string& method, const std::string& target,
                        const std::string& body = {});
   // Sends bytes as they are.

@@ -1,6 +1,7 @@
 #include "support/server_process.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,12 +14,25 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/secrets.hpp"
+
 namespace spool::testing {
 
 std::string spool_binary() { return SPOOL_BINARY; }
 
 ServerProcess::ServerProcess(Options options) : options_(std::move(options)) {
   log_path_ = options_.data_dir + ".log";
+  // Debug logs every request: the secrets scan then sees every line a request can produce.
+  options_.env.try_emplace("SPOOL_LOG_LEVEL", "debug");
+  if (auto it = options_.env.find("SPOOL_TOKEN"); it != options_.env.end()) {
+    secrets_.push_back(it->second);
+  }
+  for (std::size_t i = 0; i + 1 < options_.extra_args.size(); ++i) {
+    if (options_.extra_args[i] == "--config") {
+      for (auto& t : tokens_in_config_file(options_.extra_args[i + 1])) secrets_.push_back(t);
+    }
+  }
+  for (const auto& s : secrets_) register_secret(s);
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();
@@ -77,6 +91,16 @@ ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
     if (signal_and_wait(SIGTERM, 10) == -1) signal_and_wait(SIGKILL, 10);
   }
+  check_log_for_secrets();
+}
+
+void ServerProcess::check_log_for_secrets() {
+  auto secrets = registered_secrets();
+  secrets.insert(secrets.end(), secrets_.begin(), secrets_.end());
+  std::string leaks = secret_leaks(log(), secrets);
+  EXPECT_TRUE(leaks.empty()) << "a token or an Authorization header reached the server log ("
+                             << log_path_ << "):\n"
+                             << leaks;
 }
 
 int ServerProcess::signal_and_wait(int signo, int seconds) {

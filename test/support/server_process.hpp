@@ -1,5 +1,9 @@
 // ServerProcess: a real `spool serve` child process on a free loopback port with its data in a
 // temp dir, for black-box tests. The destructor stops it (SIGKILL if SIGTERM is not enough).
+//
+// Every server logs at debug level unless the test sets SPOOL_LOG_LEVEL or --log-level, and when
+// it stops its log is scanned for secrets (secrets.hpp): its SPOOL_TOKEN, the tokens of its
+// --config file, and every token a test connection sent. A leak fails the test that ran it.
 #pragma once
 
 #include <sys/types.h>
@@ -33,10 +37,13 @@ class ServerProcess {
   std::string log() const;
 
  private:
+  void check_log_for_secrets();
+
   Options options_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;
+  std::vector<std::string> secrets_;  // this server's own tokens
 };
 
 // The path of the spool binary under test.
