@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <optional>
+#include <vector>
 
 #include "core/log.hpp"
 #include "http/errors.hpp"
@@ -613,12 +614,20 @@ void start_session(tcp::socket socket, SessionShared& shared) {
 }
 
 void drain_sessions(SessionShared& shared) {
-  std::lock_guard lock(shared.mu);
-  for (Session* s : shared.sessions) {
-    // A session whose destructor waits on `mu` has expired: lock() answers null.
-    if (auto live = s->weak_from_this().lock()) {
-      net::post(live->executor(), [live] { live->drain(); });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(shared.mu);
+    live.reserve(shared.sessions.size());
+    for (Session* s : shared.sessions) {
+      // A session whose destructor waits on `mu` has expired: lock() answers null.
+      if (auto session = s->weak_from_this().lock()) live.push_back(std::move(session));
     }
+  }
+  // Outside the lock: once a posted drain has run on an io thread, the reference held here may
+  // be a session's last, and its destructor takes `mu` (dropping it under the lock deadlocked
+  // shutdown now and then).
+  for (auto& session : live) {
+    net::post(session->executor(), [session] { session->drain(); });
   }
 }
 
