@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -401,6 +402,73 @@ roles = ["reader"]
   enqueue(c, R"({"type":"t","payload":{}})");
   EXPECT_EQ(reader->take(1)[0].event, "enqueued");
   EXPECT_EQ(admin->take(1)[0].event, "enqueued");
+}
+
+// `spool job ID --follow` as a script uses it: a child process whose output is read line by
+// line, bounded by `timeout`.
+class FollowProcess {
+ public:
+  FollowProcess(std::uint16_t port, const std::string& args) {
+    std::string cmd = "timeout 20 " + spool_binary() + " " + args +
+                      " --url http://127.0.0.1:" + std::to_string(port) + " 2>&1";
+    pipe_ = ::popen(cmd.c_str(), "r");
+  }
+  ~FollowProcess() {
+    if (pipe_) ::pclose(pipe_);
+  }
+  // Reads until a line contains `needle` (true) or the output ends (false).
+  bool read_until(const std::string& needle) {
+    char line[4096];
+    while (std::fgets(line, sizeof line, pipe_)) {
+      output_ += line;
+      if (std::string(line).find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  // Reads the rest and answers the exit code.
+  int finish() {
+    char line[4096];
+    while (std::fgets(line, sizeof line, pipe_)) output_ += line;
+    int status = ::pclose(pipe_);
+    pipe_ = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  FILE* pipe_ = nullptr;
+  std::string output_;
+};
+
+TEST_F(EventsTest, FollowingAJobExitsZeroWhenItCompletesAndOneWhenItDies) {
+  start();
+  auto c = connect();
+  std::string ok = enqueue(c, R"({"type":"follow_ok","payload":{}})");
+  FollowProcess follow_ok(server_->port(), "job " + ok + " --follow");
+  ASSERT_TRUE(follow_ok.read_until("payload")) << follow_ok.output();  // the job is shown
+  auto reserved = reserve_one(c, "follow_ok");
+  auto acked = c.request("POST", "/v1/jobs/" + ok + "/ack",
+                         R"({"lease":")" + std::string(reserved.at("lease").as_string()) + R"("})");
+  ASSERT_EQ(acked.status, 200) << acked.body;
+  EXPECT_EQ(follow_ok.finish(), 0) << follow_ok.output();
+  EXPECT_NE(follow_ok.output().find("started"), std::string::npos) << follow_ok.output();
+  EXPECT_NE(follow_ok.output().find("completed"), std::string::npos) << follow_ok.output();
+
+  std::string doomed = enqueue(c, R"({"type":"follow_dead","payload":{},"max_attempts":1})");
+  FollowProcess follow_dead(server_->port(), "job " + doomed + " --follow --json");
+  ASSERT_TRUE(follow_dead.read_until(doomed)) << follow_dead.output();  // the job's JSON line
+  auto lease = std::string(reserve_one(c, "follow_dead").at("lease").as_string());
+  auto failed =
+      c.request("POST", "/v1/jobs/" + doomed + "/fail",
+                R"({"lease":")" + lease + R"(","error":{"message":"no","kind":"retry"}})");
+  ASSERT_EQ(failed.status, 200) << failed.body;
+  EXPECT_EQ(follow_dead.finish(), 1) << follow_dead.output();
+  EXPECT_NE(follow_dead.output().find(R"("event":"dead")"), std::string::npos)
+      << follow_dead.output();
+
+  // A job that already finished: shown, then the exit code at once.
+  FollowProcess finished(server_->port(), "job " + ok + " --follow");
+  EXPECT_EQ(finished.finish(), 0) << finished.output();
 }
 
 TEST_F(EventsTest, SigtermEndsStreamsAtOnceAndExitsZero) {
