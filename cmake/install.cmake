@@ -18,5 +18,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/spoolConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/spoolConfig.cmake ${PROJECT_BINARY_DIR}/spoolConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/spool)
 
+file(RELATIVE_PATH SPOOL_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/spool.pc.in ${PROJECT_BINARY_DIR}/spool.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/spool.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -18,6 +18,7 @@ run_suite() {
 }
 
 run_suite dev
+scripts/test-examples.sh build/dev
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite asan
