@@ -345,6 +345,28 @@ TEST(CronDstTest, FallBackInBerlinFiresRepeatedTimesOnlyAtTheirFirstOccurrence) 
   });
 }
 
+TEST(CronDstTest, UnusualTransitionsFollowTheSameRules) {
+  expect_fires({
+      // Samoa skipped 2011-12-30 entirely (UTC-10 to UTC+14 at 10:00Z): that day's noon fires at
+      // the transition.
+      {"0 12 * * *",
+       "Pacific/Apia",
+       "2011-12-29T00:00:00Z",
+       {"2011-12-29T22:00:00Z", "2011-12-30T10:00:00Z", "2011-12-30T22:00:00Z"}},
+      // Lord Howe Island moves its clocks by half an hour: back at 15:00Z on 2026-04-04
+      // (01:30-01:59 repeats), forward at 15:30Z on 2026-10-03 (02:00-02:29 is skipped).
+      {"*/15 * * * *",
+       "Australia/Lord_Howe",
+       "2026-04-04T14:00:00Z",
+       {"2026-04-04T14:15:00Z", "2026-04-04T14:30:00Z", "2026-04-04T14:45:00Z",
+        "2026-04-04T15:30:00Z"}},
+      {"*/15 * * * *",
+       "Australia/Lord_Howe",
+       "2026-10-03T15:00:00Z",
+       {"2026-10-03T15:15:00Z", "2026-10-03T15:30:00Z", "2026-10-03T15:45:00Z"}},
+  });
+}
+
 TEST(CronTest, AnExpressionThatNeverFiresAnswersNulloptQuickly) {
   const auto start = std::chrono::steady_clock::now();
   for (const char* never : {"0 0 30 2 *", "0 0 31 4,6,9,11 *", "59 59 23 31 2 *"}) {
@@ -409,6 +431,7 @@ TEST(CronTest, EveryInvalidFormIsRejectedWithAMessageThatPointsAtTheField) {
       {"*/0 * * * *", "field 1 (minute) is \"*/0\": the step must be between 1 and 60, got 0"},
       {"*/61 * * * *", "field 1 (minute) is \"*/61\": the step must be between 1 and 60, got 61"},
       {"0 */25 * * *", "field 2 (hour) is \"*/25\": the step must be between 1 and 24, got 25"},
+      {"*/100000000000 * * * *", "the step must be between 1 and 60, got 100000000000"},
       {"0 0 * * */8", "field 5 (day of week) is \"*/8\": the step must be between 1 and 7, got 8"},
       {"*/ * * * *", "field 1 (minute) is \"*/\": expected 0-59"},
       {"*/x * * * *", "field 1 (minute) is \"*/x\": expected 0-59"},
