@@ -9,11 +9,13 @@
 //   Each field is * or a comma list of items: N, N-M, */S, N-M/S, N/S (N to the field's maximum
 //   in steps of S). Names are case-insensitive; ? means * in day of month and day of week; L may be
 //   a list item ("1,15,L") but takes no range or step.
-//   Macros: @yearly = @annually = "0 0 1 1 *", @monthly = "0 0 1 * *", @weekly = "0 0 * * 0",
-//   @daily = @midnight = "0 0 * * *", @hourly = "0 * * * *".
+//   Macros (case-insensitive, standing alone): @yearly = @annually = "0 0 1 1 *",
+//   @monthly = "0 0 1 * *", @weekly = "0 0 * * 0", @daily = @midnight = "0 0 * * *",
+//   @hourly = "0 * * * *".
 //   Day of month and day of week combine as in Vixie cron: when both are restricted (neither
-//   field starts with * or ?) a day matches if either matches; otherwise it must match both
-//   (so "*/2 * * 1" with day of week "1" means odd days that are Mondays).
+//   field starts with * or ?) a day matches if either matches; otherwise it must match both.
+//   So "0 0 13 * 5" fires on the 13th and on every Friday, but "0 0 */2 * 1" only on odd days
+//   that are Mondays.
 //   The 5-field form fires at second 0.
 //
 // Time zones and daylight saving time. Each matching local time (a whole second on the zone's
@@ -28,8 +30,8 @@
 //      times in the overlap do not fire again on the second pass: "*/15 * * * *" in
 //      America/New_York on 2026-11-01 fires at 01:45 EDT (05:45Z), then 02:00 EST (07:00Z),
 //      leaving the repeated hour 01:00-01:59 EST silent.
-//   4. Successive next_after calls never give the same instant twice: each answer is strictly
-//      after the previous one.
+//   4. The same instant never fires twice: walk a schedule by passing the previous fire time as
+//      `after`, and each answer is strictly later than the one before.
 #pragma once
 
 #include <cstdint>

@@ -149,11 +149,16 @@ class FieldParser {
       lo = spec_.min;
       hi = spec_.max;
     } else if (const std::size_t dash = base.find('-'); dash != std::string_view::npos) {
-      auto from = parse_value(base.substr(0, dash), false);
-      auto to = parse_value(base.substr(dash + 1), true);
+      const std::string_view to_text = base.substr(dash + 1);
+      auto from = parse_value(base.substr(0, dash));
+      auto to = parse_value(to_text);
       if (!from || !to) return unrecognised(item);
       lo = *from;
       hi = *to;
+      // "FRI-SUN" runs to the end of the week, where SUN is 7; "SUN-SUN" stays one day.
+      if (field_ == kDayOfWeek && hi == 0 && lo > 0 && equals_ignoring_case(to_text, "SUN")) {
+        hi = 7;
+      }
       if (lo > hi) {
         std::string message = "the range " + std::string(base) +
                               " is reversed: expected low-high, such as " + std::to_string(hi) +
@@ -162,7 +167,7 @@ class FieldParser {
         return fail(message);
       }
     } else {
-      auto single = parse_value(base, false);
+      auto single = parse_value(base);
       if (!single) return unrecognised(item);
       lo = *single;
       // "5/10" runs from 5 to the field's maximum.
@@ -184,15 +189,14 @@ class FieldParser {
     return {};
   }
 
-  // A number or a name within the field's bounds. In day of week, SUN ending a range is 7.
-  std::optional<int> parse_value(std::string_view text, bool ends_range) const {
+  // A number or a name within the field's bounds.
+  std::optional<int> parse_value(std::string_view text) const {
     std::optional<int> value = parse_number(text);
     if (!value && spec_.names != nullptr) {
       const int count = spec_.max - spec_.min + 1;
       for (int i = 0; i < count; ++i) {
         if (equals_ignoring_case(text, spec_.names[i])) value = spec_.min + i;
       }
-      if (value == 0 && field_ == kDayOfWeek && ends_range) value = 7;
     }
     if (!value || *value < spec_.min || *value > spec_.max_written) return std::nullopt;
     return value;
