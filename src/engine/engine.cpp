@@ -164,7 +164,10 @@ class Engine::Impl {
       reserves.swap(pending_reserves_);
       cancels.swap(pending_cancels_);
     }
+    // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
+    delay_base_ = clock_.now_ms_rounded_up();
     now_ = clock_.now_ms();
+    delay_base_ = std::max(delay_base_, now_);
 
     for (WaiterId id : cancels) {
       if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
@@ -590,7 +593,10 @@ class Engine::Impl {
     job.payload_json = std::move(r.payload_json);
     job.priority = r.priority;
     job.created_at = now_;
-    job.run_at = r.run_at ? *r.run_at : now_ + r.delay_ms.value_or(0);
+    // A delay counts from the enqueue's instant rounded up, and due checks compare with now_
+    // (rounded down): a delayed job is never handed out before its delay has fully passed.
+    std::int64_t delay = r.delay_ms.value_or(0);
+    job.run_at = r.run_at ? *r.run_at : delay > 0 ? delay_base_ + delay : now_;
     job.state = job.run_at > now_ ? JobState::kScheduled : JobState::kQueued;
     job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
     job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
@@ -802,6 +808,7 @@ class Engine::Impl {
   // Writer thread only.
   IdGenerator ids_;
   TimeMs now_ = 0;
+  TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
   Waiters waiters_;
   std::optional<Status> batch_failure_;
   std::set<std::string> dirty_;    // queues that may have work for waiters

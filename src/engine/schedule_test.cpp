@@ -312,3 +312,49 @@ TEST(SchedulePlanTest, OnTimeWithinTheGraceAndAMisfireBeyondIt) {
 
 }  // namespace
 }  // namespace spool::engine
+
+namespace spool::engine {
+namespace {
+
+// A clock with microseconds, as the real one has: the engine sees both roundings of one instant.
+class MicrosecondClock final : public Clock {
+ public:
+  TimeMs now_ms() const override { return us_ / 1000; }
+  TimeMs now_ms_rounded_up() const override { return (us_ + 999) / 1000; }
+  std::int64_t us_ = 1'764'000'000'000'600;  // 0.6 ms past a whole millisecond
+};
+
+TEST(DelayTest, ADelayedJobIsNeverDueBeforeItsWholeDelayHasPassed) {
+  testing::TempDir dir;
+  store::SqliteOptions options;
+  options.path = dir.file("spool.db");
+  auto store = store::open_sqlite_store(options);
+  ASSERT_TRUE(store) << store.error().message();
+  MicrosecondClock clock;
+  Engine engine(std::move(*store), clock);
+  EnqueueRequest r;
+  r.type = "reminder";
+  r.delay_ms = 10;
+  Answer<std::vector<store::EnqueueResult>> enqueued;
+  engine.enqueue({r}, enqueued.cb());
+  engine.run_once();
+  std::string id = enqueued.ok().at(0).id;
+  auto state = [&] {
+    Answer<Job> a;
+    engine.get_job(id, a.cb());
+    engine.run_once();
+    return a.ok().state;
+  };
+  clock.us_ += 9'999;  // 10 ms less a microsecond after the enqueue: a rounded-down due would fire
+  engine.run_once();
+  EXPECT_EQ(state(), JobState::kScheduled);
+  clock.us_ += 1;  // the whole delay has passed
+  engine.run_once();
+  EXPECT_EQ(state(), JobState::kScheduled) << "due is the enqueue instant rounded up";
+  clock.us_ += 400;  // the next whole millisecond
+  engine.run_once();
+  EXPECT_EQ(state(), JobState::kQueued);
+}
+
+}  // namespace
+}  // namespace spool::engine
