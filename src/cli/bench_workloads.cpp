@@ -540,18 +540,67 @@ std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string
   return {total, drain};
 }
 
-std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue) {
-  Shared sh;
-  Harness h(o, t, sh);
-  const int workers = o.workers.value_or(8);
-  // A few producer connections so one slow answer never delays the schedule of the next job.
-  const int producers = std::max(1, std::min(o.connections, 8));
+// Worker connections for the latency and delayed workloads: worker i reserves on connection 2i
+// and acks on 2i + 1 through acks[i].
+std::vector<std::unique_ptr<AckQueue>> add_worker_conns(Harness& h, int workers) {
   std::vector<std::unique_ptr<AckQueue>> acks;
   for (int i = 0; i < workers; ++i) {
     h.add_conn(std::size_t(i));
     h.add_conn(std::size_t(i));
     acks.push_back(std::make_unique<AckQueue>(h.conns().back()->io()));
   }
+  return acks;
+}
+
+// Spawns the workers (on the connections add_worker_conns made), the producers (on the ones
+// added after them) and a closer that ends the run once every producer is done and every job
+// they sent reached a worker, or at `give_up`; then runs the harness to its end.
+template <typename Worker, typename Producer>
+void run_workers_and_producers(Harness& h, Shared& sh, const Target& t,
+                               std::vector<std::unique_ptr<AckQueue>>& acks, int producers,
+                               Worker& worker, Producer& producer,
+                               const std::atomic<std::uint64_t>& sent,
+                               const std::atomic<int>& producers_left, Clock::time_point give_up) {
+  const int workers = static_cast<int>(acks.size());
+  auto closer = [&]() -> asio::awaitable<void> {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(10ms);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (sh.stopping.load()) co_return;
+      if (producers_left.load() > 0) continue;
+      if (sh.done.load() >= sent.load() || Clock::now() > give_up) break;
+    }
+    const auto missing = sent.load() - std::min(sent.load(), sh.done.load());
+    if (missing > 0) {
+      sh.error(std::to_string(missing) + " enqueued jobs never reached a worker within 5 s",
+               missing);
+    }
+    sh.stopping = true;
+    h.close_all();
+  };
+  for (int i = 0; i < workers; ++i) {
+    auto& c = *h.conns()[std::size_t(2 * i)];
+    auto& a = *h.conns()[std::size_t(2 * i + 1)];
+    h.spawn(c.io(), worker(c, i));
+    h.spawn(a.io(), acker(a, sh, t, *acks[std::size_t(i)], false));
+  }
+  for (int i = 0; i < producers; ++i) {
+    auto& c = *h.conns()[std::size_t(2 * workers + i)];
+    h.spawn(c.io(), producer(c, i));
+  }
+  h.spawn(h.conns()[0]->io(), closer());
+  h.run();
+}
+
+std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue) {
+  Shared sh;
+  Harness h(o, t, sh);
+  const int workers = o.workers.value_or(8);
+  // A few producer connections so one slow answer never delays the schedule of the next job.
+  const int producers = std::max(1, std::min(o.connections, 8));
+  auto acks = add_worker_conns(h, workers);
   for (int i = 0; i < producers; ++i) h.add_conn();
   const auto interval = std::chrono::nanoseconds(1'000'000'000LL / std::max(1, o.rate));
   // Give the workers time to park their long polls before the first job goes out.
@@ -610,41 +659,10 @@ std::vector<Result> run_latency(const Options& o, const Target& t, const std::st
     producers_left.fetch_sub(1);
   };
 
-  // Ends the run once every sent job has reached a worker, or after a grace period.
-  auto closer = [&]() -> asio::awaitable<void> {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    const auto give_up = end + 5s;
-    for (;;) {
-      timer.expires_after(10ms);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (sh.stopping.load()) co_return;
-      if (producers_left.load() > 0) continue;
-      if (sh.done.load() >= sent.load() || Clock::now() > give_up) break;
-    }
-    const auto missing = sent.load() - std::min(sent.load(), sh.done.load());
-    if (missing > 0) {
-      sh.error(std::to_string(missing) + " enqueued jobs never reached a worker within 5 s",
-               missing);
-    }
-    sh.stopping = true;
-    h.close_all();
-  };
-
   {
     Progress p("latency", sh, 0, o.duration + 300ms, 35s);
-    for (int i = 0; i < workers; ++i) {
-      auto& c = *h.conns()[std::size_t(2 * i)];
-      auto& a = *h.conns()[std::size_t(2 * i + 1)];
-      h.spawn(c.io(), worker(c, i));
-      h.spawn(a.io(), acker(a, sh, t, *acks[std::size_t(i)], false));
-    }
-    for (int i = 0; i < producers; ++i) {
-      auto& c = *h.conns()[std::size_t(2 * workers + i)];
-      h.spawn(c.io(), producer(c, i));
-    }
-    h.spawn(h.conns()[0]->io(), closer());
-    h.run();
+    run_workers_and_producers(h, sh, t, acks, producers, worker, producer, sent, producers_left,
+                              end + 5s);
   }
   Result r{.workload = "latency"};
   r.jobs = sh.done.load();
@@ -672,12 +690,7 @@ std::vector<Result> run_delayed(const Options& o, const Target& t, const std::st
   const std::uint64_t total = o.jobs.value_or(10'000);
   const std::int64_t spread_ms = std::max<std::int64_t>(1, o.duration.count());
   constexpr std::int64_t kHeadStartMs = 1000;
-  std::vector<std::unique_ptr<AckQueue>> acks;
-  for (int i = 0; i < workers; ++i) {
-    h.add_conn(std::size_t(i));
-    h.add_conn(std::size_t(i));
-    acks.push_back(std::make_unique<AckQueue>(h.conns().back()->io()));
-  }
+  auto acks = add_worker_conns(h, workers);
   for (int i = 0; i < producers; ++i) h.add_conn();
   std::vector<std::vector<std::uint64_t>> late(static_cast<std::size_t>(workers));
   std::atomic<std::uint64_t> early{0};
@@ -739,40 +752,11 @@ std::vector<Result> run_delayed(const Options& o, const Target& t, const std::st
     producers_left.fetch_sub(1);
   };
 
-  const auto give_up = Clock::now() + std::chrono::milliseconds(kHeadStartMs + spread_ms) + 5s;
-  auto closer = [&]() -> asio::awaitable<void> {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    for (;;) {
-      timer.expires_after(10ms);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (sh.stopping.load()) co_return;
-      if (producers_left.load() > 0) continue;
-      if (sh.done.load() >= sent.load() || Clock::now() > give_up) break;
-    }
-    const auto missing = sent.load() - std::min(sent.load(), sh.done.load());
-    if (missing > 0) {
-      sh.error(std::to_string(missing) + " delayed jobs never reached a worker within 5 s of due",
-               missing);
-    }
-    sh.stopping = true;
-    h.close_all();
-  };
-
   {
-    Progress p("delayed", sh, total, {}, std::chrono::milliseconds(kHeadStartMs + spread_ms) + 35s);
-    for (int i = 0; i < workers; ++i) {
-      auto& c = *h.conns()[std::size_t(2 * i)];
-      auto& a = *h.conns()[std::size_t(2 * i + 1)];
-      h.spawn(c.io(), worker(c, i));
-      h.spawn(a.io(), acker(a, sh, t, *acks[std::size_t(i)], false));
-    }
-    for (int i = 0; i < producers; ++i) {
-      auto& c = *h.conns()[std::size_t(2 * workers + i)];
-      h.spawn(c.io(), producer(c, i));
-    }
-    h.spawn(h.conns()[0]->io(), closer());
-    h.run();
+    const auto spread = std::chrono::milliseconds(kHeadStartMs + spread_ms);
+    Progress p("delayed", sh, total, {}, spread + 35s);
+    run_workers_and_producers(h, sh, t, acks, producers, worker, producer, sent, producers_left,
+                              Clock::now() + spread + 5s);
   }
   Result r{.workload = "delayed"};
   r.jobs = sh.done.load();

@@ -11,21 +11,10 @@
 namespace spool::http {
 namespace {
 
-// The fields POST and PATCH share; `spec_out` collects them, `given` says which were present.
-struct ScheduleFields {
-  std::optional<std::string> name;
-  std::optional<std::string> cron;
-  std::optional<std::int64_t> every_ms;
-  std::optional<std::string> timezone;
-  std::optional<JobTemplate> job;
-  std::optional<MisfirePolicy> misfire;
-  std::optional<OverlapPolicy> overlap;
-  std::optional<bool> paused;
-};
-
-Result<ScheduleFields> read_fields(const boost::json::object& o) {
+// The fields POST and PATCH share, each set when given.
+Result<engine::SchedulePatch> read_fields(const boost::json::object& o) {
   FieldReader r(o);
-  ScheduleFields f;
+  engine::SchedulePatch f;
   if (!r.opt_name("name", f.name) || !r.opt_string("cron", kMaxCronBytes, f.cron) ||
       !r.opt_int("every_ms", kMinEveryMs, kMaxEveryMs, f.every_ms) ||
       !r.opt_string("timezone", kMaxTimeZoneBytes, f.timezone) || !r.opt_bool("paused", f.paused)) {
@@ -118,16 +107,7 @@ Result<engine::SchedulePatch> parse_schedule_patch(std::string_view body) {
       return tl::unexpected(std::move(s));
     }
   }
-  engine::SchedulePatch p;
-  p.name = std::move(f->name);
-  p.cron = std::move(f->cron);
-  p.every_ms = f->every_ms;
-  p.timezone = std::move(f->timezone);
-  p.job = std::move(f->job);
-  p.misfire = f->misfire;
-  p.overlap = f->overlap;
-  p.paused = f->paused;
-  return p;
+  return std::move(*f);
 }
 
 }  // namespace spool::http
