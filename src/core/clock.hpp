@@ -27,11 +27,16 @@ class Clock {
 
 class RealClock final : public Clock {
  public:
+  using WallNow = TimeMs (*)();
+  using SteadyNow = std::chrono::steady_clock::time_point (*)();
   RealClock();
+  // Test seam: `wall_now` is read once, here; `steady_now` on every call after.
+  RealClock(WallNow wall_now, SteadyNow steady_now);
   TimeMs now_ms() const override;
   TimeMs now_ms_rounded_up() const override;
 
  private:
+  SteadyNow steady_now_;
   TimeMs wall_at_start_;
   std::chrono::steady_clock::time_point steady_at_start_;
 };

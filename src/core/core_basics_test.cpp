@@ -3,12 +3,29 @@
 #include <set>
 
 #include "core/backoff.hpp"
+#include "core/clock.hpp"
 #include "core/job_id.hpp"
 #include "core/names.hpp"
 #include "core/time_format.hpp"
 
 namespace spool {
 namespace {
+
+namespace fake_time {
+TimeMs wall = 1'764'000'000'000;
+std::chrono::steady_clock::time_point steady{std::chrono::seconds(1000)};
+TimeMs wall_now() { return wall; }
+std::chrono::steady_clock::time_point steady_now() { return steady; }
+}  // namespace fake_time
+
+TEST(RealClockTest, AWallClockStepAfterStartChangesNothing) {
+  RealClock clock(&fake_time::wall_now, &fake_time::steady_now);
+  EXPECT_EQ(clock.now_ms(), 1'764'000'000'000);
+  fake_time::steady += std::chrono::microseconds(5'000'400);
+  fake_time::wall -= 3'600'000;                  // someone sets the system clock back an hour
+  EXPECT_EQ(clock.now_ms(), 1'764'000'005'000);  // wall at start + monotonic time since
+  EXPECT_EQ(clock.now_ms_rounded_up(), 1'764'000'005'001);
+}
 
 TEST(BackoffTest, ExponentialDoublesFromBaseAndStopsAtTheCap) {
   Backoff b{BackoffType::kExponential, 1000, 5000, false};
