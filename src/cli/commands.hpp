@@ -14,5 +14,6 @@ void add_client_commands(CLI::App& app);  // client_commands.cpp: enqueue, job, 
 void add_backup_command(CLI::App& app);   // backup.cpp
 void add_bench_command(CLI::App& app);    // bench.cpp
 void add_work_command(CLI::App& app);     // work_command.cpp
+void add_verify_webhook_command(CLI::App& app);  // verify_webhook.cpp
 
 }  // namespace spool::cli

@@ -1,4 +1,5 @@
 // GET /v1/queues, GET|PATCH /v1/queues/{name}, pause, resume, retry-dead, purge, GET /v1/stats.
+#include "core/json_writer.hpp"
 #include "engine/engine.hpp"
 #include "http/encode.hpp"
 #include "http/handlers/handlers.hpp"
@@ -21,6 +22,33 @@ engine::Callback<QueueInfo> answer_queue(ExchangePtr ex, std::string name) {
   };
 }
 
+// Adds "push_status" {state, target, in_flight, message, breaker} to a queue's encoding when the
+// pusher knows the queue (docs/push.md).
+std::string with_push_status(std::string encoded, const std::string& name,
+                             const metrics::PushView& view) {
+  const metrics::PushQueueView* q = nullptr;
+  for (const auto& v : view.queues) {
+    if (v.queue == name) q = &v;
+  }
+  if (!q || encoded.empty() || encoded.back() != '}') return encoded;
+  JsonWriter w;
+  w.begin_object().field("state", q->state).field("target", q->target).field("in_flight",
+                                                                              q->in_flight);
+  if (!q->message.empty()) w.field("message", q->message);
+  for (const auto& b : view.breakers) {
+    if (b.target != q->target) continue;
+    w.key("breaker").begin_object();
+    w.field("state", b.state)
+        .field("consecutive_failures", b.consecutive_failures)
+        .field("retry_in_ms", b.retry_in_ms);
+    w.end_object();
+  }
+  w.end_object();
+  encoded.pop_back();
+  encoded += ",\"push_status\":" + w.take() + "}";
+  return encoded;
+}
+
 }  // namespace
 
 void list_queues(Context& ctx, const Request&, ExchangePtr ex) {
@@ -35,7 +63,15 @@ void get_queue(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& name = req.params.at(0);
   // A name no queue can have names no queue: 404 rather than 400, as for job ids.
   if (!check_queue_name(name).ok()) return respond_error(ex, unknown_queue(name));
-  ctx.engine.get_queue(name, answer_queue(ex, name));
+  if (!ctx.push) return ctx.engine.get_queue(name, answer_queue(ex, name));
+  metrics::PushViewSource push = ctx.push;
+  ctx.engine.get_queue(name, [ex, name, push](Result<QueueInfo> q) {
+    if (!q) {
+      return respond_error(
+          ex, q.error().code() == StatusCode::kNotFound ? unknown_queue(name) : q.error());
+    }
+    ex->respond(json_response(200, with_push_status(encode_queue(*q), name, push())));
+  });
 }
 
 void patch_queue(Context& ctx, const Request& req, ExchangePtr ex) {
