@@ -525,6 +525,33 @@ TEST_F(PushTest, KilledServerRedeliversInFlightJobsAfterTheirLeasesExpire) {
   stop_server(SIGTERM);
 }
 
+TEST_F(PushTest, SecretIsGeneratedWhenNotGivenAndShownOnlyOnce) {
+  PushReceiver rx;
+  start_server();
+  auto r = http_->request("PATCH", "/v1/queues/gen",
+                          R"({"push":{"url":")" + rx.url() + R"("}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string secret = str(r.json().at("generated_secret"));
+  ASSERT_EQ(secret.substr(0, 6), "whsec_");
+  EXPECT_EQ(secret.size(), 6u + 44u);  // base64 of 32 bytes
+  EXPECT_EQ(str(r.json().at("config").at("push").at("secret")), "whsec_...(redacted)");
+  std::string get = http_->request("GET", "/v1/queues/gen").body;
+  EXPECT_EQ(get.find(secret.substr(6)), std::string::npos) << get;
+  EXPECT_EQ(get.find("generated_secret"), std::string::npos) << get;
+  std::string id = enqueue("gen");
+  wait_state(id, "completed");
+  ASSERT_EQ(rx.request_count(), 1u);
+  EXPECT_TRUE(spool::verify_webhook(secret, webhook_headers(rx.requests()[0]),
+                                    rx.requests()[0].body));
+  EXPECT_EQ(server_->log().find(secret.substr(6)), std::string::npos);
+  // A secret that is given is kept, and not echoed.
+  auto given = http_->request("PATCH", "/v1/queues/gen",
+                              R"({"push":{"url":")" + rx.url() + R"(","secret":")" + kSecret +
+                                  R"("}})");
+  EXPECT_FALSE(given.json().as_object().contains("generated_secret"));
+  stop_server(SIGTERM);
+}
+
 TEST_F(PushTest, InvalidPushConfigIsReportedNotDelivered) {
   start_server();
   json::object bad{{"url", "http://127.0.0.1:1/x"},

@@ -1,4 +1,10 @@
 // GET /v1/queues, GET|PATCH /v1/queues/{name}, pause, resume, retry-dead, purge, GET /v1/stats.
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "core/json_writer.hpp"
 #include "engine/engine.hpp"
 #include "http/encode.hpp"
@@ -49,6 +55,21 @@ std::string with_push_status(std::string encoded, const std::string& name,
   return encoded;
 }
 
+// push_json with a fresh "secret" (whsec_ + base64 of 32 random bytes) when it has none.
+std::string add_push_secret(const std::string& push_json, std::optional<std::string>& generated) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(push_json, ec);
+  if (ec || !v.is_object() || v.as_object().contains("secret")) return push_json;
+  unsigned char key[32];
+  if (RAND_bytes(key, sizeof key) != 1) return push_json;  // the pusher reports it unsigned
+  std::string b64(44, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), key, sizeof key);
+  b64.resize(static_cast<std::size_t>(n));
+  generated = "whsec_" + b64;
+  v.as_object()["secret"] = *generated;
+  return boost::json::serialize(v);
+}
+
 }  // namespace
 
 void list_queues(Context& ctx, const Request&, ExchangePtr ex) {
@@ -79,7 +100,21 @@ void patch_queue(Context& ctx, const Request& req, ExchangePtr ex) {
   if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
   auto patch = parse_queue_patch(req.body);
   if (!patch) return respond_error(ex, patch.error());
-  ctx.engine.patch_queue(name, std::move(*patch), answer_queue(ex, name));
+  // A push config without a secret gets one made here, shown once in this answer
+  // ("generated_secret") and never again: every queue answer redacts it (docs/push.md).
+  std::optional<std::string> generated;
+  if (patch->push_json) patch->push_json = add_push_secret(*patch->push_json, generated);
+  if (!generated) return ctx.engine.patch_queue(name, std::move(*patch), answer_queue(ex, name));
+  ctx.engine.patch_queue(name, std::move(*patch),
+                         [ex, name, secret = *generated](Result<QueueInfo> q) {
+                           if (!q) return respond_error(ex, q.error());
+                           std::string body = encode_queue(*q);
+                           body.pop_back();
+                           JsonWriter w;
+                           w.value(secret);
+                           body += ",\"generated_secret\":" + w.take() + "}";
+                           ex->respond(json_response(200, body));
+                         });
 }
 
 void pause_queue(Context& ctx, const Request& req, ExchangePtr ex) {
