@@ -528,8 +528,7 @@ TEST_F(PushTest, KilledServerRedeliversInFlightJobsAfterTheirLeasesExpire) {
 TEST_F(PushTest, SecretIsGeneratedWhenNotGivenAndShownOnlyOnce) {
   PushReceiver rx;
   start_server();
-  auto r = http_->request("PATCH", "/v1/queues/gen",
-                          R"({"push":{"url":")" + rx.url() + R"("}})");
+  auto r = http_->request("PATCH", "/v1/queues/gen", R"({"push":{"url":")" + rx.url() + R"("}})");
   ASSERT_EQ(r.status, 200) << r.body;
   std::string secret = str(r.json().at("generated_secret"));
   ASSERT_EQ(secret.substr(0, 6), "whsec_");
@@ -541,13 +540,13 @@ TEST_F(PushTest, SecretIsGeneratedWhenNotGivenAndShownOnlyOnce) {
   std::string id = enqueue("gen");
   wait_state(id, "completed");
   ASSERT_EQ(rx.request_count(), 1u);
-  EXPECT_TRUE(spool::verify_webhook(secret, webhook_headers(rx.requests()[0]),
-                                    rx.requests()[0].body));
+  EXPECT_TRUE(
+      spool::verify_webhook(secret, webhook_headers(rx.requests()[0]), rx.requests()[0].body));
   EXPECT_EQ(server_->log().find(secret.substr(6)), std::string::npos);
   // A secret that is given is kept, and not echoed.
-  auto given = http_->request("PATCH", "/v1/queues/gen",
-                              R"({"push":{"url":")" + rx.url() + R"(","secret":")" + kSecret +
-                                  R"("}})");
+  auto given =
+      http_->request("PATCH", "/v1/queues/gen",
+                     R"({"push":{"url":")" + rx.url() + R"(","secret":")" + kSecret + R"("}})");
   EXPECT_FALSE(given.json().as_object().contains("generated_secret"));
   stop_server(SIGTERM);
 }
