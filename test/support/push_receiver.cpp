@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -66,7 +67,10 @@ TestPki make_test_pki(const std::string& dir) {
   return p;
 }
 
-struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
+// Coroutines hold the Impl by `this` only. close() closes every socket and cancels every timer,
+// so each coroutine ends and io.run() returns by itself: a frame left parked in a stopped
+// io_context would leak.
+struct PushReceiver::Impl {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::unique_ptr<ssl::context> tls;
@@ -79,8 +83,10 @@ struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
   std::deque<ScriptedAnswer> script;
   ScriptedAnswer fallback;
   std::size_t connections = 0;
-  std::set<tcp::socket*> sockets;  // io thread only
-  bool closed = false;             // io thread only
+  std::set<tcp::socket*> sockets;        // io thread only
+  std::set<asio::steady_timer*> timers;  // io thread only
+  bool closed = false;                   // io thread only
+  std::atomic<bool> close_requested{false};
 
   ScriptedAnswer next_answer(ReceivedRequest r) {
     std::lock_guard lock(mu);
@@ -110,7 +116,10 @@ struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
       ScriptedAnswer a = next_answer(std::move(r));
       if (a.delay.count() > 0) {
         asio::steady_timer t(io, a.delay);
+        timers.insert(&t);
         co_await t.async_wait(kTuple);
+        timers.erase(&t);
+        if (closed) co_return;
       }
       if (a.hang_up) co_return;
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(a.status), 11};
@@ -124,7 +133,6 @@ struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> connection(tcp::socket socket, std::size_t conn) {
-    auto self = shared_from_this();
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
       sockets.insert(&stream.socket());
@@ -141,7 +149,6 @@ struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> accept_loop() {
-    auto self = shared_from_this();
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(kTuple);
       if (ec) co_return;
@@ -159,6 +166,7 @@ struct PushReceiver::Impl : std::enable_shared_from_this<Impl> {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     for (tcp::socket* s : sockets) s->close(ignored);
+    for (asio::steady_timer* t : timers) t->cancel();
   }
 };
 
@@ -182,7 +190,6 @@ PushReceiver::PushReceiver(Options options) : impl_(std::make_shared<Impl>()) {
 
 PushReceiver::~PushReceiver() {
   close();
-  asio::post(impl_->io, [impl = impl_] { impl->io.stop(); });
   impl_->thread.join();
 }
 
@@ -224,6 +231,7 @@ bool PushReceiver::wait_for_requests(std::size_t n, std::chrono::milliseconds li
 }
 
 void PushReceiver::close() {
+  if (impl_->close_requested.exchange(true)) return;  // once: the io thread ends after it
   std::promise<void> done;
   auto f = done.get_future();
   asio::post(impl_->io, [impl = impl_, &done] {
