@@ -46,10 +46,10 @@ rates=()
 for run in $(seq "$RUNS"); do
   rm -rf "$WORK/data"
   "$SPOOL_BIN" serve --listen 127.0.0.1:0 --data "$WORK/data" --log-level warn \
-    >"$WORK/serve.out" 2>"$WORK/serve.err" &
+    >"$WORK/serve.$run.out" 2>"$WORK/serve.$run.err" &
   SPID=$!
   PIDS+=($SPID)
-  URL="$(wait_line "$WORK/serve.out" '^spool listening on ' | awk '{print $4}')"
+  URL="$(wait_line "$WORK/serve.$run.out" '^spool listening on ' | awk '{print $4}')"
   curl -sf -X POST "$URL/v1/queues/pushbench/pause" >/dev/null
   curl -sf -X PATCH "$URL/v1/queues/pushbench" -d "{\"push\":{\"url\":\"http://127.0.0.1:$RX_PORT/hook\",\"secret\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\",\"concurrency\":$CONCURRENCY}}" >/dev/null
   for _ in $(seq $((JOBS / 1000))); do
