@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/install-webhooks-js.sh  # the npm standardwebhooks package the push tests verify with
 
 jobs=$(nproc)
 run_suite() {

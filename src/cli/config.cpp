@@ -195,13 +195,13 @@ Status read_queues(const std::string& origin, const toml::value& queues, ServeCo
     for (const auto& [k, e] : v.as_table()) {
       static const char* kKeys[] = {
           "max_attempts",        "lease_ms",       "concurrency",         "rate_limit",
-          "retain_completed_ms", "retain_dead_ms", "retain_cancelled_ms", "backoff"};
+          "retain_completed_ms", "retain_dead_ms", "retain_cancelled_ms", "backoff", "push"};
       bool known = false;
       for (const char* key : kKeys) known |= k == key;
       if (!known) {
         return bad(origin, at + "." + k,
                    "unknown key; a queue takes max_attempts, lease_ms, concurrency, rate_limit, "
-                   "retain_completed_ms, retain_dead_ms, retain_cancelled_ms, backoff");
+                   "retain_completed_ms, retain_dead_ms, retain_cancelled_ms, backoff, push");
       }
     }
     std::string json = http::to_json_text(to_json(v));

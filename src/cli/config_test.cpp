@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <map>
 
 namespace spool::cli {
@@ -57,6 +59,30 @@ backoff = { type = "fixed", base_ms = 2000, jitter = false }
   EXPECT_EQ(q.rate_limit->per_ms, 1000);
   EXPECT_EQ(q.backoff->type, BackoffType::kFixed);
   EXPECT_FALSE(q.backoff->jitter);
+}
+
+TEST(ConfigTest, QueuePushTableIsStoredAsItsJson) {
+  ServeConfig c;
+  Status s = load(R"([queues.hooks.push]
+url = "https://api.example.com/hook"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+timeout_ms = 5000
+headers = { X-Tenant = "acme" }
+)",
+                  c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(c.queues.size(), 1u);
+  ASSERT_TRUE(c.queues[0].second.push_json);
+  auto v = boost::json::parse(*c.queues[0].second.push_json);
+  EXPECT_EQ(v.at("url").as_string(), "https://api.example.com/hook");
+  EXPECT_EQ(v.at("timeout_ms").as_int64(), 5000);
+  EXPECT_EQ(v.at("headers").at("X-Tenant").as_string(), "acme");
+  ServeConfig bad;
+  Status b = load(R"([queues.hooks.push]
+url = "ftp://x"
+)", bad);
+  EXPECT_FALSE(b.ok());
+  EXPECT_NE(b.message().find("queues.hooks.push.url"), std::string::npos) << b.message();
 }
 
 TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {

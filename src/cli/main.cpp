@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   spool::cli::add_bench_command(app);
   spool::cli::add_work_command(app);
   spool::cli::add_schedule_commands(app);
+  spool::cli::add_verify_webhook_command(app);
 
   try {
     app.parse(argc, argv);

@@ -20,6 +20,7 @@
 #include "http/server.hpp"
 #include "metrics/job_metrics.hpp"
 #include "metrics/summary.hpp"
+#include "push/pusher.hpp"
 #include "store/fault_injecting_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -62,6 +63,46 @@ ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   if (cmd.count("--io-threads")) c.io_threads = f.io_threads;
   if (Status s = validate(c); !s.ok()) die(2, s.message());
   return c;
+}
+
+// Push delivery's tuning knobs, from the environment only for now (docs/configuration.md).
+push::PusherOptions pusher_options() {
+  push::PusherOptions o;
+  auto read = [](const char* name, std::int64_t lo, std::int64_t hi, auto& out) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return;
+    char* end = nullptr;
+    long long n = std::strtoll(v, &end, 10);
+    if (*end != '\0' || n < lo || n > hi) {
+      die(2, std::string(name) + " must be an integer between " + std::to_string(lo) + " and " +
+                 std::to_string(hi) + ", got \"" + v + "\"");
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+  };
+  read("SPOOL_PUSH_REFRESH_MS", 10, 600'000, o.refresh_ms);
+  read("SPOOL_PUSH_MAX_IN_FLIGHT", 1, 100'000, o.max_in_flight);
+  read("SPOOL_PUSH_BREAKER_FAILURES", 1, 1'000'000, o.breaker.consecutive_failures);
+  read("SPOOL_PUSH_BREAKER_WINDOW", 1, 100'000, o.breaker.window);
+  read("SPOOL_PUSH_BREAKER_RATE_PERCENT", 0, 100, o.breaker.rate_percent);
+  read("SPOOL_PUSH_BREAKER_OPEN_MS", 1, 86'400'000, o.breaker.open_ms);
+  read("SPOOL_PUSH_BREAKER_MAX_OPEN_MS", 1, 86'400'000, o.breaker.max_open_ms);
+  o.breaker.max_open_ms = std::max(o.breaker.max_open_ms, o.breaker.open_ms);
+  std::int64_t grace_ms = o.stop_grace.count();
+  read("SPOOL_PUSH_STOP_GRACE_MS", 0, 60'000, grace_ms);
+  o.stop_grace = std::chrono::milliseconds(grace_ms);
+  return o;
+}
+
+metrics::PushView to_view(const push::PushHealth& h) {
+  metrics::PushView v;
+  for (const auto& b : h.breakers) {
+    v.breakers.push_back({b.target, std::string(push::to_string(b.state)),
+                          b.consecutive_failures, b.retry_in_ms});
+  }
+  for (const auto& q : h.queues) {
+    v.queues.push_back({q.queue, q.target, q.state, q.message, q.in_flight});
+  }
+  return v;
 }
 
 // Blocks until SIGTERM or SIGINT; answers the signal's name.
@@ -168,6 +209,10 @@ void run(const CLI::App& cmd, const Flags& flags) {
                  r->next_run_at ? format_rfc3339(*r->next_run_at) : std::string("never"));
   }
 
+  // Push delivery (docs/push.md): an in-process worker for queues whose config has `push`.
+  push::Pusher pusher(engine, clock, pusher_options());
+  pusher.start();
+
   http::ServerOptions options;
   options.host = listen->host;
   options.port = listen->port;
@@ -178,9 +223,11 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.events_keepalive = std::chrono::milliseconds(config.events_keepalive_ms);
   options.metrics = metrics;
   options.watch = config.watch;
+  options.push = [&pusher] { return to_view(pusher.health()); };
   http::Server server(engine, std::move(options));
   auto bound = server.listen();
   if (!bound) {
+    pusher.stop();
     engine.stop();
     die(1, bound.error().message());
   }
@@ -195,6 +242,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   const char* sig = wait_for_signal(signals);
   spdlog::info("event=shutdown signal={}", sig);
   server.stop_accepting();
+  pusher.stop();  // releases deliveries cut off mid-flight; before the engine stops
   engine.stop();  // answers parked long polls with no jobs, commits what is queued
   server.drain_and_join(std::chrono::seconds(3));
   spdlog::info("event=stopped");

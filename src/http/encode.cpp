@@ -1,9 +1,32 @@
 #include "http/encode.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "http/errors.hpp"
 
 namespace spool::http {
 namespace {
+
+// A queue's push config as stored, but its secrets shown only as "whsec_...(redacted)": a
+// reader token must not learn the key that signs deliveries (docs/push.md).
+void write_push_config(JsonWriter& w, const std::optional<std::string>& push_json) {
+  w.key("push");
+  if (!push_json) {
+    w.null();
+    return;
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(*push_json, ec);
+  if (ec || !v.is_object()) {
+    w.null();
+    return;
+  }
+  for (const char* k : {"secret", "previous_secret"}) {
+    if (auto* s = v.as_object().if_contains(k)) *s = "whsec_...(redacted)";
+  }
+  w.raw(boost::json::serialize(v));
+}
 
 void write_optional_json(JsonWriter& w, std::string_view key, const std::optional<std::string>& j) {
   w.key(key);
@@ -238,7 +261,7 @@ void write_queue_config(JsonWriter& w, const QueueConfig& c) {
   opt_int("retain_completed_ms", c.retain_completed_ms);
   opt_int("retain_dead_ms", c.retain_dead_ms);
   opt_int("retain_cancelled_ms", c.retain_cancelled_ms);
-  write_optional_json(w, "push", c.push_json);
+  write_push_config(w, c.push_json);
   w.end_object();
 }
 

@@ -109,6 +109,21 @@ TEST(EncodeTest, SmallAnswers) {
             R"({"id":"B","error":{"code":"lease_lost","message":"stale"}}]})");
 }
 
+TEST(EncodeTest, QueuePushSecretsAreRedacted) {
+  QueueInfo q;
+  q.name = "hooks";
+  q.config.push_json =
+      R"({"url":"https://x","secret":"whsec_c2VjcmV0c2VjcmV0c2VjcmV0","previous_secret":"whsec_b2xk",)"
+      R"("timeout_ms":5})";
+  std::string text = encode_queue(q);
+  EXPECT_EQ(text.find("c2VjcmV0"), std::string::npos) << text;
+  EXPECT_EQ(text.find("b2xk"), std::string::npos) << text;
+  auto v = boost::json::parse(text);
+  EXPECT_EQ(v.at("config").at("push").at("secret").as_string(), "whsec_...(redacted)");
+  EXPECT_EQ(v.at("config").at("push").at("previous_secret").as_string(), "whsec_...(redacted)");
+  EXPECT_EQ(v.at("config").at("push").at("timeout_ms").as_int64(), 5);
+}
+
 TEST(EncodeTest, QueueAndStats) {
   QueueInfo q;
   q.name = "mail";

@@ -23,6 +23,7 @@
 #include "http/auth.hpp"
 #include "http/requests.hpp"
 #include "http/watch_options.hpp"
+#include "metrics/push_health.hpp"
 
 namespace spool::engine {
 class Engine;
@@ -118,6 +119,7 @@ struct Context {
   // GET /metrics and /v1/metrics/summary; null: metrics off (they answer 503).
   std::shared_ptr<metrics::JobMetrics> metrics;
   WatchOptions watch;  // /readyz thresholds, the summary's overdue threshold
+  metrics::PushViewSource push;  // push delivery's state; null: push is off
 };
 
 using Handler = void (*)(Context& ctx, const Request& req, ExchangePtr ex);

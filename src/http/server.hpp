@@ -23,6 +23,7 @@
 #include "http/auth.hpp"
 #include "http/event_bus.hpp"
 #include "http/watch_options.hpp"
+#include "metrics/push_health.hpp"
 
 namespace spool::metrics {
 class JobMetrics;
@@ -51,6 +52,9 @@ struct ServerOptions {
   // MinuteRecorder a transaction hook: the caller registers them). Null: metrics answer 503.
   std::shared_ptr<metrics::JobMetrics> metrics;
   WatchOptions watch;
+  // Push delivery's breakers and queue states for /readyz, /metrics and GET /v1/queues/{name}
+  // (docs/push.md). Null: push delivery is off.
+  metrics::PushViewSource push;
 };
 
 class Server {

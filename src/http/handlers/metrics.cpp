@@ -52,12 +52,16 @@ Result<metrics::SummaryQuery> parse_summary_query(const QueryParams& query,
 void metrics(Context& ctx, const Request&, ExchangePtr ex) {
   if (!ctx.metrics) return respond_error(ex, metrics_off());
   std::shared_ptr<metrics::JobMetrics> m = ctx.metrics;
-  ctx.engine.observe(engine::ObservationRequest{}, [ex, m](Result<engine::Observation> r) {
+  metrics::PushViewSource push = ctx.push;
+  ctx.engine.observe(engine::ObservationRequest{}, [ex, m, push](Result<engine::Observation> r) {
     if (!r) return respond_error(ex, r.error());
-    ex->respond_with([ex, m, obs = std::move(*r)] {
+    ex->respond_with([ex, m, push, obs = std::move(*r)] {
       metrics::Gauges g;
       for (const QueueInfo& q : obs.stats.queues) g.jobs.push_back({q.name, q.counts});
       g.waiters = obs.waiters;
+      if (push) {
+        for (const auto& b : push().breakers) g.breakers.emplace_back(b.target, b.state != "closed");
+      }
       Response res;
       res.status = 200;
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -92,7 +96,8 @@ void readyz(Context& ctx, const Request&, ExchangePtr ex) {
   o.backlog = true;
   o.minutes_back_ms = kFailureRateWindowMs + metrics::kMinuteMs;
   ReadinessThresholds t = ctx.watch.ready;
-  ctx.engine.observe(std::move(o), [ex, start, t](Result<engine::Observation> r) {
+  metrics::PushViewSource push = ctx.push;
+  ctx.engine.observe(std::move(o), [ex, start, t, push](Result<engine::Observation> r) {
     double latency =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     bool ok = r && !r->store_error;
@@ -172,7 +177,37 @@ void readyz(Context& ctx, const Request&, ExchangePtr ex) {
       }
     }
     w.end_object();
-    w.key("breakers").begin_object().end_object();  // push delivery is not built yet
+    // Push delivery (docs/push.md): breakers by target and each push queue's state. Neither
+    // changes the status: a failing endpoint is not this server failing.
+    w.key("breakers").begin_object();
+    metrics::PushView pv;
+    if (push) pv = push();
+    for (const auto& b : pv.breakers) {
+      w.key(b.target).begin_object();
+      w.field("state", b.state)
+          .field("consecutive_failures", b.consecutive_failures)
+          .field("retry_in_ms", b.retry_in_ms);
+      w.end_object();
+      if (b.state != "closed") {
+        warn("breaker_open",
+             "the push circuit breaker of " + b.target + " is " + b.state + " after " +
+                 std::to_string(b.consecutive_failures) + " consecutive failures",
+             nullptr);
+      }
+    }
+    w.end_object();
+    w.key("push").begin_object();
+    for (const auto& q : pv.queues) {
+      w.key(q.queue).begin_object();
+      w.field("target", q.target).field("state", q.state).field("in_flight", q.in_flight);
+      if (!q.message.empty()) w.field("message", q.message);
+      w.end_object();
+      if (q.state == "gone" || q.state == "invalid_config") {
+        warn(q.state == "gone" ? "push_gone" : "push_config",
+             "push of queue " + q.queue + ": " + q.message, &q.queue);
+      }
+    }
+    w.end_object();
     warnings.end_array();
     w.key("warnings").raw(warnings.take());
     w.end_object();
