@@ -1,0 +1,178 @@
+// The dashboard's only way to the server: the public JSON API (docs/api.md), with the token from
+// sessionStorage sent as a bearer header. No cookies, so there is no CSRF surface.
+
+const TOKEN_KEY = 'spool.token';
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+export function setToken(t) {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, body) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+function headers(extra = {}, tok = token()) {
+  const h = { Accept: 'application/json', ...extra };
+  if (tok) h.Authorization = `Bearer ${tok}`;
+  return h;
+}
+
+// Calls the API; answers the parsed JSON (null for 204) or throws ApiError.
+export async function api(method, path, body, { tok } = {}) {
+  const init = { method, headers: headers({}, tok ?? token()), cache: 'no-store' };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', `The server did not answer (${e.message}).`);
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  const text = await res.text();
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    throw new ApiError(res.status, err.code || `http_${res.status}`,
+      err.message || `${method} ${path} answered ${res.status}`, data);
+  }
+  return data;
+}
+
+export const get = (path, opts) => api('GET', path, undefined, opts);
+export const post = (path, body) => api('POST', path, body ?? {});
+
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// Live job events: GET /v1/events read with fetch streaming (EventSource cannot send the
+// Authorization header, and a token never goes in a URL). Reconnects by itself with
+// Last-Event-ID; tells listeners about the connection state and about gaps (events missed:
+// reload what you show).
+export class EventStream {
+  constructor() {
+    this.listeners = new Set();
+    this.stateListeners = new Set();
+    this.lastId = '';
+    this.state = 'connecting';
+    this.retryMs = 2000;
+    this.controller = null;
+    this.stopped = true;
+  }
+  on(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  onState(fn) {
+    this.stateListeners.add(fn);
+    fn(this.state);
+    return () => this.stateListeners.delete(fn);
+  }
+  setState(s) {
+    if (this.state === s) return;
+    this.state = s;
+    for (const fn of this.stateListeners) fn(s);
+  }
+  emit(ev) {
+    for (const fn of this.listeners) {
+      try {
+        fn(ev);
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  }
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop();
+  }
+  stop() {
+    this.stopped = true;
+    if (this.controller) this.controller.abort();
+  }
+  async loop() {
+    while (!this.stopped) {
+      try {
+        await this.connectOnce();
+      } catch (e) {
+        if (this.stopped) break;
+      }
+      if (this.stopped) break;
+      this.setState('lost');
+      await new Promise((r) => setTimeout(r, this.retryMs));
+      if (!this.stopped) this.setState('connecting');
+    }
+  }
+  async connectOnce() {
+    this.controller = new AbortController();
+    const h = headers({ Accept: 'text/event-stream' });
+    if (this.lastId) h['Last-Event-ID'] = this.lastId;
+    const res = await fetch('/v1/events', { headers: h, signal: this.controller.signal, cache: 'no-store' });
+    if (!res.ok || !res.body) throw new Error(`events answered ${res.status}`);
+    const resumed = this.lastId !== '';
+    this.setState('live');
+    if (resumed) this.emit({ event: 'reconnected' });
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value;
+      let cut;
+      while ((cut = buf.search(/\r?\n\r?\n/)) >= 0) {
+        const frame = buf.slice(0, cut);
+        buf = buf.slice(cut + (buf[cut] === '\r' ? 4 : 2));
+        this.frame(frame);
+      }
+    }
+  }
+  frame(text) {
+    let id = null;
+    let kind = 'message';
+    const data = [];
+    for (const line of text.split(/\r?\n/)) {
+      if (!line || line.startsWith(':')) continue;
+      const i = line.indexOf(':');
+      const field = i < 0 ? line : line.slice(0, i);
+      let value = i < 0 ? '' : line.slice(i + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'id') id = value;
+      else if (field === 'event') kind = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
+    }
+    if (id !== null) this.lastId = id;
+    if (!data.length) return;
+    let ev;
+    try {
+      ev = JSON.parse(data.join('\n'));
+    } catch {
+      return;
+    }
+    if (!ev.event) ev.event = kind;
+    this.emit(ev);
+  }
+}
