@@ -209,7 +209,7 @@ test('schedules: listed with pause, resume and trigger now (or a calm note witho
 test('phone width and dark mode stay legible (screenshots)', T, async () => {
   const page = await openPage(browser, { tok: ADMIN, colorScheme: 'dark', viewport: { width: 390, height: 844 } });
   await page.goto(server.url);
-  await page.locator('main[data-rendered="true"]').waitFor();
+  await page.locator('main[data-rendered="true"][data-summary="true"]').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
   await shot(page, 'overview-phone-dark');

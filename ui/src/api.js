@@ -55,7 +55,24 @@ export async function api(method, path, body, { tok } = {}) {
   return data;
 }
 
-export const get = (path, opts) => api('GET', path, undefined, opts);
+// GETs started early (before sign-in is confirmed, so the first page does not wait for
+// /v1/whoami): the next get() of the same path within 5 s takes the answer instead of asking
+// again. Used once each.
+const early = new Map();
+export function prefetch(path) {
+  const p = api('GET', path);
+  p.catch(() => {});
+  early.set(path, { p, at: Date.now() });
+}
+
+export const get = (path, opts) => {
+  const e = !opts && early.get(path);
+  if (e) {
+    early.delete(path);
+    if (Date.now() - e.at < 5000) return e.p;
+  }
+  return api('GET', path, undefined, opts);
+};
 export const post = (path, body) => api('POST', path, body ?? {});
 
 export function qs(params) {

@@ -32,9 +32,13 @@ export function stateBadge(state) {
   return h('span', { class: `badge s-${state}` }, state);
 }
 
+// One formatter for all: Number.toLocaleString builds a new one per call, which costs ~50 µs,
+// and the overview formats a number per queue per state.
+const numberFormat = new Intl.NumberFormat('en-US');
 export function fmtNum(n) {
   if (n === null || n === undefined) return '–';
-  return Number(n).toLocaleString('en-US');
+  const x = Number(n);
+  return x < 1000 && x >= 0 && Number.isInteger(x) ? String(x) : numberFormat.format(x);
 }
 
 export function fmtTime(iso) {

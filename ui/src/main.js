@@ -2,7 +2,7 @@
 // /assets/), the live connection and its indicator. Pages live in pages/*.js; each renders into
 // <main> and answers a function that stops whatever it started.
 import './style.css';
-import { ApiError, EventStream, get, setToken, token } from './api.js';
+import { ApiError, EventStream, get, prefetch, setToken, token } from './api.js';
 import { h } from './dom.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderOverview } from './pages/overview.js';
@@ -149,7 +149,13 @@ document.querySelector('.skip').addEventListener('click', (e) => {
 });
 
 // Start: try the stored token (or none: auth may be off); the sign-in page otherwise.
+// The overview's data is asked for at once, beside /v1/whoami, not after it.
 (async () => {
+  const { parts, query } = parseHash();
+  if (parts.length === 0) {
+    prefetch('/v1/queues');
+    prefetch(`/v1/metrics/summary?hours=${query.get('hours') === '24' ? 24 : 1}`);
+  }
   try {
     await signIn(token());
   } catch (e) {
