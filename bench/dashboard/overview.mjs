@@ -7,9 +7,9 @@
 // every job queued), then opens the overview in a fresh headless chromium context `runs` times
 // and reads the time from navigation start to the moment the queues table and the summary are
 // both on screen (window.__spoolOverviewRenderedMs, set by ui/src/pages/overview.js).
-// With --bench-rounds N it then alternates N pairs of `spool bench --workload batch` runs
+// With --bench-rounds N it then alternates N pairs of `spool bench --workload e2e --jobs 30000` runs
 // without and with an overview page open, and prints the throughput of each.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Server, launchBrowser, openPage, ADMIN, spoolBinary } from '../../test/e2e/harness.mjs';
 
 const args = process.argv.slice(2);
@@ -78,14 +78,16 @@ try {
 
   if (BENCH_ROUNDS > 0) {
     const bench = () => {
-      const out = execFileSync(spoolBinary, ['bench', '--url', server.url, '--token', ADMIN, '--workload', 'batch',
-        '--duration', '10s', '--connections', '8', '--json'], { encoding: 'utf8' });
-      const j = JSON.parse(out);
-      const w = Array.isArray(j.workloads) ? j.workloads[0] : j.batch || j;
-      return w.jobs_per_second ?? w.throughput ?? w;
+      const out = execFileSync(spoolBinary, ['bench', '--url', server.url, '--token', ADMIN, '--workload', 'e2e',
+        '--jobs', '30000', '--json'], { encoding: 'utf8' });
+      return JSON.parse(out).results[0].jobs_per_s;
     };
+    // Three arms, interleaved: nothing watching; the overview open in chromium (on the same two
+    // cores, so its own CPU counts against the server here, unlike a browser on a laptop); and a
+    // bare `curl -N /v1/events` reading every event, the server's share of a dashboard's stream.
     const without = [];
     const withPage = [];
+    const withCurl = [];
     for (let r = 0; r < BENCH_ROUNDS; r++) {
       without.push(bench());
       const page = await openPage(browser, { tok: ADMIN });
@@ -93,9 +95,14 @@ try {
       await page.locator('#live[data-state="live"]').waitFor();
       withPage.push(bench());
       await page.context().close();
+      const curl = spawn('curl', ['-sN', '-H', `Authorization: Bearer ${ADMIN}`, `${server.url}/v1/events`], { stdio: ['ignore', 'ignore', 'ignore'] });
+      await new Promise((r2) => setTimeout(r2, 300));
+      withCurl.push(bench());
+      curl.kill();
     }
-    console.log(`spool bench batch without a dashboard: ${JSON.stringify(without)}`);
-    console.log(`spool bench batch with the overview open: ${JSON.stringify(withPage)}`);
+    console.log(`spool bench e2e jobs/s, nothing watching: ${JSON.stringify(without)}, median ${median(without)}`);
+    console.log(`spool bench e2e jobs/s, the overview open: ${JSON.stringify(withPage)}, median ${median(withPage)}`);
+    console.log(`spool bench e2e jobs/s, curl reading /v1/events: ${JSON.stringify(withCurl)}, median ${median(withCurl)}`);
   }
   await browser.close();
 } finally {

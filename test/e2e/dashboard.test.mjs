@@ -55,6 +55,9 @@ test('sign in: an unknown token is refused, the admin token opens the overview',
   await page.getByText('Signed in as admin').waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('spool.token')), ADMIN);
   assert.equal(await page.evaluate(() => document.cookie), '', 'no cookies');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Token').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('spool.token')), null);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

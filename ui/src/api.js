@@ -47,6 +47,10 @@ export async function api(method, path, body, { tok } = {}) {
   } catch {
     data = null;
   }
+  if (res.status === 401 && (tok ?? token())) {
+    // The stored token is no longer known (the server's config changed): back to sign-in.
+    window.dispatchEvent(new CustomEvent('spool:unauthorized'));
+  }
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
     throw new ApiError(res.status, err.code || `http_${res.status}`,
@@ -158,19 +162,23 @@ export class EventStream {
       const { value, done } = await reader.read();
       if (done) return;
       buf += value;
-      let cut;
-      while ((cut = buf.search(/\r?\n\r?\n/)) >= 0) {
-        const frame = buf.slice(0, cut);
-        buf = buf.slice(cut + (buf[cut] === '\r' ? 4 : 2));
-        this.frame(frame);
+      // Frames end at a blank line (spool writes LF line ends only). One pass over the chunk and one slice at the end: slicing
+      // after every frame would copy the rest of a big chunk once per frame.
+      let from = 0;
+      for (;;) {
+        const end = buf.indexOf('\n\n', from);
+        if (end < 0) break;
+        this.frame(buf.slice(from, end));
+        from = end + 2;
       }
+      if (from) buf = buf.slice(from);
     }
   }
   frame(text) {
     let id = null;
     let kind = 'message';
     const data = [];
-    for (const line of text.split(/\r?\n/)) {
+    for (const line of text.split('\n')) {
       if (!line || line.startsWith(':')) continue;
       const i = line.indexOf(':');
       const field = i < 0 ? line : line.slice(0, i);

@@ -131,7 +131,7 @@ function route() {
   app.cleanup = entry[1](main, ctx) || null;
 }
 
-document.getElementById('signout').addEventListener('click', () => {
+function signOut() {
   setToken('');
   app.me = null;
   app.stream.stop();
@@ -139,6 +139,10 @@ document.getElementById('signout').addEventListener('click', () => {
   renderWho();
   location.hash = '#/';
   route();
+}
+document.getElementById('signout').addEventListener('click', signOut);
+window.addEventListener('spool:unauthorized', () => {
+  if (app.me) signOut();
 });
 
 window.addEventListener('hashchange', route);
