@@ -85,6 +85,19 @@ test('the overview shows a queue\'s counts change live as jobs are enqueued over
   await page.context().close();
 });
 
+test('a burst of events switches the page to refreshing each second, and the counts still follow', T, async () => {
+  const page = await openPage(browser, { tok: ADMIN });
+  await page.goto(server.url);
+  await page.locator('#live[data-state="live"]').waitFor();
+  await server.ok('POST', '/v1/jobs/batch', { jobs: Array.from({ length: 1000 }, (_, n) => ({ type: 'burst', payload: { n } })) });
+  await page.locator('#live[data-state="busy"]').waitFor();
+  await page.locator('tr[data-queue="burst"] td[data-state="queued"]').getByText('1,000', { exact: true }).waitFor();
+  await server.ok('POST', '/v1/jobs', { type: 'burst', payload: {} });
+  await page.locator('tr[data-queue="burst"] td[data-state="queued"]').getByText('1,001', { exact: true }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a dead job opens with its error and is retried from its page', T, async () => {
   const id = await server.deadJob('dead_one', { to: 'ana@example.com', items: [1, 2, { deep: true }] });
   const page = await openPage(browser, { tok: ADMIN });

@@ -85,7 +85,7 @@ async function signIn(tok) {
 function renderLive(state) {
   const el = document.getElementById('live');
   el.dataset.state = state;
-  el.textContent = { live: 'Live', connecting: 'Connecting…', lost: 'Connection lost — reconnecting…' }[state] || state;
+  el.textContent = { live: 'Live', connecting: 'Connecting…', lost: 'Connection lost — reconnecting…', busy: 'Live (busy server: refreshing every second)' }[state] || state;
 }
 
 function route() {

@@ -71,7 +71,7 @@ export function renderJob(main, ctx) {
   }
 
   const off = ctx.stream.on((ev) => {
-    if (ev.job_id === id || ev.event === 'gap' || ev.event === 'reconnected') load();
+    if (ev.job_id === id || ev.event === 'gap' || ev.event === 'reconnected' || ev.event === 'tick') load();
   });
   load();
   return () => {

@@ -132,7 +132,7 @@ export function renderQueue(main, ctx) {
   }
   let t = null;
   const off = ctx.stream.on((ev) => {
-    if (ev.queue === name && !t) t = setTimeout(() => { t = null; load(); }, 1000);
+    if ((ev.queue === name || ev.event === 'tick' || ev.event === 'gap') && !t) t = setTimeout(() => { t = null; load(); }, 1000);
   });
   load();
   return () => {
