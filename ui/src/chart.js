@@ -1,8 +1,15 @@
 // The throughput chart: enqueued, completed and failed per minute (uPlot). Quiet minutes are
 // missing from /v1/metrics/summary's series, so they are filled with zeros here. The three
 // series differ by colour, by dash and by name in the legend, so colour is never the only cue.
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+// uPlot is loaded on first use (its own chunk), so the first page's script is small and the
+// queues table does not wait for the chart library.
+let uplotModule = null;
+function loadUplot() {
+  if (!uplotModule) {
+    uplotModule = Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([m]) => m.default);
+  }
+  return uplotModule;
+}
 
 export function minuteSeries(series, hours, nowMs = Date.now()) {
   const end = Math.floor(nowMs / 60000) * 60;
@@ -24,7 +31,8 @@ export function minuteSeries(series, hours, nowMs = Date.now()) {
   return [xs, enq, done, failed];
 }
 
-export function throughputChart(container, data) {
+export async function throughputChart(container, data) {
+  const uPlot = await loadUplot();
   const css = getComputedStyle(document.documentElement);
   const c = (name) => css.getPropertyValue(name).trim();
   const width = () => Math.max(280, container.clientWidth || 600);

@@ -112,7 +112,7 @@ export function renderOverview(main, ctx) {
     return h('div', { class: 'card stat', title }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, v));
   }
 
-  function renderSummary(s) {
+  async function renderSummary(s) {
     const p = s.processing_ms || {};
     cards.replaceChildren(
       card('Enqueued', fmtNum(s.enqueued), jobsHref({})),
@@ -125,8 +125,13 @@ export function renderOverview(main, ctx) {
       card('Overdue', fmtNum(s.overdue), jobsHref({ state: 'queued', order: 'asc' }), `queued jobs due more than ${fmtDuration(s.overdue_threshold_ms)} ago`),
     );
     const data = minuteSeries(s.series, hours);
-    if (!chart) chart = throughputChart(chartBox, data);
-    else chart.set(data);
+    if (chart) {
+      chart.set(data);
+    } else {
+      const c = await throughputChart(chartBox, data);
+      if (stopped || chart) c.destroy();
+      else chart = c;
+    }
   }
 
   async function loadQueues() {
@@ -152,7 +157,7 @@ export function renderOverview(main, ctx) {
       // dashboard's share of it near 5% by waiting at least 20 times what the last one took.
       summaryTimer.every(Math.max(3000, 20 * (performance.now() - asked)));
       const t = performance.now();
-      renderSummary(s);
+      await renderSummary(s);
       performance.measure('spool-render-summary', { start: t });
       firstSummary = true;
       markRendered();

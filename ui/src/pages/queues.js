@@ -123,8 +123,10 @@ export function renderQueue(main, ctx) {
           row('Breaker', breakerText(q, br)))),
       );
       if (s) {
+        const c = await throughputChart(chartBox, minuteSeries(s.series, 1));
         if (chart) chart.destroy();
-        chart = throughputChart(chartBox, minuteSeries(s.series, 1));
+        chart = c;
+        if (stopped) c.destroy();
       }
     } catch (e) {
       if (!stopped) out.replaceChildren(notice('error', e instanceof ApiError && e.status === 404 ? `There is no queue ${name}.` : `Could not read the queue: ${e.message}`));
