@@ -127,9 +127,9 @@ TEST(AuthTest, CheckTellsTheCallersRoles) {
 TEST(AuthTest, WhoamiNamesTheStrongestRoleAndWhetherAuthIsOn) {
   EXPECT_EQ(whoami_body(role_bit(Role::kReader), true),
             R"({"role":"reader","roles":["reader"],"auth":true})");
-  EXPECT_EQ(whoami_body(static_cast<RoleSet>(role_bit(Role::kWorker) | role_bit(Role::kReader)),
-                        true),
-            R"({"role":"worker","roles":["worker","reader"],"auth":true})");
+  EXPECT_EQ(
+      whoami_body(static_cast<RoleSet>(role_bit(Role::kWorker) | role_bit(Role::kReader)), true),
+      R"({"role":"worker","roles":["worker","reader"],"auth":true})");
   EXPECT_EQ(whoami_body(kAllRoles, false),
             R"({"role":"admin","roles":["admin","producer","worker","reader"],"auth":false})");
   EXPECT_EQ(whoami_body(0, true), R"({"role":null,"roles":[],"auth":true})");

@@ -268,8 +268,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return answer_now(std::move(r));
     }
     RoleSet roles = 0;
-    Status auth =
-        shared_.auth.check(req[bhttp::field::authorization], match.route->access, &roles);
+    Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access, &roles);
     if (!auth.ok()) {
       Response r = error_response(auth);
       if (auth.code() == StatusCode::kUnauthenticated) {

@@ -51,8 +51,8 @@ roles = ["reader"]
 token = "both-secret"
 roles = ["producer", "worker"]
 )";
-  ServerProcess server({dir.file("data"), {"--config", dir.file("spool.toml")},
-                        {{"SPOOL_TOKEN", "admin-secret"}}});
+  ServerProcess server(
+      {dir.file("data"), {"--config", dir.file("spool.toml")}, {{"SPOOL_TOKEN", "admin-secret"}}});
   auto whoami = [&](const std::string& token) {
     HttpConnection c("127.0.0.1", server.port());
     if (!token.empty()) c.set_token(token);
