@@ -73,7 +73,7 @@ export function renderOverview(main, ctx) {
       for (const q of queues) {
         const n = esc(q.name);
         const u = esc(encodeURIComponent(q.name));
-        html += `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}">${n}</a></th><td></td>`;
+        html += `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}" title="${n}">${n}</a></th><td></td>`;
         for (const st of STATES) {
           const href = st === 'dead' ? `#/dead?queue=${u}` : `#/jobs?queue=${u}&amp;state=${st}`;
           html += `<td class="num" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}"></a></td>`;
