@@ -139,6 +139,24 @@ test('bulk retry of a dead-letter queue asks first, stating the count', T, async
   await page.context().close();
 });
 
+test('purging a dead-letter queue asks first, stating the count, and deletes only dead jobs', T, async () => {
+  for (let i = 0; i < 2; i++) await server.deadJob('dlq_purge', { i });
+  await server.ok('POST', '/v1/jobs', { type: 'dlq_purge', payload: { alive: true } });
+  const page = await openPage(browser, { tok: ADMIN });
+  await page.goto(`${server.url}/#/dead?queue=dlq_purge`);
+  await page.getByRole('button', { name: 'Delete all 2' }).click();
+  const dialog = page.locator('dialog#confirm');
+  await dialog.getByText('Delete 2 dead jobs?').waitFor();
+  await dialog.getByText('It cannot be undone.').waitFor();
+  await dialog.getByRole('button', { name: 'Delete 2 dead jobs' }).click();
+  await page.getByText('Deleted 2 jobs.').waitFor();
+  const counts = await queueCounts('dlq_purge');
+  assert.equal(counts.dead, 0);
+  assert.equal(counts.queued, 1, 'the queued job is untouched');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a queue is paused and resumed from the queues page', T, async () => {
   await server.ok('POST', '/v1/jobs', { type: 'pause_me', payload: {} });
   const page = await openPage(browser, { tok: ADMIN });

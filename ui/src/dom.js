@@ -87,11 +87,13 @@ export function notice(kind, text) {
 }
 
 // Asks before a bulk action; the text must say how many jobs it touches.
-export function confirmDialog({ title, text, ok }) {
+export function confirmDialog({ title, text, ok, danger = false }) {
   const dlg = document.getElementById('confirm');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-text').textContent = text;
-  document.getElementById('confirm-ok').textContent = ok;
+  const okButton = document.getElementById('confirm-ok');
+  okButton.textContent = ok;
+  okButton.className = danger ? 'danger' : '';
   dlg.returnValue = '';
   return new Promise((resolve) => {
     dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok'), { once: true });

@@ -32,7 +32,7 @@ export function renderDead(main, ctx) {
     const jobs = `${fmtNum(n)} dead job${n === 1 ? '' : 's'}`;
     const ok = await confirmDialog(kind === 'retry'
       ? { title: `Retry ${jobs}?`, text: `This puts ${jobs} of queue ${queue} back in the queue with their attempts reset.`, ok: `Retry ${jobs}` }
-      : { title: `Delete ${jobs}?`, text: `This deletes ${jobs} of queue ${queue} for good. It cannot be undone.`, ok: `Delete ${jobs}` });
+      : { title: `Delete ${jobs}?`, text: `This deletes ${jobs} of queue ${queue} for good. It cannot be undone.`, ok: `Delete ${jobs}`, danger: true });
     if (!ok) return;
     try {
       if (kind === 'retry') {
