@@ -83,7 +83,7 @@ void print_table(const std::vector<Result>& rows, const Options& o, const bench:
   for (const auto& r : rows) std::printf("  %-12s %s\n", r.workload.c_str(), r.note.c_str());
   std::printf(
       "  p50/p99/max: request round trip for enqueue and batch; enqueue send to worker receipt "
-      "for latency.\n");
+      "for latency; due time to worker receipt for delayed.\n");
   for (const auto& r : rows) {
     if (r.errors > 0)
       std::printf("  %s: %s errors, first: %s\n", r.workload.c_str(), thousands(r.errors).c_str(),
@@ -149,6 +149,7 @@ int run(Options o) {
       if (w == "batch") got = bench::run_batch(o, target, q);
       if (w == "e2e") got = bench::run_e2e(o, target, q);
       if (w == "latency") got = bench::run_latency(o, target, q);
+      if (w == "delayed") got = bench::run_delayed(o, target, q);
       rows.insert(rows.end(), got.begin(), got.end());
     }
   } catch (const bench::Fatal& e) {
@@ -175,16 +176,18 @@ void add_bench_command(CLI::App& app) {
   auto workers = std::make_shared<int>(0);
   auto* cmd = app.add_subcommand(
       "bench",
-      "Measure a running server: enqueue, batch, end-to-end and latency workloads. Jobs left by "
-      "the enqueue and batch workloads stay queued in their bench-* queues.");
+      "Measure a running server: enqueue, batch, end-to-end and latency workloads (all), and "
+      "delayed (lateness of jobs due over --duration; not part of all). Jobs left by the enqueue "
+      "and batch workloads stay queued in their bench-* queues.");
   cmd->add_option("--url", opts->url, "Server URL")->envname("SPOOL_URL")->capture_default_str();
   cmd->add_option("--token", opts->token, "Bearer token (producer and worker roles)")
       ->envname("SPOOL_TOKEN");
   cmd->add_option("--workload", opts->workload, "Which workload to run")
-      ->check(CLI::IsMember({"enqueue", "batch", "e2e", "latency", "all"}))
+      ->check(CLI::IsMember({"enqueue", "batch", "e2e", "latency", "delayed", "all"}))
       ->capture_default_str();
   cmd->add_option("--jobs", *jobs,
-                  "Jobs to send (enqueue and batch: instead of --duration; e2e: default 200000)");
+                  "Jobs to send (enqueue and batch: instead of --duration; e2e: default 200000; "
+                  "delayed: default 10000)");
   cmd->add_option("--connections", opts->connections, "Connections, one request in flight each")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -197,7 +200,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--rate", opts->rate, "Latency workload: jobs enqueued per second")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  cmd->add_option("--duration", *duration, "Enqueue and batch (without --jobs), latency: how long")
+  cmd->add_option("--duration", *duration,
+                  "Enqueue and batch (without --jobs), latency: how long; delayed: the spread of "
+                  "due times")
       ->capture_default_str();
   cmd->add_option("--workers", *workers, "Worker connections for e2e and latency (default 8)")
       ->check(CLI::Range(1, 10000));

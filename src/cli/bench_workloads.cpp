@@ -659,4 +659,136 @@ std::vector<Result> run_latency(const Options& o, const Target& t, const std::st
   return {r};
 }
 
+// Delayed jobs: `jobs` (default 10,000) enqueued at the start with delays spread evenly over
+// --duration (after a 1 s head start, so every job is stored before it is due), workers parked on
+// long polls. Each payload carries its due time on this process's monotonic clock (send time +
+// delay), so lateness = receipt - due is an upper bound (it includes the enqueue's own latency),
+// and a receipt before it proves the server handed a job out early.
+std::vector<Result> run_delayed(const Options& o, const Target& t, const std::string& queue) {
+  Shared sh;
+  Harness h(o, t, sh);
+  const int workers = o.workers.value_or(8);
+  const int producers = std::max(1, std::min(o.connections, 8));
+  const std::uint64_t total = o.jobs.value_or(10'000);
+  const std::int64_t spread_ms = std::max<std::int64_t>(1, o.duration.count());
+  constexpr std::int64_t kHeadStartMs = 1000;
+  std::vector<std::unique_ptr<AckQueue>> acks;
+  for (int i = 0; i < workers; ++i) {
+    h.add_conn(std::size_t(i));
+    h.add_conn(std::size_t(i));
+    acks.push_back(std::make_unique<AckQueue>(h.conns().back()->io()));
+  }
+  for (int i = 0; i < producers; ++i) h.add_conn();
+  std::vector<std::vector<std::uint64_t>> late(static_cast<std::size_t>(workers));
+  std::atomic<std::uint64_t> early{0};
+  std::atomic<std::int64_t> earliest_ns{0};
+  std::atomic<std::uint64_t> sent{0};
+  std::atomic<int> producers_left{producers};
+
+  auto worker = [&](Conn& c, int index) -> asio::awaitable<void> {
+    const std::string reserve_wire =
+        build_request(t, "POST", "/v1/reserve", reserve_json(queue, 10, 30000, index));
+    Reply reply;
+    Reserved res;
+    auto& samples = late[std::size_t(index)];
+    auto& q = *acks[std::size_t(index)];
+    std::vector<std::string_view> unused;
+    while (!sh.stopping.load(std::memory_order_relaxed)) {
+      co_await c.roundtrip(reserve_wire, reply);
+      const auto received = now_ns();
+      if (!sh.check(reply, t)) {
+        co_await pause(10ms);
+        continue;
+      }
+      if (!res.parse(reply.body, false) || res.ids.empty()) continue;
+      std::size_t from = 0;
+      for (std::size_t i = 0; i < res.ids.size(); ++i) {
+        auto p = std::string_view(reply.body).find("\"due_ns\":", from);
+        if (p == std::string_view::npos) break;
+        from = p + 1;
+        auto due = find_int_value(std::string_view(reply.body).substr(p), "due_ns");
+        if (!due) continue;
+        std::int64_t lateness = received - *due;
+        if (lateness < 0) {
+          early.fetch_add(1);
+          std::int64_t seen = earliest_ns.load();
+          while (lateness < seen && !earliest_ns.compare_exchange_weak(seen, lateness)) {
+          }
+        }
+        samples.push_back(std::uint64_t(std::max<std::int64_t>(0, lateness)));
+      }
+      sh.progress(res.ids.size());
+      q.add(res);
+    }
+  };
+
+  auto producer = [&](Conn& c, int index) -> asio::awaitable<void> {
+    Reply reply;
+    for (std::uint64_t i = std::uint64_t(index); i < total && !sh.stopping.load();
+         i += std::uint64_t(producers)) {
+      const std::int64_t delay_ms =
+          kHeadStartMs +
+          std::int64_t(i) * spread_ms / std::int64_t(std::max<std::uint64_t>(1, total));
+      const std::string prefix =
+          "\"due_ns\":" + std::to_string(now_ns() + delay_ms * 1'000'000) + ",";
+      std::string job = job_json(queue, make_payload(std::size_t(o.payload_bytes), i, prefix));
+      job.insert(job.size() - 1, ",\"delay_ms\":" + std::to_string(delay_ms));
+      co_await c.roundtrip(build_request(t, "POST", "/v1/jobs", job), reply);
+      if (sh.check(reply, t)) sent.fetch_add(1);
+    }
+    producers_left.fetch_sub(1);
+  };
+
+  const auto give_up = Clock::now() + std::chrono::milliseconds(kHeadStartMs + spread_ms) + 5s;
+  auto closer = [&]() -> asio::awaitable<void> {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(10ms);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (sh.stopping.load()) co_return;
+      if (producers_left.load() > 0) continue;
+      if (sh.done.load() >= sent.load() || Clock::now() > give_up) break;
+    }
+    const auto missing = sent.load() - std::min(sent.load(), sh.done.load());
+    if (missing > 0) {
+      sh.error(std::to_string(missing) + " delayed jobs never reached a worker within 5 s of due",
+               missing);
+    }
+    sh.stopping = true;
+    h.close_all();
+  };
+
+  {
+    Progress p("delayed", sh, total, {}, std::chrono::milliseconds(kHeadStartMs + spread_ms) + 35s);
+    for (int i = 0; i < workers; ++i) {
+      auto& c = *h.conns()[std::size_t(2 * i)];
+      auto& a = *h.conns()[std::size_t(2 * i + 1)];
+      h.spawn(c.io(), worker(c, i));
+      h.spawn(a.io(), acker(a, sh, t, *acks[std::size_t(i)], false));
+    }
+    for (int i = 0; i < producers; ++i) {
+      auto& c = *h.conns()[std::size_t(2 * workers + i)];
+      h.spawn(c.io(), producer(c, i));
+    }
+    h.spawn(h.conns()[0]->io(), closer());
+    h.run();
+  }
+  Result r{.workload = "delayed"};
+  r.jobs = sh.done.load();
+  r.seconds = double(kHeadStartMs + spread_ms) / 1000.0;
+  r.jobs_per_s = double(r.jobs) / r.seconds;
+  set_percentiles(r, late);
+  r.note = std::to_string(total) + " jobs due over " + std::to_string(spread_ms) + " ms, " +
+           std::to_string(workers) + " idle workers (reserve max=10 wait_ms=30000); p50/p99/max " +
+           "are lateness (due -> worker receipt); early: " + std::to_string(early.load());
+  if (early.load() > 0) {
+    r.note += " (earliest " + std::to_string(double(-earliest_ns.load()) / 1e6) + " ms early)";
+    sh.error(std::to_string(early.load()) + " delayed jobs were handed out before they were due",
+             early.load());
+  }
+  finish(r, sh);
+  return {r};
+}
+
 }  // namespace spool::cli::bench

@@ -51,5 +51,6 @@ std::vector<Result> run_enqueue(const Options& o, const Target& t, const std::st
 std::vector<Result> run_batch(const Options& o, const Target& t, const std::string& queue);
 std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string& queue);
 std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue);
+std::vector<Result> run_delayed(const Options& o, const Target& t, const std::string& queue);
 
 }  // namespace spool::cli::bench

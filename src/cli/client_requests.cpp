@@ -257,4 +257,8 @@ std::string queue_target(std::string_view name, std::string_view suffix) {
   return segment_target("/v1/queues", name, suffix);
 }
 
+std::string schedule_target(std::string_view id, std::string_view suffix) {
+  return segment_target("/v1/schedules", id, suffix);
+}
+
 }  // namespace spool::cli

@@ -65,10 +65,11 @@ Result<std::string> build_jobs_target(const JobsFilter& filter);
 // be pasted as is.
 std::string next_page_command(const JobsFilter& filter, std::string_view next_cursor);
 
-// "/v1/jobs/<id><suffix>" and "/v1/queues/<name><suffix>" with the id or name percent-encoded as
-// one path segment, so an odd argument cannot reach another route.
+// "/v1/jobs/<id><suffix>", "/v1/queues/<name><suffix>" and "/v1/schedules/<id><suffix>" with the id
+// or name percent-encoded as one path segment, so an odd argument cannot reach another route.
 std::string job_target(std::string_view id, std::string_view suffix = {});
 std::string queue_target(std::string_view name, std::string_view suffix = {});
+std::string schedule_target(std::string_view id, std::string_view suffix = {});
 
 // Quotes an argument for a POSIX shell only when it needs it.
 std::string shell_quote(std::string_view arg);

@@ -9,10 +9,11 @@ class App;
 
 namespace spool::cli {
 
-void add_serve_command(CLI::App& app);    // serve.cpp
-void add_client_commands(CLI::App& app);  // client_commands.cpp: enqueue, job, jobs, ...
-void add_backup_command(CLI::App& app);   // backup.cpp
-void add_bench_command(CLI::App& app);    // bench.cpp
-void add_work_command(CLI::App& app);     // work_command.cpp
+void add_serve_command(CLI::App& app);      // serve.cpp
+void add_client_commands(CLI::App& app);    // client_commands.cpp: enqueue, job, jobs, ...
+void add_backup_command(CLI::App& app);     // backup.cpp
+void add_bench_command(CLI::App& app);      // bench.cpp
+void add_work_command(CLI::App& app);       // work_command.cpp
+void add_schedule_commands(CLI::App& app);  // schedule_commands.cpp: schedules list|add|...
 
 }  // namespace spool::cli

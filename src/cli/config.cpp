@@ -216,6 +216,32 @@ Status read_queues(const std::string& origin, const toml::value& queues, ServeCo
   return {};
 }
 
+// [[schedules]]: each table is the body of POST /v1/schedules, checked by the API's own rules.
+Status read_schedules(const std::string& origin, const toml::value& schedules, ServeConfig& c) {
+  if (!schedules.is_array()) {
+    return bad(origin, "schedules",
+               "must be an array of tables ([[schedules]] with name, cron or every_ms, job)");
+  }
+  const auto& list = schedules.as_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    std::string at = "schedules[" + std::to_string(i) + "]";
+    if (!list[i].is_table()) return bad(origin, at, "must be a table with name, cron and job");
+    auto spec = http::parse_schedule_create(http::to_json_text(to_json(list[i])));
+    if (!spec) {
+      const Status& e = spec.error();
+      return Status(StatusCode::kInvalidArgument, origin + ": " + at + ": " + e.message(),
+                    at + "." + e.field());
+    }
+    for (const auto& other : c.schedules) {
+      if (other.name == spec->name) {
+        return bad(origin, at + ".name", "the name " + spec->name + " is used twice");
+      }
+    }
+    c.schedules.push_back(std::move(*spec));
+  }
+  return {};
+}
+
 }  // namespace
 
 Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& c) {
@@ -237,9 +263,12 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
       s = read_queues(origin, v, c);
     } else if (k == "watch") {
       s = read_watch(origin, v, c);
+    } else if (k == "schedules") {
+      s = read_schedules(origin, v, c);
     } else {
       return bad(origin, k,
-                 "unknown key; the file takes [server], [[tokens]], [queues.<name>] and [watch]");
+                 "unknown key; the file takes [server], [[tokens]], [queues.<name>], [watch] and "
+                 "[[schedules]]");
     }
     if (!s.ok()) return s;
   }

@@ -15,6 +15,7 @@
 
 #include "core/job.hpp"
 #include "core/status.hpp"
+#include "engine/engine.hpp"
 #include "http/auth.hpp"
 #include "http/watch_options.hpp"
 
@@ -42,6 +43,9 @@ struct ServeConfig {
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
   http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue
+  // [[schedules]]: created or brought up to date by name at start (schedules made over the API
+  // are left alone).
+  std::vector<engine::ScheduleSpec> schedules;
 };
 
 inline constexpr std::size_t kMinBodyLimit = 1024;

@@ -167,3 +167,59 @@ TEST(ConfigTest, ListenAddresses) {
 
 }  // namespace
 }  // namespace spool::cli
+
+namespace spool::cli {
+namespace {
+
+TEST(ConfigTest, SchedulesAreReadByTheApisRulesAndErrorsNameTheEntry) {
+  ServeConfig c;
+  Status s = load_config_text(R"(
+[[schedules]]
+name = "daily_digest"
+cron = "0 8 * * *"
+timezone = "Europe/Berlin"
+job = { type = "send_digest", payload = { edition = "daily" }, priority = 5 }
+
+[[schedules]]
+name = "cleanup"
+every_ms = 900000
+misfire = "skip"
+overlap = "skip"
+job = { type = "purge_sessions", queue = "maintenance", payload = {} }
+)",
+                              "spool.toml", c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(c.schedules.size(), 2u);
+  EXPECT_EQ(c.schedules[0].name, "daily_digest");
+  EXPECT_EQ(c.schedules[0].cron, "0 8 * * *");
+  EXPECT_EQ(c.schedules[0].timezone, "Europe/Berlin");
+  EXPECT_EQ(c.schedules[0].job.payload_json, R"({"edition":"daily"})");
+  EXPECT_EQ(c.schedules[0].job.priority, 5);
+  EXPECT_EQ(c.schedules[1].every_ms, 900000);
+  EXPECT_EQ(c.schedules[1].misfire, MisfirePolicy::kSkip);
+  EXPECT_EQ(c.schedules[1].overlap, OverlapPolicy::kSkip);
+  EXPECT_EQ(c.schedules[1].job.queue, "maintenance");
+
+  struct Case {
+    const char* text;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"[[schedules]]\nname = \"a\"\ncron = \"0 25 * * *\"\njob = { type = \"t\", payload = {} }",
+       "schedules[0]: cron \"0 25 * * *\": field 2 (hour)"},
+      {"[[schedules]]\nname = \"a\"\nevery_ms = 1000\n", "schedules[0]: job is required"},
+      {"[[schedules]]\nname = \"a\"\nevery_ms = 1000\njob = { type = \"t\", payload = {} }\n"
+       "[[schedules]]\nname = \"a\"\nevery_ms = 2000\njob = { type = \"t\", payload = {} }",
+       "schedules[1].name: the name a is used twice"},
+      {"schedules = 3", "schedules: must be an array of tables"},
+  };
+  for (const Case& k : cases) {
+    ServeConfig bad;
+    Status e = load_config_text(k.text, "spool.toml", bad);
+    EXPECT_FALSE(e.ok()) << k.text;
+    EXPECT_NE(e.message().find(k.says), std::string::npos) << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace spool::cli

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   spool::cli::add_backup_command(app);
   spool::cli::add_bench_command(app);
   spool::cli::add_work_command(app);
+  spool::cli::add_schedule_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -221,7 +221,9 @@ TEST(ProcessRunnerTest, TheChildGetsDefaultSignalDispositionsAndAnEmptyMask) {
   sigaddset(&usr2, SIGUSR2);
   ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &usr2, &old_mask), 0);
 
-  ProcessOutcome masks = run_process(shell("grep -E '^Sig(Blk|Ign)' /proc/$$/status"));
+  // exec, so the process that reads its status is the one spawned: a shell that forks a child
+  // blocks signals in itself for a moment, and reading the shell's mask then races with that.
+  ProcessOutcome masks = run_process(shell("exec grep -E '^Sig(Blk|Ign)' /proc/self/status"));
   ProcessOutcome killed = run_process(shell("kill -USR1 $$; echo survived"));
 
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);

@@ -15,6 +15,7 @@
 #include "cli/config.hpp"
 #include "cli/log_format.hpp"
 #include "core/clock.hpp"
+#include "core/time_format.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
 #include "metrics/job_metrics.hpp"
@@ -150,6 +151,21 @@ void run(const CLI::App& cmd, const Flags& flags) {
       engine.stop();
       die(1, "cannot apply the config of queue " + name + ": " + r.error().message());
     }
+  }
+
+  for (auto& spec : config.schedules) {
+    std::string name = spec.name;
+    std::promise<Result<Schedule>> done;
+    auto answered = done.get_future();
+    engine.upsert_schedule(std::move(spec),
+                           [&done](Result<Schedule> r) { done.set_value(std::move(r)); });
+    auto r = answered.get();
+    if (!r) {
+      engine.stop();
+      die(1, "cannot apply the config of schedule " + name + ": " + r.error().message());
+    }
+    spdlog::info("event=schedule_configured name={} id={} next_run_at={}", r->name, r->id,
+                 r->next_run_at ? format_rfc3339(*r->next_run_at) : std::string("never"));
   }
 
   http::ServerOptions options;

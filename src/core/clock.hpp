@@ -17,13 +17,19 @@ using TimeMs = std::int64_t;
 class Clock {
  public:
   virtual ~Clock() = default;
+  // Rounded down to the millisecond.
   virtual TimeMs now_ms() const = 0;
+  // The same instant rounded up: a relative delay counted from here never ends early, while due
+  // checks against now_ms() (rounded down) never fire early. The two differ only on a clock with
+  // sub-millisecond resolution.
+  virtual TimeMs now_ms_rounded_up() const { return now_ms(); }
 };
 
 class RealClock final : public Clock {
  public:
   RealClock();
   TimeMs now_ms() const override;
+  TimeMs now_ms_rounded_up() const override;
 
  private:
   TimeMs wall_at_start_;

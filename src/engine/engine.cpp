@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/job_id.hpp"
+#include "engine/schedule_plan.hpp"
 #include "engine/waiters.hpp"
 
 namespace spool::engine {
@@ -163,7 +164,10 @@ class Engine::Impl {
       reserves.swap(pending_reserves_);
       cancels.swap(pending_cancels_);
     }
+    // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
+    delay_base_ = clock_.now_ms_rounded_up();
     now_ = clock_.now_ms();
+    delay_base_ = std::max(delay_base_, now_);
 
     for (WaiterId id : cancels) {
       if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
@@ -175,7 +179,7 @@ class Engine::Impl {
     }
 
     bool need_txn =
-        !writes.empty() || !reserves.empty() || tick_due() || sweep_due() ||
+        !writes.empty() || !reserves.empty() || tick_due() || schedules_due() || sweep_due() ||
         (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
     std::vector<Completion> completions;
     std::vector<std::pair<Waiter, std::vector<Job>>> served;
@@ -191,6 +195,7 @@ class Engine::Impl {
         batch_failure_ = began.error();
       } else {
         run_tick();
+        if (!batch_failure_) run_schedules();
         for (WriteOp& op : writes) {
           completions.push_back(op.apply(*this));
           if (batch_failure_) break;
@@ -361,6 +366,122 @@ class Engine::Impl {
     return static_cast<std::int64_t>(result->size());
   }
 
+  // ---- Schedules (writer thread, inside the transaction) ----
+
+  Result<Schedule> apply_create_schedule(ScheduleSpec& spec) {
+    Schedule s;
+    s.id = ids_.next_ulid(now_);
+    s.created_at = now_;
+    set_spec(s, spec);
+    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
+    auto put = store_->put_schedule(s);
+    accept(put);
+    return put;
+  }
+
+  Result<Schedule> apply_upsert_schedule(ScheduleSpec& spec) {
+    auto existing = store_->schedule_by_name(spec.name);
+    if (!existing) {
+      accept(existing);
+      if (existing.error().code() != StatusCode::kNotFound) return existing;
+      return apply_create_schedule(spec);
+    }
+    Schedule s = std::move(*existing);
+    bool same_timing = s.cron == spec.cron && s.every_ms == spec.every_ms &&
+                       s.timezone == spec.timezone && s.paused == spec.paused;
+    if (same_timing && s.job == spec.job && s.misfire == spec.misfire &&
+        s.overlap == spec.overlap) {
+      return s;  // unchanged: its next tick stays where it was
+    }
+    std::optional<TimeMs> kept_next = s.next_run_at;
+    TimeMs kept_anchor = s.anchor_at;
+    set_spec(s, spec);
+    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
+    if (same_timing) {
+      s.next_run_at = kept_next;
+      s.anchor_at = kept_anchor;
+    }
+    auto put = store_->put_schedule(s);
+    accept(put);
+    return put;
+  }
+
+  Result<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch) {
+    auto found = store_->get_schedule(id);
+    if (!accept(found)) return found;
+    Schedule s = std::move(*found);
+    bool retime = false;
+    if (patch.name) s.name = std::move(*patch.name);
+    if (patch.cron) {
+      s.cron = std::move(patch.cron);
+      s.every_ms.reset();
+      retime = true;
+    }
+    if (patch.every_ms) {
+      s.every_ms = patch.every_ms;
+      s.cron.reset();
+      retime = true;
+    }
+    if (patch.timezone) {
+      s.timezone = std::move(*patch.timezone);
+      retime = true;
+    }
+    if (patch.job) s.job = std::move(*patch.job);
+    if (patch.misfire) s.misfire = *patch.misfire;
+    if (patch.overlap) s.overlap = *patch.overlap;
+    if (patch.paused && *patch.paused != s.paused) {
+      s.paused = *patch.paused;
+      // A resumed schedule goes on from now: the ticks it slept through are not misfires.
+      if (!s.paused) retime = true;
+    }
+    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
+    s.updated_at = now_;
+    if (retime) {
+      // A new interval starts counting now; a new zone or a resume keeps the interval's grid.
+      if (patch.every_ms) s.anchor_at = now_;
+      s.next_run_at = first_tick(s);
+    }
+    auto put = store_->put_schedule(s);
+    accept(put);
+    return put;
+  }
+
+  Result<void> apply_delete_schedule(const std::string& id) {
+    auto deleted = store_->delete_schedule(id);
+    accept(deleted);
+    return deleted;
+  }
+
+  Result<store::EnqueueResult> apply_trigger_schedule(const std::string& id) {
+    auto found = store_->get_schedule(id);
+    if (!accept(found)) return tl::unexpected(found.error());
+    store::ScheduleFire fire;
+    fire.schedule_id = found->id;
+    fire.fire_at = now_;
+    fire.job = job_of(*found, std::nullopt);
+    return apply_fire(fire);
+  }
+
+  // Fires what is due, at most schedule_limit ticks per transaction.
+  void run_schedules() {
+    if (!schedules_due()) return;
+    auto due = store_->due_schedules(now_, options_.schedule_limit);
+    if (!accept(due)) return;
+    for (const Schedule& s : *due) {
+      FirePlan plan = plan_fire(s, now_);
+      store::ScheduleFire fire;
+      fire.schedule_id = s.id;
+      fire.expected_next_run_at = s.next_run_at;
+      fire.next_run_at = plan.next_run_at;
+      fire.skip_while_unfinished = s.overlap == OverlapPolicy::kSkip;
+      if (plan.fire_at) {
+        fire.fire_at = *plan.fire_at;
+        fire.job = job_of(s, fire_dedupe_key(s.id, *plan.fire_at));
+      }
+      if (!apply_fire(fire) && batch_failure_) return;
+    }
+  }
+
   // ---- Job events (writer thread) ----
 
   bool observing() const { return !observers_.empty() || !hooks_.empty(); }
@@ -472,7 +593,10 @@ class Engine::Impl {
     job.payload_json = std::move(r.payload_json);
     job.priority = r.priority;
     job.created_at = now_;
-    job.run_at = r.run_at ? *r.run_at : now_ + r.delay_ms.value_or(0);
+    // A delay counts from the enqueue's instant rounded up, and due checks compare with now_
+    // (rounded down): a delayed job is never handed out before its delay has fully passed.
+    std::int64_t delay = r.delay_ms.value_or(0);
+    job.run_at = r.run_at ? *r.run_at : delay > 0 ? delay_base_ + delay : now_;
     job.state = job.run_at > now_ ? JobState::kScheduled : JobState::kQueued;
     job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
     job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
@@ -482,6 +606,64 @@ class Engine::Impl {
     nj.dedupe_window_ms = r.dedupe_window_ms.value_or(kDefaultDedupeWindowMs);
     return nj;
   }
+
+  // Sets what a spec decides, and plans the first tick from now.
+  void set_spec(Schedule& s, ScheduleSpec& spec) {
+    s.name = std::move(spec.name);
+    s.cron = std::move(spec.cron);
+    s.every_ms = spec.every_ms;
+    s.timezone = std::move(spec.timezone);
+    s.job = std::move(spec.job);
+    s.misfire = spec.misfire;
+    s.overlap = spec.overlap;
+    s.paused = spec.paused;
+    s.updated_at = now_;
+    s.anchor_at = now_;
+    s.next_run_at = first_tick(s);
+  }
+
+  // The first tick of a schedule (re)timed now. An interval's first tick is one interval away.
+  std::optional<TimeMs> first_tick(const Schedule& s) const { return next_tick(s, now_); }
+
+  // The job of one fire, resolved like POST /v1/jobs (queue config, then server defaults).
+  store::NewJob job_of(const Schedule& s, std::optional<std::string> dedupe_key) {
+    EnqueueRequest r;
+    r.type = s.job.type;
+    r.queue = s.job.queue;
+    r.payload_json = s.job.payload_json;
+    r.priority = s.job.priority;
+    r.max_attempts = s.job.max_attempts;
+    r.backoff = s.job.backoff;
+    r.lease_ms = s.job.lease_ms;
+    r.tags = s.job.tags;
+    if (dedupe_key) {
+      r.dedupe_key = std::move(dedupe_key);
+      r.dedupe_window_ms = kFireDedupeWindowMs;
+    }
+    return resolve(r);
+  }
+
+  // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
+  Result<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire) {
+    auto fired = store_->fire_schedule(fire);
+    if (!accept(fired)) return tl::unexpected(fired.error());
+    if (fired->outcome != store::FireOutcome::kEnqueued || !fired->job) {
+      return error(StatusCode::kConflict, "the schedule's tick was not fired");
+    }
+    const store::EnqueueResult& r = *fired->job;
+    const Job& job = fire.job->job;
+    if (!r.deduplicated && r.state == JobState::kQueued) dirty_.insert(job.queue);
+    if (observing() && !r.deduplicated) {
+      JobEvent& ev = emit(JobEventKind::kEnqueued, r.state);
+      ev.id = r.id;
+      ev.type = job.type;
+      ev.queue = job.queue;
+      ev.max_attempts = job.max_attempts;
+    }
+    return r;
+  }
+
+  bool schedules_due() const { return next_schedule_due_ && *next_schedule_due_ <= now_; }
 
   bool rate_timer_due() const {
     for (const auto& [queue, at] : rate_timers_) {
@@ -593,12 +775,14 @@ class Engine::Impl {
   void refresh_hints() {
     next_due_ = store_->next_due();
     next_expiry_ = store_->next_expiry();
+    next_schedule_due_ = store_->next_schedule_due();
   }
 
   // The earliest time the writer has something to do without a new command.
   TimeMs next_wake() const {
     TimeMs wake = std::numeric_limits<TimeMs>::max();
     if (next_due_) wake = std::min(wake, *next_due_);
+    if (next_schedule_due_) wake = std::min(wake, *next_schedule_due_);
     if (next_expiry_) wake = std::min(wake, std::max(*next_expiry_, next_sweep_at_));
     if (auto d = waiters_.earliest_deadline()) wake = std::min(wake, *d);
     for (const auto& [queue, at] : rate_timers_) wake = std::min(wake, at);
@@ -624,6 +808,7 @@ class Engine::Impl {
   // Writer thread only.
   IdGenerator ids_;
   TimeMs now_ = 0;
+  TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
   Waiters waiters_;
   std::optional<Status> batch_failure_;
   std::set<std::string> dirty_;    // queues that may have work for waiters
@@ -631,6 +816,7 @@ class Engine::Impl {
   std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
   std::optional<TimeMs> next_due_;
   std::optional<TimeMs> next_expiry_;
+  std::optional<TimeMs> next_schedule_due_;
   std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
   std::vector<JobEvent> events_;                         // this batch's, until it commits
   std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
@@ -794,6 +980,59 @@ void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInf
         return result;
       },
       std::move(done)));
+}
+
+void Engine::create_schedule(ScheduleSpec spec, Callback<Schedule> done) {
+  impl_->submit_write(make_write(
+      [spec = std::move(spec)](Impl& e) mutable { return e.apply_create_schedule(spec); },
+      std::move(done)));
+}
+
+void Engine::upsert_schedule(ScheduleSpec spec, Callback<Schedule> done) {
+  impl_->submit_write(make_write(
+      [spec = std::move(spec)](Impl& e) mutable { return e.apply_upsert_schedule(spec); },
+      std::move(done)));
+}
+
+void Engine::patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done) {
+  impl_->submit_write(make_write([id = std::move(id), patch = std::move(patch)](
+                                     Impl& e) mutable { return e.apply_patch_schedule(id, patch); },
+                                 std::move(done)));
+}
+
+void Engine::delete_schedule(std::string id, Callback<void> done) {
+  impl_->submit_write(make_write(
+      [id = std::move(id)](Impl& e) { return e.apply_delete_schedule(id); }, std::move(done)));
+}
+
+void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> done) {
+  impl_->submit_write(make_write(
+      [id = std::move(id)](Impl& e) { return e.apply_trigger_schedule(id); }, std::move(done)));
+}
+
+void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
+  impl_->submit_read(make_read(
+      [id = std::move(id)](Impl& e) -> Result<ScheduleView> {
+        auto found = e.store().get_schedule(id);
+        if (!found) return tl::unexpected(found.error());
+        ScheduleView view;
+        view.schedule = std::move(*found);
+        const Schedule& s = view.schedule;
+        if (!s.paused && s.next_run_at) {
+          view.next_runs.push_back(*s.next_run_at);
+          auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
+          view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
+        } else if (s.paused) {
+          view.next_runs = upcoming_ticks(s, e.now(), kNextRunsShown);
+        }
+        return view;
+      },
+      std::move(done)));
+}
+
+void Engine::list_schedules(Callback<std::vector<Schedule>> done) {
+  impl_->submit_read(
+      make_read([](Impl& e) { return e.store().list_schedules(); }, std::move(done)));
 }
 
 void Engine::get_job(std::string id, Callback<Job> done) {

@@ -25,6 +25,7 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "core/schedule.hpp"
 #include "core/status.hpp"
 #include "engine/job_events.hpp"
 #include "store/store.hpp"
@@ -77,10 +78,45 @@ struct ExtendItem {
   std::optional<std::string> progress_json;
 };
 
+// POST /v1/schedules, or a [[schedules]] entry of the config; already validated (names, ranges,
+// check_timing in engine/schedule_plan.hpp).
+struct ScheduleSpec {
+  std::string name;
+  std::optional<std::string> cron;
+  std::optional<std::int64_t> every_ms;
+  std::string timezone = "UTC";
+  JobTemplate job;
+  MisfirePolicy misfire = MisfirePolicy::kRunOnce;
+  OverlapPolicy overlap = OverlapPolicy::kAllow;
+  bool paused = false;
+};
+
+// PATCH /v1/schedules/{id}: the fields given replace the schedule's. Setting cron clears
+// every_ms and the other way round.
+struct SchedulePatch {
+  std::optional<std::string> name;
+  std::optional<std::string> cron;
+  std::optional<std::int64_t> every_ms;
+  std::optional<std::string> timezone;
+  std::optional<JobTemplate> job;
+  std::optional<MisfirePolicy> misfire;
+  std::optional<OverlapPolicy> overlap;
+  std::optional<bool> paused;
+};
+
+// GET /v1/schedules/{id}: the schedule and its next fire times (from its next_run_at; for a
+// paused schedule, those it would have if resumed now).
+struct ScheduleView {
+  Schedule schedule;
+  std::vector<TimeMs> next_runs;
+};
+inline constexpr int kNextRunsShown = 5;
+
 struct EngineOptions {
-  int max_batch = 4096;   // commands applied per transaction at most
-  int tick_limit = 1000;  // due jobs promoted/expired per transaction at most
-  int sweep_limit = 500;  // retention deletes per transaction at most
+  int max_batch = 4096;      // commands applied per transaction at most
+  int tick_limit = 1000;     // due jobs promoted/expired per transaction at most
+  int sweep_limit = 500;     // retention deletes per transaction at most
+  int schedule_limit = 100;  // schedule ticks fired per transaction at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
 };
@@ -158,6 +194,20 @@ class Engine {
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
   void patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done);
+
+  // ---- Schedules (engine/schedule_plan.hpp says when ticks fall and what a misfire does) ----
+  // kConflict when the name is taken.
+  void create_schedule(ScheduleSpec spec, Callback<Schedule> done);
+  // Creates the schedule of this name or brings it to the spec; an unchanged timing keeps its
+  // next_run_at, so restarting with the same config never moves or repeats a tick.
+  void upsert_schedule(ScheduleSpec spec, Callback<Schedule> done);
+  // kNotFound; new timing (or a resume) plans the next tick from now.
+  void patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done);
+  void delete_schedule(std::string id, Callback<void> done);
+  // Enqueues the schedule's job now, outside its timing (no dedupe key; next_run_at unchanged).
+  void trigger_schedule(std::string id, Callback<store::EnqueueResult> done);
+  void get_schedule(std::string id, Callback<ScheduleView> done);
+  void list_schedules(Callback<std::vector<Schedule>> done);
 
   // ---- Reads ----
   void get_job(std::string id, Callback<Job> done);

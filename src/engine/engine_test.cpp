@@ -6,30 +6,12 @@
 
 #include <future>
 
+#include "engine/test_answer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace spool::engine {
 namespace {
-
-// Holds the answer of one engine call.
-template <typename T>
-struct Answer {
-  std::optional<Result<T>> value;
-  Callback<T> cb() {
-    return [this](Result<T> r) { value = std::move(r); };
-  }
-  bool ready() const { return value.has_value(); }
-  const T& ok() const {
-    EXPECT_TRUE(value.has_value()) << "no answer yet";
-    EXPECT_TRUE(value->has_value()) << value->error().message();
-    return **value;
-  }
-  StatusCode code() const {
-    EXPECT_TRUE(value.has_value()) << "no answer yet";
-    return value->has_value() ? StatusCode::kOk : value->error().code();
-  }
-};
 
 class EngineTest : public ::testing::Test {
  protected:

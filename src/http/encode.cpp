@@ -14,6 +14,8 @@ void write_optional_json(JsonWriter& w, std::string_view key, const std::optiona
   }
 }
 
+}  // namespace
+
 void write_backoff(JsonWriter& w, const Backoff& b) {
   w.begin_object()
       .field("type", to_string(b.type))
@@ -22,8 +24,6 @@ void write_backoff(JsonWriter& w, const Backoff& b) {
       .field("jitter", b.jitter)
       .end_object();
 }
-
-}  // namespace
 
 void write_job(JsonWriter& w, const Job& job) {
   w.begin_object();

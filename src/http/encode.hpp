@@ -8,6 +8,7 @@
 
 #include "core/job.hpp"
 #include "core/json_writer.hpp"
+#include "core/schedule.hpp"
 #include "store/store.hpp"
 
 namespace spool::http {
@@ -30,6 +31,7 @@ std::string encode_settle_batch(const std::vector<std::string>& ids,
                                 const std::vector<Result<store::SettleResult>>& results);
 std::string encode_extend(const std::string& id, TimeMs lease_expires_at);
 
+void write_backoff(JsonWriter& w, const Backoff& backoff);
 void write_counts(JsonWriter& w, const Counts& counts);
 void write_queue_config(JsonWriter& w, const QueueConfig& config);
 std::string encode_queue(const QueueInfo& q);
@@ -37,5 +39,11 @@ std::string encode_queues(const std::vector<QueueInfo>& queues);
 std::string encode_stats(const store::Stats& stats);
 // {"<key>": n}: retry-dead, purge.
 std::string encode_count(std::string_view key, std::int64_t n);
+
+// Schedules (encode_schedules.cpp). `next_runs`, when given, is the single GET's list of the
+// next fire times.
+void write_schedule(JsonWriter& w, const Schedule& s, const std::vector<TimeMs>* next_runs);
+std::string encode_schedule(const Schedule& s, const std::vector<TimeMs>* next_runs = nullptr);
+std::string encode_schedules(const std::vector<Schedule>& schedules);
 
 }  // namespace spool::http

@@ -73,4 +73,11 @@ Result<JobState> parse_purge(const QueryParams& query);
 // A queue name from the path.
 Status check_queue_name(std::string_view name);
 
+// ---- Schedules (requests_schedules.cpp) ----
+inline constexpr std::size_t kMaxCronBytes = 256;
+inline constexpr std::size_t kMaxTimeZoneBytes = 64;
+inline constexpr std::int64_t kMaxEveryMs = 366 * kDayMs;
+Result<engine::ScheduleSpec> parse_schedule_create(std::string_view body);
+Result<engine::SchedulePatch> parse_schedule_patch(std::string_view body);
+
 }  // namespace spool::http

@@ -92,6 +92,34 @@ Result<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::str
   return job;
 }
 
+}  // namespace
+
+Result<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix) {
+  // The schedule decides when its jobs run and keys each fire: refuse what would contradict it.
+  for (std::string_view key : {"delay_ms", "run_at", "dedupe_key", "dedupe_window_ms"}) {
+    if (o.contains(key)) {
+      return invalid(prefix + std::string(key),
+                     prefix + std::string(key) +
+                         " is not allowed in a schedule's job: the schedule sets when each job "
+                         "runs, and each fire is deduplicated by schedule and fire time");
+    }
+  }
+  auto job = decode_job(o, prefix);
+  if (!job) return tl::unexpected(std::move(job.error()));
+  JobTemplate t;
+  t.type = std::move(job->type);
+  t.queue = std::move(job->queue);
+  t.payload_json = std::move(job->payload_json);
+  t.priority = job->priority;
+  t.max_attempts = job->max_attempts;
+  t.backoff = job->backoff;
+  t.lease_ms = job->lease_ms;
+  t.tags = std::move(job->tags);
+  return t;
+}
+
+namespace {
+
 std::string_view states_list() {
   return "scheduled, queued, active, retrying, completed, dead, cancelled";
 }

@@ -91,6 +91,28 @@ class FaultInjectingStore final : public Store {
   Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override {
     return guard([&] { return inner_->backlog(overdue_before); });
   }
+  Result<Schedule> put_schedule(const Schedule& schedule) override {
+    return guard([&] { return inner_->put_schedule(schedule); });
+  }
+  Result<void> delete_schedule(const std::string& id) override {
+    return guard([&] { return inner_->delete_schedule(id); });
+  }
+  Result<FireResult> fire_schedule(const ScheduleFire& fire) override {
+    return guard([&] { return inner_->fire_schedule(fire); });
+  }
+  Result<Schedule> get_schedule(const std::string& id) override {
+    return guard([&] { return inner_->get_schedule(id); });
+  }
+  Result<Schedule> schedule_by_name(const std::string& name) override {
+    return guard([&] { return inner_->schedule_by_name(name); });
+  }
+  Result<std::vector<Schedule>> list_schedules() override {
+    return guard([&] { return inner_->list_schedules(); });
+  }
+  Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override {
+    return guard([&] { return inner_->due_schedules(now, limit); });
+  }
+  std::optional<TimeMs> next_schedule_due() override { return inner_->next_schedule_due(); }
   Result<void> ping() override {
     return guard([&] { return inner_->ping(); });
   }

@@ -26,6 +26,7 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "core/schedule.hpp"
 #include "core/status.hpp"
 
 namespace spool::store {
@@ -174,6 +175,35 @@ struct QueueBacklog {
   std::int64_t overdue = 0;             // run_at <= the asked instant (counted up to a bound)
 };
 
+// ---- Schedules ------------------------------------------------------------------------------
+
+// One tick of a schedule, as the engine planned it (engine/schedule_plan.hpp).
+struct ScheduleFire {
+  std::string schedule_id;
+  // Compare-and-set: the next_run_at the plan was made from. When the stored one differs,
+  // another server (or an earlier batch) fired this tick already and nothing is written.
+  // Unset for a manual trigger, which neither checks nor moves next_run_at.
+  std::optional<TimeMs> expected_next_run_at;
+  std::optional<TimeMs> next_run_at;  // stored when expected_next_run_at matched
+  std::optional<NewJob> job;          // unset: the tick is skipped (a misfire under skip)
+  // Overlap skip: enqueue nothing while the job of the previous fire (last_job_id) is still
+  // scheduled, queued, active or retrying. Checked here, atomically with the fire.
+  bool skip_while_unfinished = false;
+  TimeMs fire_at = 0;  // the tick's time: last_run_at when a job is enqueued
+};
+
+enum class FireOutcome {
+  kEnqueued,        // the job was stored (or deduplicated: a tick fired twice is one job)
+  kSkipped,         // the plan skipped the tick (misfire skip)
+  kSkippedOverlap,  // the previous fire's job is unfinished
+  kStale,           // next_run_at had moved: someone else fired this tick
+};
+
+struct FireResult {
+  FireOutcome outcome = FireOutcome::kEnqueued;
+  std::optional<EnqueueResult> job;  // set when kEnqueued
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -245,6 +275,13 @@ class Store {
   // has passed. Answers how many jobs were deleted (less than limit: nothing more is due).
   virtual Result<std::int64_t> sweep_retention(TimeMs now, int limit) = 0;
 
+  // Inserts or replaces the schedule with this id. kConflict when another schedule has the name.
+  virtual Result<Schedule> put_schedule(const Schedule& schedule) = 0;
+  // kNotFound for an unknown id.
+  virtual Result<void> delete_schedule(const std::string& id) = 0;
+  // Applies one planned tick atomically (see ScheduleFire). kNotFound for an unknown schedule.
+  virtual Result<FireResult> fire_schedule(const ScheduleFire& fire) = 0;
+
   // ---- Reads: call outside a transaction ----
 
   // The earliest time tick() has work: min over scheduled/retrying run_at and active
@@ -261,6 +298,16 @@ class Store {
   virtual Result<Stats> stats() = 0;
   // The queue's config (defaults when unknown). Cheap: called on every enqueue.
   virtual QueueConfig queue_config(const std::string& name) = 0;
+
+  // Schedules. get_schedule and schedule_by_name answer kNotFound when there is none; these
+  // three may also be called inside a transaction (the engine reads before it writes).
+  virtual Result<Schedule> get_schedule(const std::string& id) = 0;
+  virtual Result<Schedule> schedule_by_name(const std::string& name) = 0;
+  virtual Result<std::vector<Schedule>> list_schedules() = 0;  // by name
+  // Unpaused schedules with next_run_at <= now, earliest first, at most `limit`.
+  virtual Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
+  // The earliest next_run_at of an unpaused schedule; nullopt when none.
+  virtual std::optional<TimeMs> next_schedule_due() = 0;
 
   // ---- Per-minute aggregates and health ----
 

@@ -36,6 +36,14 @@ void retry_dead(Context& ctx, const Request& req, ExchangePtr ex);
 void purge_queue(Context& ctx, const Request& req, ExchangePtr ex);
 void stats(Context& ctx, const Request& req, ExchangePtr ex);
 
+// Schedules (schedules.cpp)
+void create_schedule(Context& ctx, const Request& req, ExchangePtr ex);
+void list_schedules(Context& ctx, const Request& req, ExchangePtr ex);
+void get_schedule(Context& ctx, const Request& req, ExchangePtr ex);
+void patch_schedule(Context& ctx, const Request& req, ExchangePtr ex);
+void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex);
+void trigger_schedule(Context& ctx, const Request& req, ExchangePtr ex);
+
 // Watching (watch.cpp)
 void healthz(Context& ctx, const Request& req, ExchangePtr ex);
 void readyz(Context& ctx, const Request& req, ExchangePtr ex);  // metrics.cpp

@@ -42,6 +42,12 @@ std::vector<Route> api_routes() {
       {M::kPost, "/v1/queues/{}/retry-dead", h::retry_dead, kAdmin},
       {M::kDelete, "/v1/queues/{}/jobs", h::purge_queue, kAdmin},
       {M::kGet, "/v1/stats", h::stats, kRead},
+      {M::kPost, "/v1/schedules", h::create_schedule, kAdmin},
+      {M::kGet, "/v1/schedules", h::list_schedules, kRead},
+      {M::kGet, "/v1/schedules/{}", h::get_schedule, kRead},
+      {M::kPatch, "/v1/schedules/{}", h::patch_schedule, kAdmin},
+      {M::kDelete, "/v1/schedules/{}", h::delete_schedule, kAdmin},
+      {M::kPost, "/v1/schedules/{}/trigger", h::trigger_schedule, kAdmin},
       // Made public by [watch] metrics_public (server.cpp).
       {M::kGet, "/metrics", h::metrics, kRead},
       {M::kGet, "/v1/metrics/summary", h::metrics_summary, kRead},

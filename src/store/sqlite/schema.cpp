@@ -126,13 +126,48 @@ CREATE TABLE minute_stats (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 3: recurring schedules (core/schedule.hpp). The job template is stored as columns,
+// its payload as the JSON text given (never re-encoded); misfire and overlap as the enums'
+// integers (change either enum's order => a migration). schedules_due serves next_schedule_due()
+// and due_schedules().
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE schedules (
+  id                  TEXT PRIMARY KEY,
+  name                TEXT NOT NULL UNIQUE,
+  cron                TEXT,
+  every_ms            INTEGER,
+  timezone            TEXT NOT NULL,
+  misfire             INTEGER NOT NULL,
+  overlap             INTEGER NOT NULL,
+  paused              INTEGER NOT NULL,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  anchor_at           INTEGER NOT NULL,
+  next_run_at         INTEGER,
+  last_run_at         INTEGER,
+  last_job_id         TEXT,
+  job_type            TEXT NOT NULL,
+  job_queue           TEXT,
+  job_payload         TEXT NOT NULL,
+  job_priority        INTEGER NOT NULL,
+  job_max_attempts    INTEGER,
+  job_backoff_type    INTEGER,
+  job_backoff_base_ms INTEGER,
+  job_backoff_max_ms  INTEGER,
+  job_backoff_jitter  INTEGER,
+  job_lease_ms        INTEGER,
+  job_tags            TEXT
+) WITHOUT ROWID;
+CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0 AND next_run_at IS NOT NULL;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
 
 // Index i holds migration i + 1.
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

@@ -7,7 +7,8 @@
 //
 // The methods are split by concern across sqlite_store.cpp (open, transactions, names),
 // job_writes.cpp (enqueue, reserve, settle, admin writes), upkeep.cpp (tick, retention, due
-// times) and reads.cpp (jobs, queues, stats).
+// times), reads.cpp (jobs, queues, stats), minute_stats.cpp (aggregates, health) and
+// schedules.cpp (recurring schedules).
 //
 // Invariants:
 //  1. queues_ (counts, pause, config, rate windows) equals the committed file plus the open
@@ -76,6 +77,14 @@ class SqliteStore final : public Store {
                                                 const std::optional<std::string>& queue) override;
   Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override;
   Result<void> ping() override;
+  Result<Schedule> put_schedule(const Schedule& schedule) override;
+  Result<void> delete_schedule(const std::string& id) override;
+  Result<FireResult> fire_schedule(const ScheduleFire& fire) override;
+  Result<Schedule> get_schedule(const std::string& id) override;
+  Result<Schedule> schedule_by_name(const std::string& name) override;
+  Result<std::vector<Schedule>> list_schedules() override;
+  Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
+  std::optional<TimeMs> next_schedule_due() override;
 
   // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
   Result<std::int64_t> pragma_value(std::string_view name);
@@ -162,6 +171,12 @@ class SqliteStore final : public Store {
   struct MinuteStatements {
     Statement add, prune, read, oldest, overdue, ping;
   } minute_st_;
+  // schedules.cpp's statements (see lazy()).
+  struct ScheduleStatements {
+    Statement put, remove, by_id, by_name, list, due, next_due, fire_state, job_state, record;
+  } schedule_st_;
+  // Reads the schedule rows a statement selects (schedules.cpp's column list).
+  Result<std::vector<Schedule>> read_schedules(Use& q);
 
   QueueStates queues_;
   std::unordered_map<std::string, std::int64_t> name_ids_;
