@@ -12,7 +12,12 @@ packages=(
   curl ca-certificates sqlite3
   openssl nodejs npm
   prometheus
+  chromium
 )
+# The dashboard is built with npm (ui/); Debian's nodejs and npm only when none is installed
+# (a newer Node.js on the PATH is kept: vite 7 needs Node.js 20.19 or later).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Quick start, part two: install what is missing, build, and run the whole test suite twice:
-# once in a warnings-as-errors build, once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# once in a warnings-as-errors build, once under AddressSanitizer + UndefinedBehaviorSanitizer;
+# the dashboard's browser suite (test/e2e/) runs against both.
 # `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/install-webhooks-js.sh  # the npm standardwebhooks package the push tests verify with
+scripts/build-ui.sh
 
 jobs=$(nproc)
 run_suite() {
@@ -20,7 +22,11 @@ run_suite() {
 
 run_suite dev
 scripts/test-examples.sh build/dev
+scripts/test-e2e.sh build/dev
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  scripts/test-e2e.sh build/asan
 echo "==> all suites passed"

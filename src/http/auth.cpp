@@ -90,7 +90,17 @@ std::optional<RoleSet> Authenticator::roles_of(std::string_view header) const {
 }
 
 Status Authenticator::check(std::string_view header, const Access& access) const {
-  if (access.is_public || !enabled()) return {};
+  RoleSet ignored = 0;
+  return check(header, access, &ignored);
+}
+
+Status Authenticator::check(std::string_view header, const Access& access, RoleSet* out) const {
+  *out = 0;
+  if (access.is_public) return {};
+  if (!enabled()) {
+    *out = kAllRoles;
+    return {};
+  }
   if (header.empty()) {
     return Status(StatusCode::kUnauthenticated,
                   "this endpoint needs a token: send Authorization: Bearer <token>");
@@ -100,7 +110,10 @@ Status Authenticator::check(std::string_view header, const Access& access) const
     return Status(StatusCode::kUnauthenticated,
                   "the bearer token is missing, malformed or not known to this server");
   }
-  if ((*roles & role_bit(Role::kAdmin)) || (*roles & access.roles)) return {};
+  if ((*roles & role_bit(Role::kAdmin)) || (*roles & access.roles)) {
+    *out = *roles;
+    return {};
+  }
   return Status(StatusCode::kPermissionDenied,
                 "this endpoint needs " + describe_roles_needed(access.roles));
 }

@@ -53,6 +53,9 @@ class Authenticator {
   // Checks the Authorization header value against `access`. OK, or kUnauthenticated (no or
   // unknown token) or kPermissionDenied (message names the role needed).
   Status check(std::string_view authorization_header, const Access& access) const;
+  // As above, and on success sets *roles to the caller's roles: the token's, kAllRoles with auth
+  // off, 0 on a public endpoint (not looked at).
+  Status check(std::string_view authorization_header, const Access& access, RoleSet* roles) const;
 
   // The roles of a bearer header: nullopt when missing, malformed or unknown.
   std::optional<RoleSet> roles_of(std::string_view authorization_header) const;

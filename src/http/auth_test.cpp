@@ -51,6 +51,7 @@ TEST(AuthTest, RoleMatrixFollowsTheApi) {
       {Method::kPost, "/v1/queues/{}/pause", true, false, false, false},
       {Method::kDelete, "/v1/queues/{}/jobs", true, false, false, false},
       {Method::kGet, "/v1/stats", true, false, false, true},
+      {Method::kGet, "/v1/whoami", true, true, true, true},
   };
   for (const auto& row : rows) {
     const Access* a = access_of(routes, row.method, row.pattern);
@@ -104,6 +105,34 @@ TEST(AuthTest, RolesCombine) {
   EXPECT_TRUE(auth.check("Bearer both", Access{false, role_bit(Role::kWorker)}).ok());
   EXPECT_TRUE(auth.check("Bearer both", Access{false, role_bit(Role::kProducer)}).ok());
   EXPECT_FALSE(auth.check("Bearer both", Access{false, role_bit(Role::kReader)}).ok());
+}
+
+TEST(AuthTest, CheckTellsTheCallersRoles) {
+  auto auth = make_auth();
+  const Access any{false, kAllRoles};
+  RoleSet roles = 99;
+  ASSERT_TRUE(auth.check("Bearer reader-token", any, &roles).ok());
+  EXPECT_EQ(roles, role_bit(Role::kReader));
+  ASSERT_TRUE(auth.check("Bearer admin-token", any, &roles).ok());
+  EXPECT_EQ(roles, role_bit(Role::kAdmin));
+  EXPECT_FALSE(auth.check("Bearer nope", any, &roles).ok());
+  EXPECT_EQ(roles, 0);
+  ASSERT_TRUE(auth.check("", Access{true, 0}, &roles).ok());
+  EXPECT_EQ(roles, 0) << "a public route does not look at the token";
+  Authenticator off({});
+  ASSERT_TRUE(off.check("", any, &roles).ok());
+  EXPECT_EQ(roles, kAllRoles) << "with auth off every caller may do everything";
+}
+
+TEST(AuthTest, WhoamiNamesTheStrongestRoleAndWhetherAuthIsOn) {
+  EXPECT_EQ(whoami_body(role_bit(Role::kReader), true),
+            R"({"role":"reader","roles":["reader"],"auth":true})");
+  EXPECT_EQ(
+      whoami_body(static_cast<RoleSet>(role_bit(Role::kWorker) | role_bit(Role::kReader)), true),
+      R"({"role":"worker","roles":["worker","reader"],"auth":true})");
+  EXPECT_EQ(whoami_body(kAllRoles, false),
+            R"({"role":"admin","roles":["admin","producer","worker","reader"],"auth":false})");
+  EXPECT_EQ(whoami_body(0, true), R"({"role":null,"roles":[],"auth":true})");
 }
 
 }  // namespace

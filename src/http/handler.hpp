@@ -108,6 +108,8 @@ struct Request {
   std::string_view body;
   std::string_view request_id;
   std::string_view last_event_id;  // the Last-Event-ID header (SSE resume); empty when absent
+  RoleSet roles = 0;               // the caller's roles (Authenticator::check); 0 on public routes
+  bool auth_enabled = true;        // false: no token configured, every caller is admin
 };
 
 class EventBus;

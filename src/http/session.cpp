@@ -267,7 +267,8 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("Allow", std::move(match.allow));
       return answer_now(std::move(r));
     }
-    Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access);
+    RoleSet roles = 0;
+    Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access, &roles);
     if (!auth.ok()) {
       Response r = error_response(auth);
       if (auth.code() == StatusCode::kUnauthenticated) {
@@ -284,6 +285,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = req.body();
     request.request_id = request_id_;
     request.last_event_id = req["Last-Event-ID"];
+    request.roles = roles;
+    request.auth_enabled = shared_.auth.enabled();
     auto exchange = make_exchange();
     try {
       match.route->handler(shared_.context, request, exchange);

@@ -3,6 +3,7 @@
 // which path and role reaches which handler. Threading: see http/handler.hpp.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "http/handler.hpp"
@@ -44,7 +45,6 @@ void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex);
 void trigger_schedule(Context& ctx, const Request& req, ExchangePtr ex);
 
 // Watching (watch.cpp)
-void root(Context& ctx, const Request& req, ExchangePtr ex);
 void healthz(Context& ctx, const Request& req, ExchangePtr ex);
 void readyz(Context& ctx, const Request& req, ExchangePtr ex);  // metrics.cpp
 void metrics(Context& ctx, const Request& req, ExchangePtr ex);
@@ -53,9 +53,17 @@ void metrics_summary(Context& ctx, const Request& req, ExchangePtr ex);
 // Live events (events.cpp)
 void events(Context& ctx, const Request& req, ExchangePtr ex);
 
+// The dashboard and the caller's roles (dashboard.cpp)
+void dashboard_index(Context& ctx, const Request& req, ExchangePtr ex);
+void dashboard_asset(Context& ctx, const Request& req, ExchangePtr ex);
+void whoami(Context& ctx, const Request& req, ExchangePtr ex);
+
 }  // namespace spool::http::handlers
 
 namespace spool::http {
 // Every route the server answers, with the roles each needs (API.md "Auth").
 std::vector<Route> api_routes();
+// GET /v1/whoami's body: {"role": the first of admin, producer, worker, reader held (null when
+// none), "roles": [...], "auth": false when no token is configured}.
+std::string whoami_body(RoleSet roles, bool auth_enabled);
 }  // namespace spool::http

@@ -16,9 +16,11 @@ std::vector<Route> api_routes() {
                                   role_bit(Role::kReader))};
   constexpr Access kRead{false, role_bit(Role::kReader)};
   constexpr Access kAdmin{false, role_bit(Role::kAdmin)};
+  constexpr Access kAnyToken{false, kAllRoles};
   // Order matters where a literal and a capture overlap: /v1/jobs/batch before /v1/jobs/{}.
   return {
-      {M::kGet, "/", h::root, kPublic},
+      {M::kGet, "/", h::dashboard_index, kPublic},
+      {M::kGet, "/assets/{}", h::dashboard_asset, kPublic},
       {M::kGet, "/healthz", h::healthz, kPublic},
       {M::kGet, "/readyz", h::readyz, kPublic},
       {M::kPost, "/v1/jobs/batch", h::enqueue_batch, kProduce},
@@ -50,6 +52,7 @@ std::vector<Route> api_routes() {
       {M::kGet, "/metrics", h::metrics, kRead},
       {M::kGet, "/v1/metrics/summary", h::metrics_summary, kRead},
       {M::kGet, "/v1/events", h::events, kReadJobs},
+      {M::kGet, "/v1/whoami", h::whoami, kAnyToken},
   };
 }
 

@@ -1,12 +1,7 @@
-// GET /, /healthz: public, answered without a token (/readyz is in metrics.cpp).
+// GET /healthz: public, answered without a token (/readyz is in metrics.cpp, / in dashboard.cpp).
 #include "http/handlers/handlers.hpp"
 
 namespace spool::http::handlers {
-
-void root(Context&, const Request&, ExchangePtr ex) {
-  ex->respond(
-      json_response(200, R"({"name":"spool","api":"/v1","health":"/healthz","ready":"/readyz"})"));
-}
 
 void healthz(Context&, const Request&, ExchangePtr ex) {
   ex->respond(json_response(200, R"({"status":"ok"})"));

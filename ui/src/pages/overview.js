@@ -1,0 +1,244 @@
+// Overview: every queue with its live counts by state and whether it is paused; the last hour's
+// (or day's) throughput, success rate, p95 processing time and oldest waiting job. Every number
+// links to the jobs behind it. Live: job events schedule a re-read of /v1/queues (at most a few
+// times a second) and of the summary (at most every few seconds).
+import { get, qs } from '../api.js';
+import { h, STATES, fmtNum, fmtPercent, fmtDuration, fmtAgo, jobsHref, notice } from '../dom.js';
+import { minuteSeries, throughputChart } from '../chart.js';
+
+export function renderOverview(main, ctx) {
+  const hours = ctx.query.get('hours') === '24' ? 24 : 1;
+  const status = h('div', { class: 'status-line' });
+  const cards = h('div', { class: 'cards', id: 'summary' });
+  const chartBox = h('div', { class: 'chart', id: 'throughput', role: 'img', 'aria-label': `Jobs enqueued, completed and failed per minute over the last ${hours === 1 ? 'hour' : 'day'}` });
+  const tbody = h('tbody');
+  const table = h('table', { class: 'queues', id: 'queues-table' },
+    h('caption', { class: 'sr-only' }, 'Queues and their jobs by state'),
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col' }, 'Queue'),
+      h('th', { scope: 'col' }, 'Status'),
+      ...STATES.map((s) => h('th', { scope: 'col', class: 'num' }, h('span', { class: `dot s-${s}`, 'aria-hidden': 'true' }), s)),
+    )),
+    tbody,
+  );
+  const empty = h('p', { class: 'muted', hidden: true }, 'No queues yet: a queue appears with its first job (POST /v1/jobs) or its first PATCH.');
+  main.append(
+    h('div', { class: 'page-head' },
+      h('h1', null, 'Overview'),
+      h('div', { class: 'seg', role: 'group', 'aria-label': 'Window' },
+        h('a', { href: '#/', 'aria-current': hours === 1 ? 'true' : null }, 'Last hour'),
+        h('a', { href: '#/?hours=24', 'aria-current': hours === 24 ? 'true' : null }, 'Last day'))),
+    status, cards,
+    h('section', { 'aria-labelledby': 'tp-title' }, h('h2', { id: 'tp-title' }, 'Throughput per minute'), chartBox),
+    h('section', { 'aria-labelledby': 'q-title' }, h('h2', { id: 'q-title' }, 'Queues'), h('div', { class: 'scroll' }, table), empty),
+  );
+
+  let stopped = false;
+  let chart = null;
+  let rows = new Map(); // queue name -> {tr, cells: {state: a}, status}
+  let names = '';
+  let firstQueues = false;
+  let firstSummary = false;
+
+  // Two moments, measured once each after the browser painted what was built
+  // (bench/dashboard/overview.mjs reads them): the queues table on screen, and the summary too.
+  // The table does not wait for the summary, whose backlog figures cost the server more.
+  function markPainted(name) {
+    requestAnimationFrame(() => setTimeout(() => {
+      if (!window[name]) window[name] = performance.now();
+      performance.mark(name);
+      if (name === '__spoolOverviewRenderedMs') main.dataset.rendered = 'true';
+      else main.dataset.summary = 'true';
+    }, 0));
+  }
+  function markRendered() {
+    if (firstQueues && !main.dataset.rendered) {
+      main.dataset.rendered = 'pending';
+      markPainted('__spoolOverviewRenderedMs');
+    }
+    if (firstSummary && !main.dataset.summary) {
+      main.dataset.summary = 'pending';
+      markPainted('__spoolSummaryRenderedMs');
+    }
+  }
+
+  function renderQueues(queues) {
+    const key = queues.map((q) => q.name).join('\n');
+    if (key !== names) {
+      // One innerHTML for the whole body: with hundreds of queues this is several times faster
+      // than building each cell as a node. Every value is escaped (esc) on the way in.
+      names = key;
+      rows = new Map();
+      let html = '';
+      for (const q of queues) {
+        const n = esc(q.name);
+        const u = esc(encodeURIComponent(q.name));
+        html += `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}" title="${n}">${n}</a></th><td></td>`;
+        for (const st of STATES) {
+          const href = st === 'dead' ? `#/dead?queue=${u}` : `#/jobs?queue=${u}&amp;state=${st}`;
+          html += `<td class="num" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}"></a></td>`;
+        }
+        html += '</tr>';
+      }
+      tbody.innerHTML = html;
+      let i = 0;
+      for (const tr of tbody.rows) {
+        const cells = {};
+        const links = tr.querySelectorAll('td.num a');
+        STATES.forEach((st, k) => { cells[st] = links[k]; });
+        rows.set(queues[i++].name, { tr, cells, st: tr.cells[1], paused: null });
+      }
+    }
+    for (const q of queues) {
+      const r = rows.get(q.name);
+      for (const s of STATES) {
+        const text = fmtNum(q.counts[s] || 0);
+        const a = r.cells[s];
+        if (a.textContent !== text) {
+          a.textContent = text;
+          a.parentElement.classList.toggle('zero', !q.counts[s]);
+        }
+      }
+      if (r.paused !== q.paused) {
+        r.paused = q.paused;
+        r.st.innerHTML = q.paused ? '<span class="badge paused">paused</span>' : '<span class="muted">running</span>';
+      }
+    }
+    empty.hidden = queues.length > 0;
+  }
+
+  function card(label, value, href, title) {
+    const v = href ? h('a', { href }, value) : value;
+    return h('div', { class: 'card stat', title }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, v));
+  }
+
+  async function renderSummary(s) {
+    const p = s.processing_ms || {};
+    cards.replaceChildren(
+      card('Enqueued', fmtNum(s.enqueued), jobsHref({})),
+      card('Completed', fmtNum(s.completed), jobsHref({ state: 'completed' })),
+      card('Failed attempts', fmtNum(s.failed), jobsHref({ state: 'retrying' })),
+      card('Dead', fmtNum(s.dead), '#/dead'),
+      card('Success rate', fmtPercent(s.success_rate), jobsHref({ state: 'completed' }), 'completed / (completed + dead)'),
+      card('p95 processing', p.p95 === null || p.p95 === undefined ? '–' : fmtDuration(p.p95), jobsHref({ state: 'completed' })),
+      card('Oldest waiting', s.oldest_queued_at ? fmtAgo(s.oldest_queued_at) : 'none', jobsHref({ state: 'queued', order: 'asc' })),
+      card('Overdue', fmtNum(s.overdue), jobsHref({ state: 'queued', order: 'asc' }), `queued jobs due more than ${fmtDuration(s.overdue_threshold_ms)} ago`),
+    );
+    const data = minuteSeries(s.series, hours);
+    if (chart) {
+      chart.set(data);
+    } else {
+      const c = await throughputChart(chartBox, data);
+      if (stopped || chart) c.destroy();
+      else chart = c;
+    }
+  }
+
+  async function loadQueues() {
+    try {
+      const r = await get('/v1/queues');
+      if (stopped) return;
+      const t = performance.now();
+      renderQueues(r.queues);
+      performance.measure('spool-render-queues', { start: t });
+      status.replaceChildren();
+      firstQueues = true;
+      markRendered();
+    } catch (e) {
+      if (!stopped) status.replaceChildren(notice('error', `Could not read the queues: ${e.message}`));
+    }
+  }
+  async function loadSummary() {
+    try {
+      const asked = performance.now();
+      const s = await get(`/v1/metrics/summary${qs({ hours })}`);
+      if (stopped) return;
+      // The summary's backlog figures are read on the server's writer thread: keep an open
+      // dashboard's share of it near 5% by waiting at least 20 times what the last one took.
+      summaryTimer.every(Math.max(3000, 20 * (performance.now() - asked)));
+      const t = performance.now();
+      await renderSummary(s);
+      performance.measure('spool-render-summary', { start: t });
+      firstSummary = true;
+      markRendered();
+    } catch (e) {
+      if (!stopped) {
+        cards.replaceChildren(notice('error', `Could not read the summary: ${e.message}`));
+        firstSummary = true;
+      }
+    }
+  }
+
+  const queuesTimer = throttle(loadQueues, 300);
+  const summaryTimer = throttle(loadSummary, 3000);
+  const visible = () => document.visibilityState !== 'hidden';
+  const off = ctx.stream.on(() => {
+    if (!visible()) return;
+    queuesTimer.kick();
+    summaryTimer.kick();
+  });
+  const periodic = setInterval(() => {
+    if (!visible()) return;
+    summaryTimer.kick();
+    queuesTimer.kick();
+  }, 30000);
+  const onVisible = () => {
+    if (visible()) {
+      queuesTimer.kick();
+      summaryTimer.kick();
+    }
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  loadQueues();
+  loadSummary();
+  return () => {
+    stopped = true;
+    off();
+    document.removeEventListener('visibilitychange', onVisible);
+    clearInterval(periodic);
+    queuesTimer.cancel();
+    summaryTimer.cancel();
+    if (chart) chart.destroy();
+  };
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// Runs fn at most once per `ms`, and once more after a burst, never two at a time.
+export function throttle(fn, ms) {
+  let timer = null;
+  let last = 0;
+  let running = false;
+  let again = false;
+  const run = async () => {
+    timer = null;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    last = Date.now();
+    try {
+      await fn();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        kick();
+      }
+    }
+  };
+  const kick = () => {
+    if (timer) return;
+    timer = setTimeout(run, Math.max(0, last + ms - Date.now()));
+  };
+  return {
+    kick,
+    every: (newMs) => {
+      ms = newMs;
+    },
+    cancel: () => timer && clearTimeout(timer),
+  };
+}
