@@ -33,16 +33,18 @@ async function breakers() {
   try {
     const r = await fetch('/readyz', { cache: 'no-store' });
     const j = await r.json();
-    return j.breakers || {};
+    return { breakers: j.breakers || {}, push: j.push || {} };
   } catch {
-    return {};
+    return { breakers: {}, push: {} };
   }
 }
 
+// /readyz keys breakers by target (host) and says each push queue's target under `push`.
 function breakerText(q, br) {
   const push = q.config && q.config.push;
   if (!push) return 'no push target';
-  const b = br[q.name] ?? br[push.url];
+  const target = br.push[q.name] && br.push[q.name].target;
+  const b = target !== undefined ? br.breakers[target] : undefined;
   return b === undefined ? 'closed' : typeof b === 'object' ? (b.state || JSON.stringify(b)) : String(b);
 }
 
