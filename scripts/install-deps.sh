@@ -10,7 +10,7 @@ packages=(
   libhowardhinnant-date-dev tzdata libexpected-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates sqlite3
-  openssl nodejs npm
+  openssl
   prometheus
   chromium
 )
