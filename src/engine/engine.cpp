@@ -374,6 +374,7 @@ class Engine::Impl {
     s.created_at = now_;
     set_spec(s, spec);
     if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
+    schedules_touched_ = true;
     auto put = store_->put_schedule(s);
     accept(put);
     return put;
@@ -401,6 +402,7 @@ class Engine::Impl {
       s.next_run_at = kept_next;
       s.anchor_at = kept_anchor;
     }
+    schedules_touched_ = true;
     auto put = store_->put_schedule(s);
     accept(put);
     return put;
@@ -441,12 +443,14 @@ class Engine::Impl {
       if (patch.every_ms) s.anchor_at = now_;
       s.next_run_at = first_tick(s);
     }
+    schedules_touched_ = true;
     auto put = store_->put_schedule(s);
     accept(put);
     return put;
   }
 
   Result<void> apply_delete_schedule(const std::string& id) {
+    schedules_touched_ = true;
     auto deleted = store_->delete_schedule(id);
     accept(deleted);
     return deleted;
@@ -645,6 +649,7 @@ class Engine::Impl {
 
   // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
   Result<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire) {
+    schedules_touched_ = true;
     auto fired = store_->fire_schedule(fire);
     if (!accept(fired)) return tl::unexpected(fired.error());
     if (fired->outcome != store::FireOutcome::kEnqueued || !fired->job) {
@@ -775,7 +780,13 @@ class Engine::Impl {
   void refresh_hints() {
     next_due_ = store_->next_due();
     next_expiry_ = store_->next_expiry();
-    next_schedule_due_ = store_->next_schedule_due();
+    // Only schedule writes move the next tick here; the timed re-read picks up schedules another
+    // server wrote to a shared store.
+    if (schedules_touched_ || now_ - schedule_hint_at_ >= kScheduleHintMaxAgeMs) {
+      next_schedule_due_ = store_->next_schedule_due();
+      schedules_touched_ = false;
+      schedule_hint_at_ = now_;
+    }
   }
 
   // The earliest time the writer has something to do without a new command.
@@ -817,6 +828,9 @@ class Engine::Impl {
   std::optional<TimeMs> next_due_;
   std::optional<TimeMs> next_expiry_;
   std::optional<TimeMs> next_schedule_due_;
+  bool schedules_touched_ = true;  // a schedule was written since next_schedule_due_ was read
+  TimeMs schedule_hint_at_ = 0;
+  static constexpr std::int64_t kScheduleHintMaxAgeMs = 1'000;
   std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
   std::vector<JobEvent> events_;                         // this batch's, until it commits
   std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
