@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <map>
 
 namespace spool::cli {
@@ -80,7 +79,8 @@ headers = { X-Tenant = "acme" }
   ServeConfig bad;
   Status b = load(R"([queues.hooks.push]
 url = "ftp://x"
-)", bad);
+)",
+                  bad);
   EXPECT_FALSE(b.ok());
   EXPECT_NE(b.message().find("queues.hooks.push.url"), std::string::npos) << b.message();
 }

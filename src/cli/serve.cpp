@@ -96,8 +96,8 @@ push::PusherOptions pusher_options() {
 metrics::PushView to_view(const push::PushHealth& h) {
   metrics::PushView v;
   for (const auto& b : h.breakers) {
-    v.breakers.push_back({b.target, std::string(push::to_string(b.state)),
-                          b.consecutive_failures, b.retry_in_ms});
+    v.breakers.push_back(
+        {b.target, std::string(push::to_string(b.state)), b.consecutive_failures, b.retry_in_ms});
   }
   for (const auto& q : h.queues) {
     v.queues.push_back({q.queue, q.target, q.state, q.message, q.in_flight});

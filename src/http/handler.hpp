@@ -120,7 +120,7 @@ struct Context {
   std::chrono::milliseconds events_keepalive{15000};
   // GET /metrics and /v1/metrics/summary; null: metrics off (they answer 503).
   std::shared_ptr<metrics::JobMetrics> metrics;
-  WatchOptions watch;  // /readyz thresholds, the summary's overdue threshold
+  WatchOptions watch;            // /readyz thresholds, the summary's overdue threshold
   metrics::PushViewSource push;  // push delivery's state; null: push is off
 };
 

@@ -60,7 +60,8 @@ void metrics(Context& ctx, const Request&, ExchangePtr ex) {
       for (const QueueInfo& q : obs.stats.queues) g.jobs.push_back({q.name, q.counts});
       g.waiters = obs.waiters;
       if (push) {
-        for (const auto& b : push().breakers) g.breakers.emplace_back(b.target, b.state != "closed");
+        for (const auto& b : push().breakers)
+          g.breakers.emplace_back(b.target, b.state != "closed");
       }
       Response res;
       res.status = 200;

@@ -38,8 +38,10 @@ std::string with_push_status(std::string encoded, const std::string& name,
   }
   if (!q || encoded.empty() || encoded.back() != '}') return encoded;
   JsonWriter w;
-  w.begin_object().field("state", q->state).field("target", q->target).field("in_flight",
-                                                                              q->in_flight);
+  w.begin_object()
+      .field("state", q->state)
+      .field("target", q->target)
+      .field("in_flight", q->in_flight);
   if (!q->message.empty()) w.field("message", q->message);
   for (const auto& b : view.breakers) {
     if (b.target != q->target) continue;
