@@ -232,16 +232,18 @@ TEST(SqliteWalTest, TheWalRestartsInsteadOfGrowingWhileWritesNeverStop) {
   options.path = dir.file("spool.db");
   auto store = open(options);
   ASSERT_TRUE(store);
-  // Enough commits for ~3x the restart threshold of WAL frames, with upkeep after each as the
-  // engine runs it. Without the writer's catch-up checkpoint the WAL would only ever grow.
-  for (int i = 0; i < 3000; ++i) {
+  // Enough commits for ~6x the restart threshold of WAL frames (about 95 MB of frames), with
+  // upkeep after each as the engine runs it. Without the writer's catch-up checkpoint the WAL
+  // would only ever grow, to all of that. The bound leaves room for a loaded machine, where the
+  // checkpointer thread can be descheduled mid-pass (holding the checkpoint) for a while.
+  for (int i = 0; i < 6000; ++i) {
     ASSERT_TRUE(store->begin());
     ASSERT_TRUE(store->enqueue(make_job(i, 9000)));
     ASSERT_TRUE(store->commit());
     store->maintenance();
   }
   auto wal_bytes = std::filesystem::file_size(options.path + "-wal");
-  EXPECT_LT(wal_bytes, 24u << 20) << "the WAL kept growing: " << wal_bytes << " bytes";
+  EXPECT_LT(wal_bytes, 64u << 20) << "the WAL kept growing: " << wal_bytes << " bytes";
 }
 
 }  // namespace

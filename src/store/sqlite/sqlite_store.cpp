@@ -390,8 +390,13 @@ void SqliteStore::maintenance() {
   // checkpoint here copies the few frames it has not reached yet (two fsyncs, well under a
   // millisecond), so the next write restarts the WAL from its beginning instead of growing it.
   if (checkpointer_ && wal_frames_ < kWalRestartFrames) return;
-  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  wal_frames_ = 0;
+  int log_frames = 0;
+  int copied_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                     &copied_frames);
+  // Busy (the checkpointer thread was mid-pass) or frames left over: try again at the next
+  // upkeep. Forgetting the count here let the WAL grow by another threshold before the next try.
+  if (rc == SQLITE_OK && copied_frames >= log_frames) wal_frames_ = 0;
 }
 
 }  // namespace spool::store::sqlite
