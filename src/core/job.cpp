@@ -76,7 +76,15 @@ void QueueConfig::merge(const QueueConfig& patch) {
   if (patch.retain_completed_ms) retain_completed_ms = patch.retain_completed_ms;
   if (patch.retain_dead_ms) retain_dead_ms = patch.retain_dead_ms;
   if (patch.retain_cancelled_ms) retain_cancelled_ms = patch.retain_cancelled_ms;
-  if (patch.push_json) push_json = patch.push_json;
+  // A patch's push_json "null" (PATCH "push": null) removes the push config: the JSON null is
+  // "no push", and a stored config never holds it.
+  if (patch.push_json) {
+    if (*patch.push_json == "null") {
+      push_json.reset();
+    } else {
+      push_json = patch.push_json;
+    }
+  }
 }
 
 std::int64_t QueueConfig::retain_ms_for(JobState finished_state) const {

@@ -33,7 +33,13 @@ bool read_rate_limit(FieldReader& r, std::optional<RateLimit>& out) {
 }
 
 // push {url (http or https), secret, timeout_ms, concurrency}: checked here, stored as given.
+// "push": null removes the queue's push config: out = "null", which QueueConfig::merge reads as
+// a removal.
 bool read_push(FieldReader& r, std::optional<std::string>& out) {
+  if (const auto* v = r.find("push"); v && v->is_null()) {
+    out = "null";
+    return true;
+  }
   const boost::json::object* o = nullptr;
   if (!r.opt_object("push", o)) return false;
   if (!o) return true;

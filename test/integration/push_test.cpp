@@ -414,6 +414,40 @@ TEST_F(PushTest, ConfigChangeAtRuntimeMovesDeliveriesToTheNewUrl) {
   stop_server(SIGTERM);
 }
 
+TEST_F(PushTest, PatchWithPushNullStopsPushingAndLeavesJobsToPullWorkers) {
+  PushReceiver rx;
+  start_server();
+  configure("unpushed", push_to(rx));
+  wait_state(enqueue("unpushed"), "completed");
+  ASSERT_TRUE(eventually([&] { return readyz().at("push").as_object().contains("unpushed"); }));
+
+  auto r = http_->request("PATCH", "/v1/queues/unpushed", R"({"push":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json().at("config").at("push").is_null()) << r.body;
+  EXPECT_EQ(r.json().at("config").at("max_attempts").as_int64(), 5) << "other keys stay";
+  EXPECT_TRUE(
+      http_->request("GET", "/v1/queues/unpushed").json().at("config").at("push").is_null());
+  // The pusher lets go of the queue at its next refresh: readiness no longer lists it.
+  ASSERT_TRUE(eventually([&] { return !readyz().at("push").as_object().contains("unpushed"); }));
+
+  // A job enqueued now waits for a pull worker, which gets it.
+  std::string id = enqueue("unpushed");
+  auto reserved =
+      http_->request("POST", "/v1/reserve", R"({"queues":["unpushed"],"wait_ms":5000})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  auto jobs = reserved.json().at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 1u) << reserved.body;
+  EXPECT_EQ(str(jobs[0].at("id")), id);
+  EXPECT_EQ(rx.request_count(), 1u);
+
+  // Removing it again is a no-op; setting it again resumes pushing.
+  EXPECT_EQ(http_->request("PATCH", "/v1/queues/unpushed", R"({"push":null})").status, 200);
+  configure("unpushed", push_to(rx));
+  wait_state(enqueue("unpushed"), "completed");
+  EXPECT_EQ(rx.request_count(), 2u);
+  stop_server(SIGTERM);
+}
+
 TEST_F(PushTest, BreakerOpensWaitsWithoutSpendingAttemptsThenHalfOpenProbeCloses) {
   PushReceiver rx;
   rx.set_default({500, "sick"});
