@@ -184,6 +184,73 @@ Status read_watch(const std::string& origin, const toml::value& watch, ServeConf
   return {};
 }
 
+// [push] and SPOOL_PUSH_*: one row per key, so the file and the environment share the ranges.
+struct PushKey {
+  const char* key;  // in [push]; the variable is SPOOL_PUSH_ + its upper case
+  const char* env;
+  std::int64_t lo, hi;
+  std::int64_t (*get)(const push::PusherOptions&);
+  void (*set)(push::PusherOptions&, std::int64_t);
+};
+
+constexpr std::int64_t kDayMs = 86'400'000;
+const PushKey kPushKeys[] = {
+    {"refresh_ms", "SPOOL_PUSH_REFRESH_MS", 10, 600'000,
+     [](const push::PusherOptions& o) { return o.refresh_ms; },
+     [](push::PusherOptions& o, std::int64_t n) { o.refresh_ms = n; }},
+    {"long_poll_ms", "SPOOL_PUSH_LONG_POLL_MS", 100, 60'000,
+     [](const push::PusherOptions& o) { return o.long_poll_ms; },
+     [](push::PusherOptions& o, std::int64_t n) { o.long_poll_ms = n; }},
+    {"max_in_flight", "SPOOL_PUSH_MAX_IN_FLIGHT", 1, 100'000,
+     [](const push::PusherOptions& o) { return std::int64_t{o.max_in_flight}; },
+     [](push::PusherOptions& o, std::int64_t n) { o.max_in_flight = static_cast<int>(n); }},
+    {"max_idle_per_target", "SPOOL_PUSH_MAX_IDLE_PER_TARGET", 0, 10'000,
+     [](const push::PusherOptions& o) { return static_cast<std::int64_t>(o.max_idle_per_target); },
+     [](push::PusherOptions& o, std::int64_t n) {
+       o.max_idle_per_target = static_cast<std::size_t>(n);
+     }},
+    {"breaker_failures", "SPOOL_PUSH_BREAKER_FAILURES", 1, 1'000'000,
+     [](const push::PusherOptions& o) { return std::int64_t{o.breaker.consecutive_failures}; },
+     [](push::PusherOptions& o, std::int64_t n) {
+       o.breaker.consecutive_failures = static_cast<int>(n);
+     }},
+    {"breaker_window", "SPOOL_PUSH_BREAKER_WINDOW", 1, 100'000,
+     [](const push::PusherOptions& o) { return std::int64_t{o.breaker.window}; },
+     [](push::PusherOptions& o, std::int64_t n) { o.breaker.window = static_cast<int>(n); }},
+    {"breaker_rate_percent", "SPOOL_PUSH_BREAKER_RATE_PERCENT", 0, 100,
+     [](const push::PusherOptions& o) { return std::int64_t{o.breaker.rate_percent}; },
+     [](push::PusherOptions& o, std::int64_t n) { o.breaker.rate_percent = static_cast<int>(n); }},
+    {"breaker_open_ms", "SPOOL_PUSH_BREAKER_OPEN_MS", 1, kDayMs,
+     [](const push::PusherOptions& o) { return std::int64_t{o.breaker.open_ms}; },
+     [](push::PusherOptions& o, std::int64_t n) { o.breaker.open_ms = n; }},
+    {"breaker_max_open_ms", "SPOOL_PUSH_BREAKER_MAX_OPEN_MS", 1, kDayMs,
+     [](const push::PusherOptions& o) { return std::int64_t{o.breaker.max_open_ms}; },
+     [](push::PusherOptions& o, std::int64_t n) { o.breaker.max_open_ms = n; }},
+    {"stop_grace_ms", "SPOOL_PUSH_STOP_GRACE_MS", 0, 60'000,
+     [](const push::PusherOptions& o) { return static_cast<std::int64_t>(o.stop_grace.count()); },
+     [](push::PusherOptions& o, std::int64_t n) { o.stop_grace = std::chrono::milliseconds(n); }},
+};
+
+Status read_push(const std::string& origin, const toml::value& table, ServeConfig& c) {
+  if (!table.is_table()) return bad(origin, "push", "must be a table ([push])");
+  for (const auto& [k, v] : table.as_table()) {
+    std::string key = "push." + k;
+    const PushKey* row = nullptr;
+    for (const PushKey& p : kPushKeys) {
+      if (k == p.key) row = &p;
+    }
+    if (!row) {
+      std::string known;
+      for (const PushKey& p : kPushKeys) known += (known.empty() ? "" : ", ") + std::string(p.key);
+      return bad(origin, key, "unknown key; [push] takes " + known);
+    }
+    std::int64_t n = 0;
+    if (Status s = read_int(origin, key, v, row->lo, row->hi, n); !s.ok()) return s;
+    row->set(c.push, n);
+  }
+  return {};
+}
+
 Status read_queues(const std::string& origin, const toml::value& queues, ServeConfig& c) {
   if (!queues.is_table()) return bad(origin, "queues", "must be a table of [queues.<name>]");
   for (const auto& [name, v] : queues.as_table()) {
@@ -271,10 +338,12 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
       s = read_watch(origin, v, c);
     } else if (k == "schedules") {
       s = read_schedules(origin, v, c);
+    } else if (k == "push") {
+      s = read_push(origin, v, c);
     } else {
       return bad(origin, k,
-                 "unknown key; the file takes [server], [[tokens]], [queues.<name>], [watch] and "
-                 "[[schedules]]");
+                 "unknown key; the file takes [server], [[tokens]], [queues.<name>], [watch], "
+                 "[push] and [[schedules]]");
     }
     if (!s.ok()) return s;
   }
@@ -345,6 +414,11 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
   }
   if (const char* t = getenv("SPOOL_TOKEN"); t && *t) {
     c.tokens.push_back({t, http::role_bit(http::Role::kAdmin)});
+  }
+  for (const PushKey& p : kPushKeys) {
+    n = p.get(c.push);
+    if (Status s = number(p.env, p.lo, p.hi, n); !s.ok()) return s;
+    p.set(c.push, n);
   }
   return {};
 }

@@ -18,6 +18,7 @@
 #include "engine/engine.hpp"
 #include "http/auth.hpp"
 #include "http/watch_options.hpp"
+#include "push/pusher.hpp"
 
 namespace spool::cli {
 
@@ -43,6 +44,7 @@ struct ServeConfig {
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
   http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue
+  push::PusherOptions push;  // [push]: the pusher's tuning (docs/push.md); SPOOL_PUSH_* override
   // [[schedules]]: created or brought up to date by name at start (schedules made over the API
   // are left alone).
   std::vector<engine::ScheduleSpec> schedules;
@@ -65,7 +67,8 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
 
 // SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
 // SPOOL_LOG_LEVEL, SPOOL_LOG_FORMAT, SPOOL_EVENTS_BUFFER, SPOOL_EVENTS_KEEPALIVE_MS override;
-// SPOOL_TOKEN adds an admin token; SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public.
+// SPOOL_TOKEN adds an admin token; SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public;
+// SPOOL_PUSH_<KEY> overrides push.<key> of the [push] table (SPOOL_PUSH_BREAKER_FAILURES, ...).
 using GetEnv = std::function<const char*(const char*)>;
 Status apply_env(const GetEnv& getenv, ServeConfig& config);
 

@@ -247,5 +247,68 @@ job = { type = "purge_sessions", queue = "maintenance", payload = {} }
   }
 }
 
+TEST(ConfigTest, PushTableTunesThePusherAndTheEnvironmentOverridesIt) {
+  ServeConfig c;
+  EXPECT_EQ(c.push.max_in_flight, 1024);
+  Status s = load(R"(
+[push]
+refresh_ms = 250
+long_poll_ms = 2000
+max_in_flight = 256
+max_idle_per_target = 8
+breaker_failures = 3
+breaker_window = 40
+breaker_rate_percent = 0
+breaker_open_ms = 1000
+breaker_max_open_ms = 60000
+stop_grace_ms = 500
+)",
+                  c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.push.refresh_ms, 250);
+  EXPECT_EQ(c.push.long_poll_ms, 2000);
+  EXPECT_EQ(c.push.max_in_flight, 256);
+  EXPECT_EQ(c.push.max_idle_per_target, 8u);
+  EXPECT_EQ(c.push.breaker.consecutive_failures, 3);
+  EXPECT_EQ(c.push.breaker.window, 40);
+  EXPECT_EQ(c.push.breaker.rate_percent, 0);
+  EXPECT_EQ(c.push.breaker.open_ms, 1000);
+  EXPECT_EQ(c.push.breaker.max_open_ms, 60000);
+  EXPECT_EQ(c.push.stop_grace, std::chrono::milliseconds(500));
+
+  // The environment wins over the file, key by key.
+  std::map<std::string, std::string> vars = {{"SPOOL_PUSH_MAX_IN_FLIGHT", "64"},
+                                             {"SPOOL_PUSH_STOP_GRACE_MS", "0"}};
+  auto get = [&](const char* n) -> const char* {
+    auto it = vars.find(n);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+  ASSERT_TRUE(apply_env(get, c).ok());
+  EXPECT_EQ(c.push.max_in_flight, 64);
+  EXPECT_EQ(c.push.stop_grace, std::chrono::milliseconds(0));
+  EXPECT_EQ(c.push.refresh_ms, 250);  // not in the environment: the file's
+  vars["SPOOL_PUSH_BREAKER_RATE_PERCENT"] = "101";
+  s = apply_env(get, c);
+  EXPECT_NE(s.message().find("SPOOL_PUSH_BREAKER_RATE_PERCENT must be an integer between 0 and "
+                             "100, got \"101\""),
+            std::string::npos)
+      << s.message();
+
+  ServeConfig bad;
+  s = load("[push]\nmax_in_flight = 0", bad);
+  EXPECT_NE(s.message().find("push.max_in_flight: must be between 1 and 100000, got 0"),
+            std::string::npos)
+      << s.message();
+  s = load("[push]\nstop_grace_ms = \"2s\"", bad);
+  EXPECT_NE(s.message().find("push.stop_grace_ms: must be an integer"), std::string::npos)
+      << s.message();
+  s = load("[push]\nmax_inflight = 10", bad);
+  EXPECT_NE(s.message().find("push.max_inflight: unknown key; [push] takes refresh_ms, "),
+            std::string::npos)
+      << s.message();
+  s = load("push = 3", bad);
+  EXPECT_NE(s.message().find("push: must be a table"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace spool::cli

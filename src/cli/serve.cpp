@@ -65,31 +65,10 @@ ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   return c;
 }
 
-// Push delivery's tuning knobs, from the environment only for now (docs/configuration.md).
-push::PusherOptions pusher_options() {
-  push::PusherOptions o;
-  auto read = [](const char* name, std::int64_t lo, std::int64_t hi, auto& out) {
-    const char* v = std::getenv(name);
-    if (!v || !*v) return;
-    char* end = nullptr;
-    long long n = std::strtoll(v, &end, 10);
-    if (*end != '\0' || n < lo || n > hi) {
-      die(2, std::string(name) + " must be an integer between " + std::to_string(lo) + " and " +
-                 std::to_string(hi) + ", got \"" + v + "\"");
-    }
-    out = static_cast<std::remove_reference_t<decltype(out)>>(n);
-  };
-  read("SPOOL_PUSH_REFRESH_MS", 10, 600'000, o.refresh_ms);
-  read("SPOOL_PUSH_MAX_IN_FLIGHT", 1, 100'000, o.max_in_flight);
-  read("SPOOL_PUSH_BREAKER_FAILURES", 1, 1'000'000, o.breaker.consecutive_failures);
-  read("SPOOL_PUSH_BREAKER_WINDOW", 1, 100'000, o.breaker.window);
-  read("SPOOL_PUSH_BREAKER_RATE_PERCENT", 0, 100, o.breaker.rate_percent);
-  read("SPOOL_PUSH_BREAKER_OPEN_MS", 1, 86'400'000, o.breaker.open_ms);
-  read("SPOOL_PUSH_BREAKER_MAX_OPEN_MS", 1, 86'400'000, o.breaker.max_open_ms);
+// Push delivery's tuning: the [push] table with SPOOL_PUSH_* over it (config.cpp).
+push::PusherOptions pusher_options(const ServeConfig& c) {
+  push::PusherOptions o = c.push;
   o.breaker.max_open_ms = std::max(o.breaker.max_open_ms, o.breaker.open_ms);
-  std::int64_t grace_ms = o.stop_grace.count();
-  read("SPOOL_PUSH_STOP_GRACE_MS", 0, 60'000, grace_ms);
-  o.stop_grace = std::chrono::milliseconds(grace_ms);
   return o;
 }
 
@@ -210,7 +189,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   }
 
   // Push delivery (docs/push.md): an in-process worker for queues whose config has `push`.
-  push::Pusher pusher(engine, clock, pusher_options());
+  push::Pusher pusher(engine, clock, pusher_options(config));
   pusher.start();
 
   http::ServerOptions options;
