@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -32,6 +34,9 @@ namespace asio = boost::asio;
 constexpr int kMaxReserve = 100;               // the engine's per-reserve maximum
 constexpr std::int64_t kSnoozeFloorMs = 1000;  // a snooze while a probe is out
 
+// Jobs reserved ahead of free delivery slots: a queue's concurrency, up to one reserve's worth.
+int prefetch_of(const PushConfig& config) { return std::min(config.concurrency, kMaxReserve); }
+
 struct QueueState {
   std::string name;
   std::string push_json;
@@ -44,6 +49,10 @@ struct QueueState {
   bool reserving = false;
   engine::WaiterId waiter = 0;
   int in_flight = 0;
+  // Reserved ahead of a free slot (at most prefetch_of(config)): a slot that frees starts its next
+  // delivery at once instead of waiting a reserve's round trip to the engine. Their leases run
+  // from the reserve; stop(), a removed or paused queue and a 410 release them.
+  std::deque<Job> ready;
   std::chrono::steady_clock::time_point hold_until{};  // after a reserve error
 };
 
@@ -81,6 +90,14 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
   int reserves_out = 0;
   bool stopping = false;
   std::int64_t delivered = 0;
+  // Settles answered deliveries wait for, and queues with room again: both are handed to the
+  // engine once per turn of the io loop (flush), so deliveries that end together cost one engine
+  // command and one reserve instead of one each (the writer commits them in one transaction).
+  std::vector<engine::AckItem> pending_acks;
+  std::vector<engine::FailItem> pending_fails;
+  std::vector<std::shared_ptr<QueueState>> pending_pumps;
+  bool pump_all_pending = false;
+  bool flush_posted = false;
 
   // ---- health snapshot and the stop handshake ----
   mutable std::mutex mu;
@@ -172,6 +189,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       if (!seen.count(q->name)) {
         q->configured = false;
         if (q->reserving) engine.cancel_waiter(q->waiter);
+        release_ready(*q, "push was removed from the queue");
         if (q->in_flight == 0 && !q->reserving) {
           it = queues.erase(it);
           continue;
@@ -179,7 +197,10 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       }
       ++it;
     }
-    for (auto& [name, q] : queues) pump(q);
+    for (auto& [name, q] : queues) {
+      dispatch(q);
+      pump(q);
+    }
     publish_health();
   }
 
@@ -195,7 +216,8 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
         q->reserving || std::chrono::steady_clock::now() < q->hold_until) {
       return;
     }
-    int room = std::min({q->config->concurrency - q->in_flight,
+    int room = std::min({q->config->concurrency + prefetch_of(*q->config) - q->in_flight -
+                             static_cast<int>(q->ready.size()),
                          options.max_in_flight - total_in_flight, kMaxReserve});
     const TimeMs now = clock.now_ms();
     CircuitBreaker& b = breaker_for(q->config->endpoint.authority());
@@ -237,25 +259,107 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       check_drained();
       return;
     }
-    std::shared_ptr<const PushConfig> config = q->config;
-    for (Job& job : *r) {
-      if (stopping || !config) {
-        release(job, "the push delivery stopped before sending");
-        continue;
-      }
-      ++q->in_flight;
-      ++total_in_flight;
-      asio::co_spawn(io, deliver(q, config, std::move(job)), asio::detached);
-    }
+    for (Job& job : *r) q->ready.push_back(std::move(job));
+    dispatch(q);
     pump(q);
     check_drained();
   }
 
+  // Starts deliveries of the queue's reserved jobs while it has free slots; releases them when
+  // the queue may not push now.
+  void dispatch(const std::shared_ptr<QueueState>& q) {
+    if (q->ready.empty()) return;
+    if (stopping || !q->configured || !q->config || q->paused || !q->gone_message.empty()) {
+      release_ready(*q, stopping ? "the push delivery stopped before sending"
+                                 : "the queue stopped pushing before this job was sent");
+      return;
+    }
+    std::shared_ptr<const PushConfig> config = q->config;
+    while (!q->ready.empty() && q->in_flight < config->concurrency &&
+           total_in_flight < options.max_in_flight) {
+      ++q->in_flight;
+      ++total_in_flight;
+      // Taken off the deque first: co_spawn may run deliver() inline up to its first wait, and a
+      // snoozed delivery finishes there and dispatches again (re-entering this loop).
+      Job job = std::move(q->ready.front());
+      q->ready.pop_front();
+      asio::co_spawn(io, deliver(q, config, std::move(job)), asio::detached);
+    }
+  }
+
+  // The breaker of `target` opened: drop the long polls (prefetches) parked for its queues, so a
+  // job enqueued from now on waits queued instead of being reserved and then snoozed.
+  void stop_reserving_for(const std::string& target) {
+    for (auto& [name, q] : queues) {
+      if (q->reserving && q->config && q->config->endpoint.authority() == target) {
+        engine.cancel_waiter(q->waiter);
+      }
+    }
+  }
+
+  void release_ready(QueueState& q, const std::string& why) {
+    for (const Job& job : q.ready) release(job, why);
+    q.ready.clear();
+  }
+
   // ---- delivering ----
   void release(const Job& job, std::string why) {
-    engine.fail(
-        engine::FailItem{job.id, job.lease_token, std::move(why), FailKind::kRelease, std::nullopt},
-        [](Result<store::SettleResult>) {});
+    queue_fail(engine::FailItem{job.id, job.lease_token, std::move(why), FailKind::kRelease,
+                                std::nullopt});
+  }
+
+  // ---- settling (batched per io-loop turn) ----
+  // Durability: an item is queued only once its delivery's answer (or its cut-off) is known,
+  // and flushed to the engine before this io turn's later handlers run; stop() joins the io
+  // thread only after the last flush, and engine.stop() applies whatever was submitted.
+  void queue_ack(engine::AckItem item) {
+    pending_acks.push_back(std::move(item));
+    schedule_flush();
+  }
+  void queue_fail(engine::FailItem item) {
+    pending_fails.push_back(std::move(item));
+    schedule_flush();
+  }
+  void schedule_flush() {
+    if (flush_posted) return;
+    flush_posted = true;
+    post_here([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->flush();
+    });
+  }
+
+  void flush() {
+    flush_posted = false;
+    if (!pending_acks.empty() || !pending_fails.empty()) {
+      std::vector<std::string> ids;
+      ids.reserve(pending_acks.size() + pending_fails.size());
+      for (const auto& a : pending_acks) ids.push_back(a.id);
+      for (const auto& f : pending_fails) ids.push_back(f.id);
+      engine.settle(std::move(pending_acks), std::move(pending_fails),
+                    [ids = std::move(ids)](std::vector<Result<store::SettleResult>> results) {
+                      for (std::size_t i = 0; i < results.size() && i < ids.size(); ++i) {
+                        if (!results[i]) {
+                          spdlog::info("event=push_settle_failed job={} error=\"{}\"", ids[i],
+                                       results[i].error().message());
+                        }
+                      }
+                    });
+      pending_acks.clear();
+      pending_fails.clear();
+    }
+    // After the settles: the engine applies them first, so a reserve below can be served with
+    // the room they made in the same transaction.
+    if (pump_all_pending) {
+      for (auto& [name, q] : queues) {
+        dispatch(q);
+        pump(q);
+      }
+    } else {
+      for (auto& q : pending_pumps) pump(q);
+    }
+    pump_all_pending = false;
+    pending_pumps.clear();
+    check_drained();
   }
 
   asio::awaitable<void> deliver(std::shared_ptr<QueueState> q,
@@ -267,11 +371,10 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     auto admit = b.admit(now);
     if (admit == CircuitBreaker::Admit::kNo) {
       std::int64_t wait = std::max(b.retry_in_ms(now), kSnoozeFloorMs);
-      engine.fail(engine::FailItem{job.id, job.lease_token,
-                                   "the circuit breaker of " + target + " is open; waiting " +
-                                       format_elapsed(wait) + " without spending an attempt",
-                                   FailKind::kSnooze, wait},
-                  [](Result<store::SettleResult>) {});
+      queue_fail(engine::FailItem{job.id, job.lease_token,
+                                  "the circuit breaker of " + target + " is open; waiting " +
+                                      format_elapsed(wait) + " without spending an attempt",
+                                  FailKind::kSnooze, wait});
       finish(q);
       co_return;
     }
@@ -300,26 +403,23 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     if (before != after) {
       spdlog::warn("event=push_breaker target={} state={} consecutive_failures={}", target,
                    to_string(after), b.consecutive_failures());
+      if (after == BreakerState::kOpen) stop_reserving_for(target);
     }
     spdlog::debug("event=push_delivery queue={} job={} attempt={} status={} elapsed_ms={}{}",
                   q->name, job.id, job.attempts, ex.answer ? ex.answer->status : 0, ex.elapsed_ms,
                   o.verdict == Verdict::kAck ? "" : " error=\"" + o.message + "\"");
-    auto log_settle = [id = job.id](Result<store::SettleResult> r) {
-      if (!r) spdlog::info("event=push_settle_failed job={} error=\"{}\"", id, r.error().message());
-    };
     switch (o.verdict) {
       case Verdict::kAck:
-        engine.ack(engine::AckItem{job.id, job.lease_token, std::move(o.result_json)}, log_settle);
+        queue_ack(engine::AckItem{std::move(job.id), std::move(job.lease_token),
+                                  std::move(o.result_json)});
         break;
       case Verdict::kRetry:
-        engine.fail(engine::FailItem{job.id, job.lease_token, std::move(o.message),
-                                     FailKind::kRetry, o.retry_after_ms},
-                    log_settle);
+        queue_fail(engine::FailItem{std::move(job.id), std::move(job.lease_token),
+                                    std::move(o.message), FailKind::kRetry, o.retry_after_ms});
         break;
       case Verdict::kPermanent:
-        engine.fail(engine::FailItem{job.id, job.lease_token, std::move(o.message),
-                                     FailKind::kPermanent, std::nullopt},
-                    log_settle);
+        queue_fail(engine::FailItem{std::move(job.id), std::move(job.lease_token),
+                                    std::move(o.message), FailKind::kPermanent, std::nullopt});
         break;
       case Verdict::kGone: {
         std::string why =
@@ -328,13 +428,13 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
             o.message + ")";
         spdlog::warn("event=push_gone queue={} target={} message=\"{}\"", q->name, target,
                      o.message);
-        engine.fail(engine::FailItem{job.id, job.lease_token, std::move(o.message),
-                                     FailKind::kPermanent, std::nullopt},
-                    log_settle);
+        queue_fail(engine::FailItem{std::move(job.id), std::move(job.lease_token),
+                                    std::move(o.message), FailKind::kPermanent, std::nullopt});
         if (q->gone_message.empty()) {
           q->gone_message = std::move(why);
           q->seen_paused_since_gone = false;
           if (q->reserving) engine.cancel_waiter(q->waiter);
+          release_ready(*q, "the endpoint answered 410 Gone before this job was sent");
           engine.set_paused(q->name, true, [name = q->name](Result<QueueInfo> r) {
             if (!r)
               spdlog::warn("event=push_pause_failed queue={} error=\"{}\"", name,
@@ -353,16 +453,18 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     --q->in_flight;
     bool was_full = total_in_flight >= options.max_in_flight;
     --total_in_flight;
+    dispatch(q);
+    // The re-pump waits for this turn's flush, so deliveries ending together share one reserve.
     if (was_full) {
-      for (auto& [name, other] : queues) pump(other);
-    } else {
-      pump(q);
+      pump_all_pending = true;
+    } else if (std::find(pending_pumps.begin(), pending_pumps.end(), q) == pending_pumps.end()) {
+      pending_pumps.push_back(q);
     }
-    check_drained();
+    schedule_flush();
   }
 
   void check_drained() {
-    if (!stopping || total_in_flight > 0 || reserves_out > 0) return;
+    if (!stopping || total_in_flight > 0 || reserves_out > 0 || flush_posted) return;
     std::lock_guard lock(mu);
     drained = true;
     drained_cv.notify_all();
@@ -434,6 +536,7 @@ void Pusher::stop() {
     impl->refresh_timer.cancel();
     for (auto& [name, q] : impl->queues) {
       if (q->reserving) impl->engine.cancel_waiter(q->waiter);
+      impl->release_ready(*q, "the push delivery stopped before sending");
     }
     impl->check_drained();
   });

@@ -13,6 +13,13 @@
 // Config changes: queue configs are re-read every refresh_ms (list_queues); a changed push
 // config applies to deliveries started after it, a removed one stops reserving.
 //
+// Batching: deliveries that end in the same turn of the io loop are settled by one engine
+// settle() and followed by one reserve; each queue reserves up to min(concurrency, 100) jobs ahead
+// of its free delivery slots, so a slot that frees starts its next delivery without waiting for
+// the engine. Those prefetched jobs are active (leased) but not yet sent; a stop, a paused or
+// removed queue, or a 410 releases them (attempt given back), and an opening breaker drops the
+// parked reserve that would prefetch more.
+//
 // Durability: a job is settled only after its answer; a delivery cut off by stop() is released
 // (its attempt given back), one cut off by a crash is retried when its lease expires, so a job is
 // never lost and is sent twice at most when a stop or crash came mid-delivery (with the same
