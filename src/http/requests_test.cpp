@@ -272,6 +272,18 @@ TEST(ParseQueues, PatchPurgeRetryDead) {
   EXPECT_TRUE(p->push_json);
   EXPECT_FALSE(p->lease_ms);
 
+  // "push": null removes the push config: the patch says so with the JSON null, and merging it
+  // drops the stored config and keeps the rest.
+  auto removal = parse_queue_patch(R"({"push":null})");
+  ASSERT_TRUE(removal) << removal.error().message();
+  ASSERT_TRUE(removal->push_json);
+  EXPECT_EQ(*removal->push_json, "null");
+  QueueConfig stored = *p;
+  stored.merge(*removal);
+  EXPECT_FALSE(stored.push_json);
+  EXPECT_EQ(stored.max_attempts, 5);
+  EXPECT_EQ(parse_queue_patch(R"({"push":"https://x"})").error().field(), "push");
+
   EXPECT_EQ(parse_purge({}).error().field(), "state");
   EXPECT_EQ(parse_purge({{"state", "queued"}}).error().field(), "state");
   EXPECT_EQ(*parse_purge({{"state", "dead"}}), JobState::kDead);
