@@ -42,7 +42,14 @@ batch_body() {  # n: a batch of n jobs
 }
 batch_body 1000 >"$WORK/batch.json"
 
+# CPU time (utime + stime, clock ticks) of a process: less noisy than the wall-clock rate on a
+# shared machine (docs/benchmarks.md, "The machine").
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+RX_PID=${PIDS[0]}
+
 rates=()
+cpus=()
 for run in $(seq "$RUNS"); do
   rm -rf "$WORK/data"
   "$SPOOL_BIN" serve --listen 127.0.0.1:0 --data "$WORK/data" --log-level warn \
@@ -56,6 +63,7 @@ for run in $(seq "$RUNS"); do
     curl -sf -X POST "$URL/v1/jobs/batch" --data-binary @"$WORK/batch.json" >/dev/null
   done
   load="$(cut -d' ' -f1 /proc/loadavg)"
+  s_cpu0=$(cpu_ticks "$SPID"); r_cpu0=$(cpu_ticks "$RX_PID")
   start=$(date +%s.%N)
   curl -sf -X POST "$URL/v1/queues/pushbench/resume" >/dev/null
   # Polled with curl and sed only: a python3 start per poll cost about a third of a core of the
@@ -66,10 +74,13 @@ for run in $(seq "$RUNS"); do
     sleep 0.05
   done
   end=$(date +%s.%N)
+  s_us=$(( ($(cpu_ticks "$SPID") - s_cpu0) * TICK_US / JOBS ))
+  r_us=$(( ($(cpu_ticks "$RX_PID") - r_cpu0) * TICK_US / JOBS ))
   rate="$(python3 -c "print(round($JOBS / ($end - $start)))")"
-  say "run $run: $JOBS deliveries in $(python3 -c "print(round($end - $start, 2))") s = $rate/s (load before: $load)"
+  say "run $run: $JOBS deliveries in $(python3 -c "print(round($end - $start, 2))") s = $rate/s; CPU per delivery: server $s_us us, receiver $r_us us (load before: $load)"
   rates+=("$rate")
+  cpus+=("$s_us")
   kill "$SPID"; wait "$SPID" 2>/dev/null || true
 done
-median="$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
-echo "push deliveries/s, concurrency $CONCURRENCY, $JOBS jobs, runs: ${rates[*]}; median $median"
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "push deliveries/s, concurrency $CONCURRENCY, $JOBS jobs, runs: ${rates[*]}; median $(median "${rates[@]}"); server CPU us/delivery: ${cpus[*]}; median $(median "${cpus[@]}")"
