@@ -448,6 +448,33 @@ TEST_F(PushTest, PatchWithPushNullStopsPushingAndLeavesJobsToPullWorkers) {
   stop_server(SIGTERM);
 }
 
+TEST_F(PushTest, JobsReservedAheadAreReleasedUnspentWhenPushIsRemoved) {
+  PushReceiver rx;
+  rx.set_default({200, "", {}, 1500ms});
+  start_server();
+  // Concurrency 1: one delivery in flight, one more job reserved ahead of the free slot.
+  configure("ahead", push_to(rx, {{"concurrency", 1}}));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(enqueue("ahead"));
+  ASSERT_TRUE(rx.wait_for_requests(1));
+  std::string sent = rx.requests().at(0).header("webhook-id");
+  int active = 0;  // reserved with the one sent, so already active when it arrives
+  for (const auto& id : ids) active += str(job(id).at("state")) == "active";
+  EXPECT_EQ(active, 2);
+
+  auto r = http_->request("PATCH", "/v1/queues/ahead", R"({"push":null})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  // The delivery in flight finishes and is acked; the others are queued again, attempt unspent.
+  for (const auto& id : ids) {
+    if (id == sent) continue;
+    auto j = wait_state(id, "queued");
+    EXPECT_EQ(j.at("attempts").as_int64(), 0) << json::serialize(j);
+  }
+  wait_state(sent, "completed");
+  EXPECT_EQ(rx.request_count(), 1u);
+  stop_server(SIGTERM);
+}
+
 TEST_F(PushTest, BreakerOpensWaitsWithoutSpendingAttemptsThenHalfOpenProbeCloses) {
   PushReceiver rx;
   rx.set_default({500, "sick"});
