@@ -275,6 +275,13 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       return;
     }
     std::shared_ptr<const PushConfig> config = q->config;
+    // A reserve that was answered after its target's breaker opened (its cancel can reach the
+    // engine before the reserve itself does): those jobs wait queued, as the breaker wants.
+    const std::string target = config->endpoint.authority();
+    if (breaker_for(target).state(clock.now_ms()) == BreakerState::kOpen) {
+      release_ready(*q, "the circuit breaker of " + target + " is open; the job waits queued");
+      return;
+    }
     while (!q->ready.empty() && q->in_flight < config->concurrency &&
            total_in_flight < options.max_in_flight) {
       ++q->in_flight;
