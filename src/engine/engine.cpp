@@ -169,13 +169,15 @@ class Engine::Impl {
     now_ = clock_.now_ms();
     delay_base_ = std::max(delay_base_, now_);
 
-    for (WaiterId id : cancels) {
-      if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
-    }
     for (Waiter& w : reserves) {
       w.deadline = now_ + w.request.wait_ms;
       for (const auto& q : w.request.queues) dirty_.insert(q);
       waiters_.add(std::move(w));
+    }
+    // After the new reserves are registered: a cancel may arrive in the same batch as its own
+    // reserve, and must not miss it (the waiter would then lease jobs for a caller who left).
+    for (WaiterId id : cancels) {
+      if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
     }
 
     bool need_txn =

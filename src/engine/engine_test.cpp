@@ -212,6 +212,17 @@ TEST_F(EngineTest, CancelledWaiterLeasesNothing) {
   EXPECT_EQ(get(jid).state, JobState::kQueued);
 }
 
+TEST_F(EngineTest, ACancelInTheSameBatchAsItsReserveStillDropsTheWaiter) {
+  Answer<std::vector<Job>> waiting;
+  WaiterId id = engine_->reserve({{"send_release_email"}, 1, 30'000, {}, "w1"}, waiting.cb());
+  engine_->cancel_waiter(id);
+  engine_->run_once();
+  ASSERT_TRUE(waiting.ready());
+  EXPECT_TRUE(waiting.ok().empty());
+  std::string jid = enqueue(job());
+  EXPECT_EQ(get(jid).state, JobState::kQueued);
+}
+
 TEST_F(EngineTest, AckCompletesWithResult) {
   std::string id = enqueue(job());
   auto jobs = reserve({"send_release_email"});
