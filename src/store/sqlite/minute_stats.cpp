@@ -3,7 +3,11 @@
 // ownership, threading and invariants.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "store/sqlite/sqlite_store_impl.hpp"
 
@@ -127,16 +131,66 @@ Result<std::vector<MinuteStats>> SqliteStore::minute_stats(
   return out;
 }
 
+// The backlog read runs on the writer thread, so its cost delays every write. It reads
+// jobs_ready (queue, state, priority DESC, run_at), which is in priority order, one priority at a
+// time (a skip-scan: the next lower priority is one seek), so that within each priority run_at
+// is in order:
+//  - the oldest queued job is the least of each priority's first entry;
+//  - the overdue count is counted from whichever side of the instant is smaller: the queue's
+//    queued count is known (the in-memory counts), so counting the jobs due later gives the
+//    overdue ones too. Both sides are counted with a limit that doubles each round (1024,
+//    2048, ...) until one comes in under it, so a queue costs about 4 x min(overdue, not yet
+//    overdue, the bound) index entries plus a few seeks per priority, not all its queued jobs.
+// A queue with more than kSkipScanPriorities distinct priorities queued is read the plain way,
+// walking its queued jobs (what every queue cost before migration 4; a seek per priority would
+// cost more than that).
+namespace {
+constexpr std::size_t kSkipScanPriorities = 64;
+}  // namespace
+
 Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
   std::vector<QueueBacklog> out;
+  auto next_priority =
+      lazy(minute_st_.next_priority,
+           "SELECT priority FROM jobs INDEXED BY jobs_ready "
+           "WHERE state = 1 AND queue = ?1 AND priority < ?2 ORDER BY priority DESC LIMIT 1");
+  if (!next_priority) return tl::unexpected(next_priority.error());
   auto oldest = lazy(minute_st_.oldest,
                      "SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready "
-                     "WHERE state = 1 AND queue = ?1");
+                     "WHERE state = 1 AND queue = ?1 AND priority = ?2");
   if (!oldest) return tl::unexpected(oldest.error());
-  auto overdue = lazy(minute_st_.overdue,
+  auto due = lazy(minute_st_.due,
+                  "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
+                  "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at <= ?3 LIMIT ?4)");
+  if (!due) return tl::unexpected(due.error());
+  auto not_due = lazy(minute_st_.not_due,
                       "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
-                      "WHERE state = 1 AND queue = ?1 AND run_at <= ?2 LIMIT ?3)");
-  if (!overdue) return tl::unexpected(overdue.error());
+                      "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at > ?3 LIMIT ?4)");
+  if (!not_due) return tl::unexpected(not_due.error());
+  auto walk_oldest = lazy(minute_st_.walk_oldest,
+                          "SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready "
+                          "WHERE state = 1 AND queue = ?1");
+  if (!walk_oldest) return tl::unexpected(walk_oldest.error());
+  auto walk_due = lazy(minute_st_.walk_due,
+                       "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
+                       "WHERE state = 1 AND queue = ?1 AND run_at <= ?2 LIMIT ?3)");
+  if (!walk_due) return tl::unexpected(walk_due.error());
+
+  std::vector<std::int64_t> priorities;
+  // Jobs of one side of the instant over every priority, up to `limit`.
+  auto count_side = [&](const Statement& st, std::int64_t queue_id,
+                        std::int64_t limit) -> Result<std::int64_t> {
+    std::int64_t total = 0;
+    for (std::int64_t p : priorities) {
+      Use q(st);
+      q.bind(1, queue_id).bind(2, p).bind(3, overdue_before).bind(4, limit - total);
+      int rc = q.step();
+      if (rc != SQLITE_ROW) return failure(rc, "reading");
+      total += q.int64(0);
+      if (total >= limit) break;
+    }
+    return total;
+  };
   for (const auto& [name, s] : queues_.all()) {
     std::int64_t queued = s.counts[JobState::kQueued];
     if (queued == 0) continue;
@@ -145,19 +199,62 @@ Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
     QueueBacklog b;
     b.queue = name;
     b.queued = queued;
-    {
-      Use q(**oldest);
-      q.bind(1, *queue_id);
+
+    priorities.clear();
+    for (std::int64_t below = std::numeric_limits<std::int64_t>::max();;) {
+      Use q(**next_priority);
+      q.bind(1, *queue_id).bind(2, below);
       int rc = q.step();
+      if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return failure(rc, "reading");
-      b.oldest_run_at = q.opt_int64(0);
+      below = q.int64(0);
+      priorities.push_back(below);
+      if (priorities.size() > kSkipScanPriorities) break;
     }
-    {
-      Use q(**overdue);
+
+    if (priorities.size() > kSkipScanPriorities) {
+      {
+        Use q(**walk_oldest);
+        q.bind(1, *queue_id);
+        int rc = q.step();
+        if (rc != SQLITE_ROW) return failure(rc, "reading");
+        b.oldest_run_at = q.opt_int64(0);
+      }
+      Use q(**walk_due);
       q.bind(1, *queue_id).bind(2, overdue_before).bind(3, kBacklogCountBound);
       int rc = q.step();
       if (rc != SQLITE_ROW) return failure(rc, "reading");
       b.overdue = q.int64(0);
+      out.push_back(std::move(b));
+      continue;
+    }
+
+    for (std::int64_t p : priorities) {
+      Use q(**oldest);
+      q.bind(1, *queue_id).bind(2, p);
+      int rc = q.step();
+      if (rc != SQLITE_ROW) return failure(rc, "reading");
+      if (auto at = q.opt_int64(0)) {
+        b.oldest_run_at = b.oldest_run_at ? std::min(*b.oldest_run_at, *at) : *at;
+      }
+    }
+    if (b.oldest_run_at && *b.oldest_run_at <= overdue_before) {
+      for (std::int64_t limit = 1024;; limit *= 2) {
+        std::int64_t capped = std::min(limit, kBacklogCountBound);
+        auto n_due = count_side(**due, *queue_id, capped);
+        if (!n_due) return tl::unexpected(n_due.error());
+        if (*n_due < capped || capped == kBacklogCountBound) {
+          b.overdue = *n_due;  // all of them, or the bound
+          break;
+        }
+        auto n_later = count_side(**not_due, *queue_id, limit);
+        if (!n_later) return tl::unexpected(n_later.error());
+        if (*n_later < limit) {
+          // At least the n_due just counted, should the kept count ever disagree.
+          b.overdue = std::min(std::max(queued - *n_later, *n_due), kBacklogCountBound);
+          break;
+        }
+      }
     }
     out.push_back(std::move(b));
   }
