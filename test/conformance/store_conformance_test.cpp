@@ -672,10 +672,10 @@ TYPED_TEST(StoreConformanceTest, BacklogNamesTheOldestQueuedJobAndCountsOverdueO
   EXPECT_EQ(backlog[0].overdue, 1);
 }
 
-// Overdue counts jobs due at or before the instant, whatever their priority, on both sides of
-// the split the SQLite backend counts from (past its first 1024-row rounds), with many distinct
-// priorities too, and only queued ones: a scheduled job due long ago or an active one is not
-// waiting in the queue.
+// Overdue counts jobs due at or before the instant, whatever their priority, whichever side of
+// the instant the SQLite backend counts (mostly_late: the overdue side; mostly_fresh: the other),
+// with many distinct priorities too, and only queued ones: a scheduled job due long ago or an
+// active one is not waiting in the queue.
 TYPED_TEST(StoreConformanceTest, BacklogCountsOverdueJobsOfEveryPriorityOnBothSidesOfTheInstant) {
   const TimeMs before = kNow - 60'000;
   std::map<std::string, std::pair<std::string, TimeMs>> waiting;  // id -> (queue, run_at)
@@ -692,11 +692,9 @@ TYPED_TEST(StoreConformanceTest, BacklogCountsOverdueJobsOfEveryPriorityOnBothSi
     return {};
   };
   ASSERT_TRUE(this->write([&](Store& s) -> Result<void> {
-    // Mostly overdue, so the SQLite backend counts the other side; the last of the 3000 is due
-    // exactly at the instant, which is overdue.
+    // The last of the 3000 is due exactly at the instant, which is overdue.
     if (auto r = add(s, "mostly_late", 3000, before - 2999, 1); !r) return r;
     if (auto r = add(s, "mostly_late", 1500, before + 1, 7); !r) return r;
-    // Few overdue: that side is counted.
     if (auto r = add(s, "mostly_fresh", 1200, kNow - 3'600'000, 1000); !r) return r;
     if (auto r = add(s, "mostly_fresh", 2600, before + 10, 3); !r) return r;
     if (auto r = add(s, "all_fresh", 200, before + 1, 1); !r) return r;

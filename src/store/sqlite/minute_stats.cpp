@@ -134,16 +134,17 @@ Result<std::vector<MinuteStats>> SqliteStore::minute_stats(
 // The backlog read runs on the writer thread, so its cost delays every write. It reads
 // jobs_ready (queue, state, priority DESC, run_at), which is in priority order, one priority at a
 // time (a skip-scan: the next lower priority is one seek), so that within each priority run_at
-// is in order:
-//  - the oldest queued job is the least of each priority's first entry;
-//  - the overdue count is counted from whichever side of the instant is smaller: the queue's
-//    queued count is known (the in-memory counts), so counting the jobs due later gives the
-//    overdue ones too. Both sides are counted with a limit that doubles each round (1024,
-//    2048, ...) until one comes in under it, so a queue costs about 4 x min(overdue, not yet
-//    overdue, the bound) index entries plus a few seeks per priority, not all its queued jobs.
-// A queue with more than kSkipScanPriorities distinct priorities queued is read the plain way,
-// walking its queued jobs (what every queue cost before migration 4; a seek per priority would
-// cost more than that).
+// is in order and covered by the index:
+//  - the oldest (and newest) queued job is the least (greatest) of each priority's first (last)
+//    entry: a seek each;
+//  - the overdue count is counted on one side of the instant only, over every priority, and the
+//    side is the one likely to be smaller: the queue's queued count is known (the in-memory
+//    counts), so counting the jobs due later gives the overdue ones too. The guess assumes jobs
+//    arrived at a steady pace between the oldest and the newest; when it is wrong the count
+//    costs the larger side, never more than one pass over the queue's queued jobs. None at all
+//    when every job is on one side.
+// A queue with more than kSkipScanPriorities distinct priorities queued is read in one pass over
+// its queued jobs instead (a seek per priority would cost more than that).
 namespace {
 constexpr std::size_t kSkipScanPriorities = 64;
 }  // namespace
@@ -154,43 +155,39 @@ Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
       lazy(minute_st_.next_priority,
            "SELECT priority FROM jobs INDEXED BY jobs_ready "
            "WHERE state = 1 AND queue = ?1 AND priority < ?2 ORDER BY priority DESC LIMIT 1");
-  if (!next_priority) return tl::unexpected(next_priority.error());
   auto oldest = lazy(minute_st_.oldest,
                      "SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready "
                      "WHERE state = 1 AND queue = ?1 AND priority = ?2");
-  if (!oldest) return tl::unexpected(oldest.error());
+  auto newest = lazy(minute_st_.newest,
+                     "SELECT MAX(run_at) FROM jobs INDEXED BY jobs_ready "
+                     "WHERE state = 1 AND queue = ?1 AND priority = ?2");
   auto due = lazy(minute_st_.due,
-                  "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
-                  "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at <= ?3 LIMIT ?4)");
-  if (!due) return tl::unexpected(due.error());
+                  "SELECT COUNT(*) FROM jobs INDEXED BY jobs_ready "
+                  "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at <= ?3");
   auto not_due = lazy(minute_st_.not_due,
-                      "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
-                      "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at > ?3 LIMIT ?4)");
-  if (!not_due) return tl::unexpected(not_due.error());
-  auto walk_oldest = lazy(minute_st_.walk_oldest,
-                          "SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready "
-                          "WHERE state = 1 AND queue = ?1");
-  if (!walk_oldest) return tl::unexpected(walk_oldest.error());
-  auto walk_due = lazy(minute_st_.walk_due,
-                       "SELECT COUNT(*) FROM (SELECT 1 FROM jobs INDEXED BY jobs_ready "
-                       "WHERE state = 1 AND queue = ?1 AND run_at <= ?2 LIMIT ?3)");
-  if (!walk_due) return tl::unexpected(walk_due.error());
+                      "SELECT COUNT(*) FROM jobs INDEXED BY jobs_ready "
+                      "WHERE state = 1 AND queue = ?1 AND priority = ?2 AND run_at > ?3");
+  auto walk = lazy(minute_st_.walk,
+                   "SELECT MIN(run_at), COUNT(*) FILTER (WHERE run_at <= ?2) "
+                   "FROM jobs INDEXED BY jobs_ready WHERE state = 1 AND queue = ?1");
+  for (const auto* st : {&next_priority, &oldest, &newest, &due, &not_due, &walk}) {
+    if (!*st) return tl::unexpected(st->error());
+  }
+
+  // One row of one of the statements above: its first column (null -> nullopt).
+  auto one = [&](const Statement& st, std::int64_t queue_id,
+                 std::optional<std::int64_t> priority) -> Result<std::optional<std::int64_t>> {
+    Use q(st);
+    q.bind(1, queue_id);
+    if (priority) q.bind(2, *priority);
+    if (&st == *due || &st == *not_due) q.bind(3, overdue_before);
+    int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
+    if (rc != SQLITE_ROW) return failure(rc, "reading");
+    return q.opt_int64(0);
+  };
 
   std::vector<std::int64_t> priorities;
-  // Jobs of one side of the instant over every priority, up to `limit`.
-  auto count_side = [&](const Statement& st, std::int64_t queue_id,
-                        std::int64_t limit) -> Result<std::int64_t> {
-    std::int64_t total = 0;
-    for (std::int64_t p : priorities) {
-      Use q(st);
-      q.bind(1, queue_id).bind(2, p).bind(3, overdue_before).bind(4, limit - total);
-      int rc = q.step();
-      if (rc != SQLITE_ROW) return failure(rc, "reading");
-      total += q.int64(0);
-      if (total >= limit) break;
-    }
-    return total;
-  };
   for (const auto& [name, s] : queues_.all()) {
     std::int64_t queued = s.counts[JobState::kQueued];
     if (queued == 0) continue;
@@ -201,61 +198,50 @@ Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
     b.queued = queued;
 
     priorities.clear();
-    for (std::int64_t below = std::numeric_limits<std::int64_t>::max();;) {
-      Use q(**next_priority);
-      q.bind(1, *queue_id).bind(2, below);
-      int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return failure(rc, "reading");
-      below = q.int64(0);
+    for (std::int64_t below = std::numeric_limits<std::int64_t>::max();
+         priorities.size() <= kSkipScanPriorities;) {
+      auto p = one(**next_priority, *queue_id, below);
+      if (!p) return tl::unexpected(p.error());
+      if (!*p) break;
+      below = **p;
       priorities.push_back(below);
-      if (priorities.size() > kSkipScanPriorities) break;
     }
 
     if (priorities.size() > kSkipScanPriorities) {
-      {
-        Use q(**walk_oldest);
-        q.bind(1, *queue_id);
-        int rc = q.step();
-        if (rc != SQLITE_ROW) return failure(rc, "reading");
-        b.oldest_run_at = q.opt_int64(0);
-      }
-      Use q(**walk_due);
-      q.bind(1, *queue_id).bind(2, overdue_before).bind(3, kBacklogCountBound);
+      Use q(**walk);
+      q.bind(1, *queue_id).bind(2, overdue_before);
       int rc = q.step();
       if (rc != SQLITE_ROW) return failure(rc, "reading");
-      b.overdue = q.int64(0);
+      b.oldest_run_at = q.opt_int64(0);
+      b.overdue = std::min(q.int64(1), kBacklogCountBound);
       out.push_back(std::move(b));
       continue;
     }
 
+    std::optional<TimeMs> newest_run_at;
     for (std::int64_t p : priorities) {
-      Use q(**oldest);
-      q.bind(1, *queue_id).bind(2, p);
-      int rc = q.step();
-      if (rc != SQLITE_ROW) return failure(rc, "reading");
-      if (auto at = q.opt_int64(0)) {
-        b.oldest_run_at = b.oldest_run_at ? std::min(*b.oldest_run_at, *at) : *at;
-      }
+      auto first = one(**oldest, *queue_id, p);
+      if (!first) return tl::unexpected(first.error());
+      auto last = one(**newest, *queue_id, p);
+      if (!last) return tl::unexpected(last.error());
+      if (*first) b.oldest_run_at = std::min(b.oldest_run_at.value_or(**first), **first);
+      if (*last) newest_run_at = std::max(newest_run_at.value_or(**last), **last);
     }
-    if (b.oldest_run_at && *b.oldest_run_at <= overdue_before) {
-      for (std::int64_t limit = 1024;; limit *= 2) {
-        std::int64_t capped = std::min(limit, kBacklogCountBound);
-        auto n_due = count_side(**due, *queue_id, capped);
-        if (!n_due) return tl::unexpected(n_due.error());
-        if (*n_due < capped || capped == kBacklogCountBound) {
-          b.overdue = *n_due;  // all of them, or the bound
-          break;
-        }
-        auto n_later = count_side(**not_due, *queue_id, limit);
-        if (!n_later) return tl::unexpected(n_later.error());
-        if (*n_later < limit) {
-          // At least the n_due just counted, should the kept count ever disagree.
-          b.overdue = std::min(std::max(queued - *n_later, *n_due), kBacklogCountBound);
-          break;
-        }
+    if (!b.oldest_run_at || !newest_run_at || *b.oldest_run_at > overdue_before) {
+      b.overdue = 0;
+    } else if (*newest_run_at <= overdue_before) {
+      b.overdue = queued;
+    } else {
+      bool count_due = overdue_before - *b.oldest_run_at <= *newest_run_at - overdue_before;
+      std::int64_t counted = 0;
+      for (std::int64_t p : priorities) {
+        auto n = one(count_due ? **due : **not_due, *queue_id, p);
+        if (!n) return tl::unexpected(n.error());
+        counted += n->value_or(0);
       }
+      b.overdue = count_due ? counted : std::max<std::int64_t>(0, queued - counted);
     }
+    b.overdue = std::min(b.overdue, kBacklogCountBound);
     out.push_back(std::move(b));
   }
   return out;
