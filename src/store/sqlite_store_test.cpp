@@ -153,6 +153,56 @@ TEST(SqliteStoreTest, OpeningRecordsTheSchemaVersion) {
   EXPECT_EQ(pragma(*store, "user_version"), sqlite::kSchemaVersion);
 }
 
+// Migration 4 rebuilds a version 3 file's jobs_ready with `state` in it (from the jobs already
+// there), and backlog() reads through it.
+TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
+  testing::TempDir dir;
+  {
+    auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->begin());
+    for (int n = 1; n <= 3; ++n) {
+      NewJob j = make_job(n);
+      j.job.run_at = kNow - n * 60'000;
+      ASSERT_TRUE(store->enqueue(j));
+    }
+    ASSERT_TRUE(store->commit());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
+                         "(queue, priority DESC, run_at) WHERE state = 1; PRAGMA user_version = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto index_sql = [&] {
+    sqlite3* check = nullptr;
+    sqlite3_open_v2(dir.file("spool.db").c_str(), &check, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(check, "SELECT sql FROM sqlite_master WHERE name = 'jobs_ready'", -1, &stmt,
+                       nullptr);
+    std::string sql;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      sql = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(check);
+    return sql;
+  };
+  EXPECT_EQ(index_sql().find("state,"), std::string::npos);
+  auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_TRUE(store);
+  EXPECT_EQ(pragma(*store, "user_version"), 4);
+  EXPECT_NE(index_sql().find("(queue, state, priority DESC, run_at)"), std::string::npos);
+  auto backlog = store->backlog(kNow - 120'000);
+  ASSERT_TRUE(backlog) << backlog.error().message();
+  ASSERT_EQ(backlog->size(), 1u);
+  EXPECT_EQ((*backlog)[0].queued, 3);
+  EXPECT_EQ((*backlog)[0].overdue, 2);
+  EXPECT_EQ((*backlog)[0].oldest_run_at, kNow - 180'000);
+}
+
 TEST(SqliteStoreTest, AFileFromANewerSchemaIsRefused) {
   testing::TempDir dir;
   sqlite3* db = nullptr;

@@ -240,6 +240,67 @@ test('schedules: listed with pause, resume and trigger now (or a calm note witho
   await page.context().close();
 });
 
+test('the jobs pages keep one cursor in the URL; Previous, First page and back follow', T, async () => {
+  await server.ok('POST', '/v1/jobs/batch', { jobs: Array.from({ length: 120 }, (_, n) => ({ type: 'paged', payload: { n } })) });
+  const page = await openPage(browser, { tok: ADMIN });
+  await page.goto(`${server.url}/#/jobs?queue=paged`);
+  const firstId = () => page.locator('#jobs-list tbody tr').first().getAttribute('data-id');
+  const rows = page.locator('#jobs-list tbody tr');
+  await rows.first().waitFor();
+  const page1 = await firstId();
+  const pages = [page1];
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole('link', { name: 'Next →' }).click();
+    await page.waitForFunction((prev) => document.querySelector('#jobs-list tbody tr')?.dataset.id !== prev, pages[pages.length - 1]);
+    pages.push(await firstId());
+    const params = new URLSearchParams(page.url().split('?')[1]);
+    assert.deepEqual([...params.keys()].sort(), ['cursor', 'queue'], `one cursor, no trail: ${page.url()}`);
+  }
+  assert.equal(await rows.count(), 20, 'the third page holds the last 20 of 120');
+  assert.equal(await page.getByRole('link', { name: 'Next →' }).count(), 0);
+  const page3Url = page.url();
+  await page.getByRole('link', { name: '← Previous' }).click();
+  await page.waitForFunction((id) => document.querySelector('#jobs-list tbody tr')?.dataset.id === id, pages[1]);
+  await page.getByRole('link', { name: '← Previous' }).click();
+  await page.waitForFunction((id) => document.querySelector('#jobs-list tbody tr')?.dataset.id === id, pages[0]);
+  assert.ok(!page.url().includes('cursor='), `the first page has no cursor: ${page.url()}`);
+  assert.equal(await page.getByRole('link', { name: '← Previous' }).count(), 0);
+  // The browser's back walks the pages visited, newest first.
+  await page.goBack();
+  await page.waitForFunction((id) => document.querySelector('#jobs-list tbody tr')?.dataset.id === id, pages[1]);
+  await page.goBack();
+  await page.waitForFunction((id) => document.querySelector('#jobs-list tbody tr')?.dataset.id === id, pages[2]);
+  assert.equal(page.url(), page3Url);
+  await page.context().close();
+  // A bookmarked page in a new tab knows no way back but offers the first page.
+  const fresh = await openPage(browser, { tok: ADMIN });
+  await fresh.goto(page3Url);
+  await fresh.getByRole('link', { name: 'First page' }).waitFor();
+  assert.equal(await fresh.getByRole('link', { name: '← Previous' }).count(), 0);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context().close();
+});
+
+test('the overview\'s chart and its legend stay inside their box', T, async () => {
+  await server.ok('POST', '/v1/jobs', { type: 'chart_box', payload: {} });
+  for (const viewport of [{ width: 1280, height: 860 }, { width: 390, height: 844 }]) {
+    const page = await openPage(browser, { tok: ADMIN, viewport });
+    await page.goto(server.url);
+    await page.locator('#throughput .u-legend').waitFor();
+    const out = await page.evaluate(() => {
+      const box = document.getElementById('throughput').getBoundingClientRect();
+      const parts = [...document.querySelectorAll('#throughput .uplot, #throughput .u-legend, #throughput canvas')];
+      return parts.map((el) => {
+        const r = el.getBoundingClientRect();
+        return { cls: el.className || el.tagName, left: r.left - box.left, right: box.right - r.right, bottom: box.bottom - r.bottom };
+      }).filter((r) => r.left < 0 || r.right < 0 || r.bottom < 0);
+    });
+    assert.deepEqual(out, [], `parts of the chart outside its box at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
 test('phone width and dark mode stay legible (screenshots)', T, async () => {
   const page = await openPage(browser, { tok: ADMIN, colorScheme: 'dark', viewport: { width: 390, height: 844 } });
   await page.goto(server.url);

@@ -11,6 +11,11 @@ function loadUplot() {
   return uplotModule;
 }
 
+// Starts loading uPlot without waiting for it (a page that will draw a chart soon).
+export function preloadChart() {
+  loadUplot().catch(() => {});
+}
+
 export function minuteSeries(series, hours, nowMs = Date.now()) {
   const end = Math.floor(nowMs / 60000) * 60;
   const n = hours * 60;
@@ -35,7 +40,13 @@ export async function throughputChart(container, data) {
   const uPlot = await loadUplot();
   const css = getComputedStyle(document.documentElement);
   const c = (name) => css.getPropertyValue(name).trim();
-  const width = () => Math.max(280, container.clientWidth || 600);
+  // The box's content width: clientWidth includes its padding, and a plot (and its legend, as
+  // wide as the plot) sized to it stuck out of the box by the padding.
+  const width = () => {
+    const st = getComputedStyle(container);
+    const inner = container.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+    return Math.max(240, Math.floor(inner) || 600);
+  };
   const opts = {
     width: width(),
     height: 220,

@@ -169,7 +169,7 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, Statement> list_statements_;
   // minute_stats.cpp's statements (see lazy()).
   struct MinuteStatements {
-    Statement add, prune, read, oldest, overdue, ping;
+    Statement add, prune, read, next_priority, oldest, newest, due, not_due, walk, ping;
   } minute_st_;
   // schedules.cpp's statements (see lazy()).
   struct ScheduleStatements {

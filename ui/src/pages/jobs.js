@@ -1,7 +1,9 @@
 // Jobs: a browser over GET /v1/jobs with filters (state, queue, type, tag, dedupe key), newest
 // or oldest first, and cursor pagination (the server's keyset cursor, so page 1000 costs what
 // page 1 does). Lookup by id goes straight to the job's page. The filters live in the URL, so
-// every number elsewhere can link here.
+// every number elsewhere can link here. The URL holds one cursor, the page's own; the way back
+// (which cursor led here) is remembered in sessionStorage, so Previous works within the tab and
+// a bookmarked page offers First page instead. Back and forward are the browser's own history.
 import { get, qs } from '../api.js';
 import { h, STATES, stateBadge, fmtTime, notice, jobsHref } from '../dom.js';
 
@@ -11,7 +13,6 @@ export function renderJobs(main, ctx) {
   const q = ctx.query;
   const f = Object.fromEntries(FILTERS.map((k) => [k, q.get(k) || '']));
   const cursor = q.get('cursor') || '';
-  const prev = (q.get('prev') || '').split(',').filter(Boolean);
 
   const field = (name, label, input) => h('div', { class: 'field' }, h('label', { for: `f-${name}` }, label), input);
   const text = (name) => h('input', { id: `f-${name}`, name, value: f[name], autocomplete: 'off', spellcheck: 'false' });
@@ -50,7 +51,8 @@ export function renderJobs(main, ctx) {
     try {
       const r = await get(`/v1/jobs${qs({ ...f, order: f.order || undefined, cursor, limit: 50 })}`);
       if (stopped) return;
-      out.replaceChildren(jobsTable(r.jobs), pager(f, cursor, prev, r.next_cursor));
+      if (r.next_cursor) rememberPrevious(f, r.next_cursor, cursor);
+      out.replaceChildren(jobsTable(r.jobs), pager(f, cursor, previousOf(f, cursor), r.next_cursor));
     } catch (e) {
       if (!stopped) out.replaceChildren(notice('error', `Could not list jobs: ${e.message}`));
     }
@@ -75,16 +77,50 @@ export function jobsTable(jobs) {
     )))));
 }
 
+// Which cursor led to a page, per filter set: {key: previous cursor ('' for the first page)}.
+// Bounded, oldest entries dropped first; lost with the tab like the token.
+const PREV_KEY = 'spool.jobs.previous';
+const PREV_MAX = 500;
+const pageKey = (f, cursor) => `${jobsHref(f)}#${cursor}`;
+
+function readPrevious() {
+  try {
+    return JSON.parse(sessionStorage.getItem(PREV_KEY) || '{}') || {};
+  } catch {
+    return {};
+  }
+}
+function rememberPrevious(f, next, cursor) {
+  const m = readPrevious();
+  const k = pageKey(f, next);
+  delete m[k];
+  m[k] = cursor;
+  const keys = Object.keys(m);
+  for (let i = 0; i < keys.length - PREV_MAX; i++) delete m[keys[i]];
+  try {
+    sessionStorage.setItem(PREV_KEY, JSON.stringify(m));
+  } catch {
+    // Storage full or off: Previous is not offered, First page still is.
+  }
+}
+function previousOf(f, cursor) {
+  if (!cursor) return undefined;
+  const m = readPrevious();
+  return Object.prototype.hasOwnProperty.call(m, pageKey(f, cursor)) ? m[pageKey(f, cursor)] : undefined;
+}
+
+// prev: the cursor of the page before ('' for the first page), undefined when not known.
 function pager(f, cursor, prev, next) {
   const base = { ...f };
   const nav = h('nav', { class: 'pager', 'aria-label': 'Pages' });
   if (cursor) {
-    const back = prev.slice(0, -1);
-    nav.append(h('a', { href: jobsHref({ ...base, cursor: prev[prev.length - 1] === '-' ? '' : prev[prev.length - 1], prev: back.join(',') }), class: 'button secondary' }, '← Previous'));
+    if (prev !== undefined) {
+      nav.append(h('a', { href: jobsHref({ ...base, cursor: prev }), class: 'button secondary', rel: 'prev' }, '← Previous'));
+    }
     nav.append(h('a', { href: jobsHref(base), class: 'button secondary' }, 'First page'));
   }
   if (next) {
-    nav.append(h('a', { href: jobsHref({ ...base, cursor: next, prev: [...prev, cursor || '-'].join(',') }), class: 'button secondary', rel: 'next' }, 'Next →'));
+    nav.append(h('a', { href: jobsHref({ ...base, cursor: next }), class: 'button secondary', rel: 'next' }, 'Next →'));
   }
   return nav;
 }

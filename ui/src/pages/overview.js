@@ -4,7 +4,7 @@
 // times a second) and of the summary (at most every few seconds).
 import { get, qs } from '../api.js';
 import { h, STATES, fmtNum, fmtPercent, fmtDuration, fmtAgo, jobsHref, notice } from '../dom.js';
-import { minuteSeries, throughputChart } from '../chart.js';
+import { minuteSeries, throughputChart, preloadChart } from '../chart.js';
 
 export function renderOverview(main, ctx) {
   const hours = ctx.query.get('hours') === '24' ? 24 : 1;
@@ -70,13 +70,16 @@ export function renderOverview(main, ctx) {
       names = key;
       rows = new Map();
       let html = '';
+      // The first counts go into the same string (fmtNum's output is digits and separators
+      // only), so the loop below has nothing to write on a first render.
       for (const q of queues) {
         const n = esc(q.name);
         const u = esc(encodeURIComponent(q.name));
         html += `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}" title="${n}">${n}</a></th><td></td>`;
         for (const st of STATES) {
           const href = st === 'dead' ? `#/dead?queue=${u}` : `#/jobs?queue=${u}&amp;state=${st}`;
-          html += `<td class="num" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}"></a></td>`;
+          const c = q.counts[st] || 0;
+          html += `<td class="num${c ? '' : ' zero'}" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}">${esc(fmtNum(c))}</a></td>`;
         }
         html += '</tr>';
       }
@@ -85,18 +88,22 @@ export function renderOverview(main, ctx) {
       for (const tr of tbody.rows) {
         const cells = {};
         const links = tr.querySelectorAll('td.num a');
-        STATES.forEach((st, k) => { cells[st] = links[k]; });
-        rows.set(queues[i++].name, { tr, cells, st: tr.cells[1], paused: null });
+        const shown = {};
+        STATES.forEach((st, k) => {
+          cells[st] = links[k];
+          shown[st] = fmtNum(queues[i].counts[st] || 0);
+        });
+        rows.set(queues[i++].name, { tr, cells, shown, st: tr.cells[1], paused: null });
       }
     }
     for (const q of queues) {
       const r = rows.get(q.name);
       for (const s of STATES) {
         const text = fmtNum(q.counts[s] || 0);
-        const a = r.cells[s];
-        if (a.textContent !== text) {
-          a.textContent = text;
-          a.parentElement.classList.toggle('zero', !q.counts[s]);
+        if (r.shown[s] !== text) {
+          r.shown[s] = text;
+          r.cells[s].textContent = text;
+          r.cells[s].parentElement.classList.toggle('zero', !q.counts[s]);
         }
       }
       if (r.paused !== q.paused) {
@@ -191,6 +198,8 @@ export function renderOverview(main, ctx) {
   document.addEventListener('visibilitychange', onVisible);
   loadQueues();
   loadSummary();
+  // The chart library is fetched while the first answers are awaited, not after the summary's.
+  preloadChart();
   return () => {
     stopped = true;
     off();
