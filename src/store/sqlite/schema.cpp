@@ -161,13 +161,31 @@ CREATE TABLE schedules (
 CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0 AND next_run_at IS NOT NULL;
 )sql";
 
+// Migration 4: reserved. Another branch (the per-minute stats work) adds its migration as 4; at
+// merge the lead puts it here (or renumbers the callbacks migration below). Empty: nothing to do.
+constexpr std::string_view kMigration4 = "";
+
+// Migration 5: per-job completion callbacks (docs/push.md "Completion callbacks"). The callback
+// lives on the job's own row so the transaction that finishes the job arms it: no separate
+// outbox row can be lost or orphaned, and retention deletes it with the job. Two columns only,
+// as every job pays a byte per column (docs/storage.md "Size"): `callback` is JSON,
+// {"url"} from enqueue, plus {"state","attempts","at","error"} once armed (state is
+// CallbackState's name, core/job.hpp); `callback_due` is set only while the callback is pending
+// (when it is due, or held until), and jobs_callback_due serves the dispatcher.
+constexpr std::string_view kMigration5 = R"sql(
+ALTER TABLE jobs ADD COLUMN callback TEXT;
+ALTER TABLE jobs ADD COLUMN callback_due INTEGER;
+CREATE INDEX jobs_callback_due ON jobs (callback_due) WHERE callback_due IS NOT NULL;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
 
 // Index i holds migration i + 1.
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
+constexpr Migration kMigrations[] = {
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {
