@@ -153,7 +153,10 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
              "gave up after " + std::to_string(attempt) + " attempts: " + error);
       return;
     }
-    std::int64_t delay = retry_after_ms.value_or(callback_retry_delay_ms(options, attempt));
+    // Retry-After is honoured up to backoff_max_ms: a job with a callback is kept only so long
+    // past its end (kCallbackRetainFloorMs), so a far-off retry could outlive the job.
+    std::int64_t delay = retry_after_ms ? std::min(*retry_after_ms, options.backoff_max_ms)
+                                        : callback_retry_delay_ms(options, attempt);
     settle(job, CallbackState::kPending, delay, std::move(error));
   }
 
@@ -225,8 +228,8 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
     auto addresses = co_await addresses_for(*target, match.host_named, refusal, error);
     if (stopping) co_return;
     if (!refusal.empty()) {
-      spdlog::warn("event=callback_refused job={} url=\"{}\" reason=\"{}\"", job.id, target->url,
-                   refusal);
+      // Not the URL: its query may carry a producer's token.
+      spdlog::warn("event=callback_refused job={} reason=\"{}\"", job.id, refusal);
       settle(job, CallbackState::kFailed, 0, std::move(refusal));
       co_return;
     }
