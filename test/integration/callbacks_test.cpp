@@ -1,14 +1,16 @@
 // Completion callbacks against a real `spool serve` and a real local HTTP receiver
 // (support/push_receiver.hpp): a completed and a dead job's final view arrive signed (checked by
-// spool::verify_webhook), a 503 is retried, a server killed before the callback was delivered
-// delivers it after the restart, a callback_url off the allow list is refused at enqueue, and the
-// SSRF guard refuses a host that resolves to loopback (localhost, 2130706433) unless the allow
-// list names it. Every wait has a deadline.
+// spool::verify_webhook and by the npm standardwebhooks package), a 503 is retried, a server
+// killed before the callback was delivered delivers it after the restart, a callback_url off
+// the allow list is refused at enqueue, and the SSRF guard refuses a host that resolves to
+// loopback (localhost, 2130706433, ::ffff:127.0.0.1) unless the allow list names it. Every wait
+// has a deadline.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -43,6 +45,36 @@ spool::WebhookHeaders webhook_headers(const ReceivedRequest& r) {
   return {{"webhook-id", r.header("webhook-id")},
           {"webhook-timestamp", r.header("webhook-timestamp")},
           {"webhook-signature", r.header("webhook-signature")}};
+}
+
+// Runs test/webhooks-js/verify.js (the npm `standardwebhooks` package) on each request signed
+// with kSecret; answers its verdict lines (as push_test.cpp does for push deliveries).
+std::vector<std::string> verify_with_npm(const TempDir& dir,
+                                         const std::vector<ReceivedRequest>& requests) {
+  std::string js_dir = SPOOL_WEBHOOKS_JS_DIR;
+  std::ifstream probe(js_dir + "/node_modules/standardwebhooks/package.json");
+  if (!probe) {
+    ADD_FAILURE() << "the npm standardwebhooks package is not installed: run "
+                     "scripts/install-webhooks-js.sh";
+    return {};
+  }
+  std::string in = dir.file("npm-cases.jsonl"), out = dir.file("npm-verdicts.txt");
+  {
+    std::ofstream f(in);
+    for (const auto& r : requests) {
+      json::object line{{"secret", kSecret}, {"body", r.body}};
+      json::object h;
+      for (const auto& [k, v] : webhook_headers(r)) h[k] = v;
+      line["headers"] = std::move(h);
+      f << json::serialize(line) << "\n";
+    }
+  }
+  std::string cmd = "node " + js_dir + "/verify.js < " + in + " > " + out;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream f(out);
+  std::vector<std::string> verdicts;
+  for (std::string line; std::getline(f, line);) verdicts.push_back(line);
+  return verdicts;
 }
 
 class CallbackTest : public ::testing::Test {
@@ -137,6 +169,7 @@ TEST_F(CallbackTest, ACompletedJobsFinalViewArrivesSigned) {
   EXPECT_EQ(r.header("webhook-id").rfind(id + ":", 0), 0u) << r.header("webhook-id");
   auto verified = spool::verify_webhook(kSecret, webhook_headers(r), r.body);
   EXPECT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verify_with_npm(dir_, {r}), std::vector<std::string>{"ok"});
   json::object body = json::parse(r.body).as_object();
   EXPECT_EQ(str(body.at("id")), id);
   EXPECT_EQ(str(body.at("state")), "completed");
