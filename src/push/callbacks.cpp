@@ -57,7 +57,8 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
   // ---- io thread only ----
   int in_flight = 0;
   bool taking = false;
-  bool more = false;  // the last take was full: look again as soon as there is room
+  bool more = false;   // the last take was full: look again as soon as there is room
+  bool again = false;  // asked to take while a take was out: take again when it answers
   bool stopping = false;
 
   Impl(engine::Engine& e, const Clock& c, CallbackOptions o)
@@ -89,7 +90,11 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
   }
 
   void take() {
-    if (stopping || taking) return;
+    if (stopping) return;
+    if (taking) {
+      again = true;  // a job may have finished after the take's transaction: look once more
+      return;
+    }
     int room = options.concurrency - in_flight;
     if (room <= 0) {
       more = true;
@@ -115,6 +120,10 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
     }
     more = static_cast<int>(r->size()) >= room;
     if (stopping) return;  // held: they go again after their hold
+    if (again) {
+      again = false;
+      more = true;
+    }
     for (Job& job : *r) {
       ++in_flight;
       asio::co_spawn(io, deliver(std::move(job)), asio::detached);

@@ -331,8 +331,9 @@ class Store {
   // Each is held for this attempt: attempts + 1 and `at` = now + hold_ms, so a crash during the
   // attempt makes it due again after hold_ms (at least once). Answers the jobs as updated.
   virtual Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) = 0;
-  // Write: records an attempt's outcome, unless the callback is no longer pending under that
-  // attempt number (answers false and writes nothing: a stale answer).
+  // Write: records an attempt's outcome, unless that attempt is no longer the one out (the
+  // callback was taken again, or this attempt was answered already): then answers false and
+  // writes nothing (a stale answer).
   virtual Result<bool> settle_callback(const CallbackSettle& settle) = 0;
 
   // ---- Per-minute aggregates and health ----

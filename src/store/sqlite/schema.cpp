@@ -169,7 +169,8 @@ constexpr std::string_view kMigration4 = "";
 // lives on the job's own row so the transaction that finishes the job arms it: no separate
 // outbox row can be lost or orphaned, and retention deletes it with the job. Two columns only,
 // as every job pays a byte per column (docs/storage.md "Size"): `callback` is JSON,
-// {"url"} from enqueue, plus {"state","attempts","at","error"} once armed (state is
+// {"url"} from enqueue, plus {"state","attempts","at","error","taken"} once armed (taken: an
+// attempt is out and not answered yet) (state is
 // CallbackState's name, core/job.hpp); `callback_due` is set only while the callback is pending
 // (when it is due, or held until), and jobs_callback_due serves the dispatcher.
 constexpr std::string_view kMigration5 = R"sql(

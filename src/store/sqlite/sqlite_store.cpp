@@ -122,7 +122,7 @@ Result<void> SqliteStore::prepare_all() {
       // delete it while its callback is still being delivered.
       {&st_.arm_callback,
        "UPDATE jobs SET callback = json_set(callback, '$.state', 'pending', '$.attempts', 0, "
-       "'$.at', ?2, '$.error', ''), callback_due = ?2, "
+       "'$.at', ?2, '$.error', '', '$.taken', 0), callback_due = ?2, "
        "expires_at = max(coalesce(expires_at, ?3), ?3) WHERE seq = ?1"},
       {&st_.mark_completed,
        "UPDATE jobs SET state = 4, finished_at = ?2, result = ?3, lease_token = NULL, "
@@ -180,11 +180,13 @@ Result<void> SqliteStore::prepare_all() {
        "ORDER BY callback_due LIMIT ?2"},
       {&st_.mark_callback_taken,
        "UPDATE jobs SET callback = json_set(callback, '$.attempts', "
-       "json_extract(callback, '$.attempts') + 1, '$.at', ?2), callback_due = ?2 WHERE seq = ?1"},
+       "json_extract(callback, '$.attempts') + 1, '$.at', ?2, '$.taken', 1), callback_due = ?2 "
+       "WHERE seq = ?1"},
       {&st_.mark_callback_settled,
-       "UPDATE jobs SET callback = json_set(callback, '$.state', ?3, '$.at', ?4, '$.error', ?5), "
-       "callback_due = CASE WHEN ?3 = 'pending' THEN ?4 END "
-       "WHERE id = ?1 AND callback_due IS NOT NULL AND json_extract(callback, '$.attempts') = ?2"},
+       "UPDATE jobs SET callback = json_set(callback, '$.state', ?3, '$.at', ?4, '$.error', ?5, "
+       "'$.taken', 0), callback_due = CASE WHEN ?3 = 'pending' THEN ?4 END "
+       "WHERE id = ?1 AND callback_due IS NOT NULL AND json_extract(callback, '$.attempts') = ?2 "
+       "AND json_extract(callback, '$.taken') = 1"},
       {&st_.seq_of_id, "SELECT seq FROM jobs WHERE id = ?1"},
       {&st_.seq_before_id, "SELECT seq FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT 1"},
       {&st_.seq_after_id, "SELECT seq FROM jobs WHERE id > ?1 ORDER BY id LIMIT 1"},
