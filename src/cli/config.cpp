@@ -6,8 +6,10 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "core/callback_url.hpp"
 #include "http/json_input.hpp"
 #include "http/requests.hpp"
+#include "push/signing.hpp"
 
 namespace spool::cli {
 namespace {
@@ -149,6 +151,43 @@ Status read_tokens(const std::string& origin, const toml::value& tokens, ServeCo
     if (spec.token.empty()) return bad(origin, at + ".token", "is required");
     if (!has_roles) return bad(origin, at + ".roles", "is required (e.g. roles = [\"producer\"])");
     c.tokens.push_back(std::move(spec));
+  }
+  return {};
+}
+
+Status read_callbacks(const std::string& origin, const toml::value& table, ServeConfig& c) {
+  if (!table.is_table()) return bad(origin, "callbacks", "must be a table ([callbacks])");
+  CallbacksConfig& cb = c.callbacks;
+  for (const auto& [k, v] : table.as_table()) {
+    std::string key = "callbacks." + k;
+    Status s;
+    if (k == "allow") {
+      if (!v.is_array()) return bad(origin, key, "must be an array of URL prefixes");
+      cb.allow.clear();
+      for (const auto& e : v.as_array()) {
+        if (!e.is_string()) return bad(origin, key, "must hold strings, got " + kind_of(e));
+        cb.allow.push_back(e.as_string().str);
+      }
+    } else if (k == "secret") {
+      s = read_string(origin, key, v, cb.secret);
+    } else if (k == "ca_file") {
+      s = read_string(origin, key, v, cb.ca_file);
+    } else if (k == "max_attempts") {
+      std::int64_t n = cb.max_attempts;
+      s = read_int(origin, key, v, 1, 100, n);
+      cb.max_attempts = static_cast<int>(n);
+    } else if (k == "backoff_base_ms") {
+      s = read_int(origin, key, v, 1, 86'400'000, cb.backoff_base_ms);
+    } else if (k == "backoff_max_ms") {
+      s = read_int(origin, key, v, 1, 86'400'000, cb.backoff_max_ms);
+    } else if (k == "timeout_ms") {
+      s = read_int(origin, key, v, 1, 300'000, cb.timeout_ms);
+    } else {
+      return bad(origin, key,
+                 "unknown key; [callbacks] takes allow, secret, max_attempts, backoff_base_ms, "
+                 "backoff_max_ms, timeout_ms, ca_file");
+    }
+    if (!s.ok()) return s;
   }
   return {};
 }
@@ -340,10 +379,12 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
       s = read_schedules(origin, v, c);
     } else if (k == "push") {
       s = read_push(origin, v, c);
+    } else if (k == "callbacks") {
+      s = read_callbacks(origin, v, c);
     } else {
       return bad(origin, k,
                  "unknown key; the file takes [server], [[tokens]], [queues.<name>], [watch], "
-                 "[push] and [[schedules]]");
+                 "[push], [[schedules]] and [callbacks]");
     }
     if (!s.ok()) return s;
   }
@@ -365,6 +406,7 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
     if (const char* v = getenv(name); v && *v) out = v;
   };
   str("SPOOL_LISTEN", c.listen);
+  str("SPOOL_CALLBACKS_SECRET", c.callbacks.secret);
   str("SPOOL_DATA", c.data);
   str("SPOOL_DURABILITY", c.durability);
   str("SPOOL_LOG_LEVEL", c.log_level);
@@ -425,6 +467,27 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
 
 Status validate(const ServeConfig& c) {
   if (auto l = parse_listen(c.listen); !l) return l.error();
+  if (auto allow = CallbackAllowlist::parse(c.callbacks.allow); !allow) return allow.error();
+  if (!c.callbacks.allow.empty()) {
+    if (c.callbacks.secret.empty()) {
+      return Status(StatusCode::kInvalidArgument,
+                    "callbacks.secret is required when callbacks.allow is set: it signs every "
+                    "callback (whsec_ + base64 of 32 random bytes: echo whsec_$(openssl rand "
+                    "-base64 32))",
+                    "callbacks.secret");
+    }
+    if (auto key = push::decode_secret(c.callbacks.secret); !key) {
+      return Status(StatusCode::kInvalidArgument, "callbacks.secret: " + key.error().message(),
+                    "callbacks.secret");
+    }
+  }
+  if (c.callbacks.backoff_max_ms < c.callbacks.backoff_base_ms) {
+    return Status(StatusCode::kInvalidArgument,
+                  "callbacks.backoff_max_ms must be at least callbacks.backoff_base_ms (" +
+                      std::to_string(c.callbacks.backoff_base_ms) + "), got " +
+                      std::to_string(c.callbacks.backoff_max_ms),
+                  "callbacks.backoff_max_ms");
+  }
   if (c.durability != "fast" && c.durability != "strict") {
     return Status(StatusCode::kInvalidArgument,
                   "durability must be fast or strict, got \"" + c.durability + "\"", "durability");

@@ -29,6 +29,17 @@ inline int default_io_threads() {
   return std::clamp(cores - 1, 1, 4);
 }
 
+// [callbacks]: per-job completion callbacks (docs/push.md "Completion callbacks").
+struct CallbacksConfig {
+  std::vector<std::string> allow;  // URL prefixes a job's callback_url must match; none: off
+  std::string secret;              // whsec_...: signs every callback; required with `allow`
+  int max_attempts = 10;
+  std::int64_t backoff_base_ms = 10'000;
+  std::int64_t backoff_max_ms = 900'000;
+  std::int64_t timeout_ms = 10'000;
+  std::string ca_file;  // empty: the system CA store
+};
+
 struct ServeConfig {
   std::string listen = "127.0.0.1:7070";
   std::string data = "./spool-data";
@@ -48,6 +59,7 @@ struct ServeConfig {
   // [[schedules]]: created or brought up to date by name at start (schedules made over the API
   // are left alone).
   std::vector<engine::ScheduleSpec> schedules;
+  CallbacksConfig callbacks;
 };
 
 inline constexpr std::size_t kMinBodyLimit = 1024;
@@ -67,7 +79,8 @@ Status load_config_text(const std::string& text, const std::string& origin, Serv
 
 // SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
 // SPOOL_LOG_LEVEL, SPOOL_LOG_FORMAT, SPOOL_EVENTS_BUFFER, SPOOL_EVENTS_KEEPALIVE_MS override;
-// SPOOL_TOKEN adds an admin token; SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public;
+// SPOOL_CALLBACKS_SECRET sets callbacks.secret; SPOOL_TOKEN adds an admin token;
+// SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public;
 // SPOOL_PUSH_<KEY> overrides push.<key> of the [push] table (SPOOL_PUSH_BREAKER_FAILURES, ...).
 using GetEnv = std::function<const char*(const char*)>;
 Status apply_env(const GetEnv& getenv, ServeConfig& config);

@@ -312,3 +312,54 @@ stop_grace_ms = 500
 
 }  // namespace
 }  // namespace spool::cli
+
+namespace spool::cli {
+namespace {
+
+TEST(ConfigTest, CallbacksTableSetsTheAllowListSecretAndRetries) {
+  ServeConfig c;
+  Status s = load(R"(
+[callbacks]
+allow = ["https://hooks.example.com/spool/", "http://localhost:3000/"]
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+max_attempts = 4
+backoff_base_ms = 100
+backoff_max_ms = 200
+timeout_ms = 2000
+)",
+                  c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.callbacks.allow.size(), 2u);
+  EXPECT_EQ(c.callbacks.max_attempts, 4);
+  EXPECT_EQ(c.callbacks.backoff_base_ms, 100);
+  EXPECT_EQ(c.callbacks.backoff_max_ms, 200);
+  EXPECT_EQ(c.callbacks.timeout_ms, 2000);
+}
+
+TEST(ConfigTest, CallbacksNeedASecretAndWellFormedPrefixes) {
+  ServeConfig a;
+  Status no_secret = load("[callbacks]\nallow = [\"https://hooks.example.com/\"]\n", a);
+  EXPECT_NE(no_secret.message().find("callbacks.secret is required"), std::string::npos)
+      << no_secret.message();
+  ServeConfig b;
+  Status bad_prefix = load(
+      "[callbacks]\nallow = [\"https://hooks.example.com\"]\n"
+      "secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+      b);
+  EXPECT_NE(bad_prefix.message().find("https://hooks.example.com"), std::string::npos)
+      << bad_prefix.message();
+  ServeConfig d;
+  Status unknown = load("[callbacks]\nretries = 3\n", d);
+  EXPECT_NE(unknown.message().find("callbacks.retries"), std::string::npos) << unknown.message();
+  ServeConfig e;
+  Status env = apply_env(
+      [](const char* name) -> const char* {
+        return std::string(name) == "SPOOL_CALLBACKS_SECRET" ? "whsec_x" : nullptr;
+      },
+      e);
+  EXPECT_TRUE(env.ok());
+  EXPECT_EQ(e.callbacks.secret, "whsec_x");
+}
+
+}  // namespace
+}  // namespace spool::cli

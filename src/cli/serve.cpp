@@ -20,7 +20,9 @@
 #include "http/server.hpp"
 #include "metrics/job_metrics.hpp"
 #include "metrics/summary.hpp"
+#include "push/callbacks.hpp"
 #include "push/pusher.hpp"
+#include "push/signing.hpp"
 #include "store/fault_injecting_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -160,6 +162,20 @@ void run(const CLI::App& cmd, const Flags& flags) {
     engine.add_observer(metrics);
     engine.add_transaction_hook(std::make_shared<metrics::MinuteRecorder>());
   }
+  // Completion callbacks (docs/push.md): its observer wakes it when jobs finish, so it is made
+  // before the engine starts; config validation made sure the allow list and secret parse.
+  push::CallbackOptions callback_options;
+  callback_options.allow = CallbackAllowlist::parse(config.callbacks.allow).value();
+  if (!config.callbacks.secret.empty()) {
+    callback_options.key = push::decode_secret(config.callbacks.secret).value();
+  }
+  callback_options.max_attempts = config.callbacks.max_attempts;
+  callback_options.backoff_base_ms = config.callbacks.backoff_base_ms;
+  callback_options.backoff_max_ms = config.callbacks.backoff_max_ms;
+  callback_options.timeout_ms = config.callbacks.timeout_ms;
+  callback_options.ca_file = config.callbacks.ca_file;
+  push::CallbackDispatcher callbacks(engine, clock, callback_options);
+  engine.add_observer(callbacks.observer());
   engine.start();
 
   for (auto& [name, queue_config] : config.queues) {
@@ -191,6 +207,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   // Push delivery (docs/push.md): an in-process worker for queues whose config has `push`.
   push::Pusher pusher(engine, clock, pusher_options(config));
   pusher.start();
+  callbacks.start();
 
   http::ServerOptions options;
   options.host = listen->host;
@@ -203,9 +220,11 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.metrics = metrics;
   options.watch = config.watch;
   options.push = [&pusher] { return to_view(pusher.health()); };
+  options.callbacks = callback_options.allow;
   http::Server server(engine, std::move(options));
   auto bound = server.listen();
   if (!bound) {
+    callbacks.stop();
     pusher.stop();
     engine.stop();
     die(1, bound.error().message());
@@ -221,8 +240,9 @@ void run(const CLI::App& cmd, const Flags& flags) {
   const char* sig = wait_for_signal(signals);
   spdlog::info("event=shutdown signal={}", sig);
   server.stop_accepting();
-  pusher.stop();  // releases deliveries cut off mid-flight; before the engine stops
-  engine.stop();  // answers parked long polls with no jobs, commits what is queued
+  pusher.stop();     // releases deliveries cut off mid-flight; before the engine stops
+  callbacks.stop();  // attempts cut off go again after their hold; before the engine stops
+  engine.stop();     // answers parked long polls with no jobs, commits what is queued
   server.drain_and_join(std::chrono::seconds(3));
   spdlog::info("event=stopped");
   spdlog::shutdown();

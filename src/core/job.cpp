@@ -2,6 +2,18 @@
 
 namespace spool {
 
+std::string_view to_string(CallbackState state) {
+  switch (state) {
+    case CallbackState::kPending:
+      return "pending";
+    case CallbackState::kDelivered:
+      return "delivered";
+    case CallbackState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
 std::string_view to_string(JobState state) {
   switch (state) {
     case JobState::kScheduled:

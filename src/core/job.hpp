@@ -109,6 +109,22 @@ struct ErrorRecord {
   int attempt = 0;
 };
 
+// A job's completion callback (docs/push.md "Completion callbacks"). Stored as integers by the
+// SQLite store: change the order => a store migration.
+enum class CallbackState {
+  kPending = 0,    // due at `at`, or being delivered (an attempt holds it until `at`)
+  kDelivered = 1,  // a 2xx came back at `at`
+  kFailed = 2,     // given up at `at`; `last_error` says why
+};
+std::string_view to_string(CallbackState state);
+
+struct CallbackStatus {
+  CallbackState state = CallbackState::kPending;
+  int attempts = 0;  // POSTs tried so far
+  TimeMs at = 0;     // pending: the next attempt; otherwise when it was delivered or given up
+  std::string last_error;
+};
+
 // One job as stored. JSON fields (payload, result, progress) hold JSON text exactly as given.
 struct Job {
   std::string id;  // ULID
@@ -134,6 +150,10 @@ struct Job {
   std::optional<std::string> dedupe_key;
   std::vector<std::string> tags;
   std::optional<TimeMs> expires_at;  // when retention deletes a finished job
+  // Where to POST the final job view when the job completes or dies (checked at enqueue).
+  std::optional<std::string> callback_url;
+  // Set from the transaction that finished the job with a callback_url.
+  std::optional<CallbackStatus> callback;
 };
 
 }  // namespace spool

@@ -609,6 +609,7 @@ class Engine::Impl {
     job.lease_ms = r.lease_ms.value_or(config.lease_ms.value_or(kDefaultLeaseMs));
     job.dedupe_key = std::move(r.dedupe_key);
     job.tags = std::move(r.tags);
+    job.callback_url = std::move(r.callback_url);
     nj.dedupe_window_ms = r.dedupe_window_ms.value_or(kDefaultDedupeWindowMs);
     return nj;
   }
@@ -993,6 +994,32 @@ void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInf
       [queue = std::move(queue), patch = std::move(patch)](Impl& e) {
         auto result = e.store().patch_queue(queue, patch);
         if (e.accept(result)) e.mark_dirty(queue);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done) {
+  impl_->submit_write(make_write(
+      [limit, hold_ms](Impl& e) {
+        auto result = e.store().take_callbacks(e.now(), limit, hold_ms);
+        e.accept(result);
+        return result;
+      },
+      std::move(done)));
+}
+
+void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
+  impl_->submit_write(make_write(
+      [outcome = std::move(outcome)](Impl& e) {
+        store::CallbackSettle s;
+        s.id = outcome.id;
+        s.attempt = outcome.attempt;
+        s.state = outcome.state;
+        s.at = e.now() + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
+        s.error = outcome.error;
+        auto result = e.store().settle_callback(s);
+        e.accept(result);
         return result;
       },
       std::move(done)));

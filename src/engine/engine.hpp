@@ -47,6 +47,17 @@ struct EnqueueRequest {
   std::optional<Backoff> backoff;
   std::optional<std::int64_t> lease_ms;
   std::vector<std::string> tags;
+  // Checked against the [callbacks] allow list by the caller (core/callback_url.hpp).
+  std::optional<std::string> callback_url;
+};
+
+// One completion callback attempt's outcome (push/callbacks.hpp).
+struct CallbackOutcome {
+  std::string id;
+  int attempt = 0;  // the attempt answered, as take_callbacks handed it out
+  CallbackState state = CallbackState::kPending;  // pending: try again in retry_in_ms
+  std::int64_t retry_in_ms = 0;
+  std::string error;  // what went wrong (kept on the job for a person)
 };
 
 struct ReserveRequest {
@@ -194,6 +205,13 @@ class Engine {
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
   void patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done);
+
+  // ---- Completion callbacks (docs/push.md; the store arms them when a job finishes) ----
+  // Hands out up to `limit` due callbacks, each held for hold_ms (a crash mid-attempt makes it
+  // due again then): the finished jobs, with callback.attempts counting this attempt.
+  void take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done);
+  // Records an attempt's outcome; answers false when it was stale (nothing written).
+  void settle_callback(CallbackOutcome outcome, Callback<bool> done);
 
   // ---- Schedules (engine/schedule_plan.hpp says when ticks fall and what a misfire does) ----
   // kConflict when the name is taken.

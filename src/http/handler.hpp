@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/callback_url.hpp"
 #include "core/status.hpp"
 #include "http/auth.hpp"
 #include "http/requests.hpp"
@@ -122,6 +123,7 @@ struct Context {
   std::shared_ptr<metrics::JobMetrics> metrics;
   WatchOptions watch;            // /readyz thresholds, the summary's overdue threshold
   metrics::PushViewSource push;  // push delivery's state; null: push is off
+  CallbackAllowlist callbacks;   // who may be a job's callback_url; empty: callbacks are off
 };
 
 using Handler = void (*)(Context& ctx, const Request& req, ExchangePtr ex);

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 
+#include "core/callback_url.hpp"
 #include "core/names.hpp"
 #include "core/time_format.hpp"
 #include "http/json_input.hpp"
@@ -89,6 +90,10 @@ Result<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::str
     return tl::unexpected(r.take_status());
   }
   if (!read_tags(r, job.tags)) return tl::unexpected(r.take_status());
+  // Only its length and type here: the allow list is the server's (handlers/jobs.cpp).
+  if (!r.opt_string("callback_url", kMaxCallbackUrlBytes, job.callback_url)) {
+    return tl::unexpected(r.take_status());
+  }
   return job;
 }
 
@@ -106,6 +111,10 @@ Result<JobTemplate> decode_job_template(const boost::json::object& o, std::strin
   }
   auto job = decode_job(o, prefix);
   if (!job) return tl::unexpected(std::move(job.error()));
+  if (job->callback_url) {
+    return invalid(prefix + "callback_url",
+                   prefix + "callback_url is not supported in a schedule's job (yet)");
+  }
   JobTemplate t;
   t.type = std::move(job->type);
   t.queue = std::move(job->queue);

@@ -62,7 +62,7 @@ struct Server::Impl {
         acceptor(net::make_strand(ioc)),
         retry_timer(acceptor.get_executor()),
         shared{Context{engine, options.events.get(), options.events_keepalive, options.metrics,
-                       options.watch, options.push},
+                       options.watch, options.push, options.callbacks},
                Router(routes_for(options)),
                Authenticator(options.tokens),
                options.body_limit_bytes,

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/callback_url.hpp"
 #include "core/status.hpp"
 #include "http/auth.hpp"
 #include "http/event_bus.hpp"
@@ -55,6 +56,9 @@ struct ServerOptions {
   // Push delivery's breakers and queue states for /readyz, /metrics and GET /v1/queues/{name}
   // (docs/push.md). Null: push delivery is off.
   metrics::PushViewSource push;
+  // [callbacks] allow: the prefixes a job's callback_url must match (docs/push.md). Empty:
+  // callback_url is refused.
+  CallbackAllowlist callbacks;
 };
 
 class Server {

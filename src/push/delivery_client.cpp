@@ -125,22 +125,27 @@ struct DeliveryClient::Impl {
   }
 
   // Opens a connection for `config`: resolve, connect, TLS handshake. Answers "" or what failed.
-  asio::awaitable<std::string> open(Connection& c, const PushConfig& config, SteadyTime deadline) {
+  asio::awaitable<std::string> open(Connection& c, const PushConfig& config, SteadyTime deadline,
+                                    const std::vector<tcp::endpoint>& pinned) {
     const Endpoint& e = config.endpoint;
     SteadyTime connect_deadline =
         std::min(deadline, std::chrono::steady_clock::now() +
                                std::chrono::milliseconds(config.connect_timeout_ms));
-    c.resolver = std::make_shared<tcp::resolver>(executor);
-    asio::steady_timer resolve_timer(executor, connect_deadline);
-    resolve_timer.async_wait([r = c.resolver](boost::system::error_code ec) {
-      if (!ec) r->cancel();
-    });
-    auto [rec, endpoints] =
-        co_await c.resolver->async_resolve(e.host, std::to_string(e.port), kTuple);
-    resolve_timer.cancel();
-    c.resolver.reset();
-    if (c.cancelled) co_return "cancelled";
-    if (rec) co_return describe(rec, "resolving " + e.host, config.connect_timeout_ms);
+    std::vector<tcp::endpoint> endpoints = pinned;
+    if (endpoints.empty()) {
+      c.resolver = std::make_shared<tcp::resolver>(executor);
+      asio::steady_timer resolve_timer(executor, connect_deadline);
+      resolve_timer.async_wait([r = c.resolver](boost::system::error_code ec) {
+        if (!ec) r->cancel();
+      });
+      auto [rec, resolved] =
+          co_await c.resolver->async_resolve(e.host, std::to_string(e.port), kTuple);
+      resolve_timer.cancel();
+      c.resolver.reset();
+      if (c.cancelled) co_return "cancelled";
+      if (rec) co_return describe(rec, "resolving " + e.host, config.connect_timeout_ms);
+      for (const auto& r : resolved) endpoints.push_back(r.endpoint());
+    }
 
     auto stream = std::make_unique<beast::tcp_stream>(executor);
     beast::tcp_stream* raw = stream.get();
@@ -222,10 +227,18 @@ DeliveryClient::~DeliveryClient() = default;
 asio::awaitable<Exchange> DeliveryClient::post(
     const PushConfig& config, std::vector<std::pair<std::string, std::string>> headers,
     std::string body) {
+  co_return co_await post_to(config, {}, std::move(headers), std::move(body));
+}
+
+asio::awaitable<Exchange> DeliveryClient::post_to(
+    const PushConfig& config, std::vector<tcp::endpoint> addresses,
+    std::vector<std::pair<std::string, std::string>> headers, std::string body) {
   Impl& im = *impl_;
   const SteadyTime start = std::chrono::steady_clock::now();
   const SteadyTime deadline = start + std::chrono::milliseconds(config.timeout_ms);
-  const std::string key = config.endpoint.pool_key() + "|" + config.ca_file;
+  std::string key = config.endpoint.pool_key() + "|" + config.ca_file;
+  // A connection made to checked addresses is reused only for the same addresses.
+  for (const auto& a : addresses) key += "|" + a.address().to_string();
 
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, config.endpoint.target, 11};
   req.set(bhttp::field::host, host_header(config.endpoint));
@@ -253,7 +266,7 @@ asio::awaitable<Exchange> DeliveryClient::post(
     } unregister{im, c.get()};
 
     if (!reused) {
-      std::string failed = co_await im.open(*c, config, deadline);
+      std::string failed = co_await im.open(*c, config, deadline, addresses);
       if (c->cancelled) {
         result.cancelled = true;
         result.error = "cancelled";

@@ -15,6 +15,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -54,6 +55,13 @@ class DeliveryClient {
   boost::asio::awaitable<Exchange> post(const PushConfig& config,
                                         std::vector<std::pair<std::string, std::string>> headers,
                                         std::string body);
+  // As post(), but connects only to `addresses` (resolved and checked by the caller: the
+  // callbacks' SSRF guard), never resolving the host again; the Host header, SNI and the
+  // certificate check still use the config's host. Pooled apart from post()'s connections.
+  boost::asio::awaitable<Exchange> post_to(const PushConfig& config,
+                                           std::vector<boost::asio::ip::tcp::endpoint> addresses,
+                                           std::vector<std::pair<std::string, std::string>> headers,
+                                           std::string body);
   // Aborts every exchange in flight (each answers cancelled) and closes idle connections.
   void cancel_all();
   // Closes connections idle longer than idle_timeout.

@@ -113,6 +113,12 @@ class FaultInjectingStore final : public Store {
     return guard([&] { return inner_->due_schedules(now, limit); });
   }
   std::optional<TimeMs> next_schedule_due() override { return inner_->next_schedule_due(); }
+  Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override {
+    return guard([&] { return inner_->take_callbacks(now, limit, hold_ms); });
+  }
+  Result<bool> settle_callback(const CallbackSettle& settle) override {
+    return guard([&] { return inner_->settle_callback(settle); });
+  }
   Result<void> ping() override {
     return guard([&] { return inner_->ping(); });
   }

@@ -204,6 +204,21 @@ struct FireResult {
   std::optional<EnqueueResult> job;  // set when kEnqueued
 };
 
+// ---- Completion callbacks (docs/push.md) ----------------------------------------------------
+
+// A finished job with a callback is kept at least this long after it finished, whatever its
+// queue's retention, so its callback can spend all its attempts.
+inline constexpr std::int64_t kCallbackRetainFloorMs = 2LL * 3'600'000;
+
+// The outcome of one callback attempt.
+struct CallbackSettle {
+  std::string id;
+  int attempt = 0;  // the attempt this answers (callback.attempts as taken)
+  CallbackState state = CallbackState::kPending;  // pending: retry at `at`
+  TimeMs at = 0;  // pending: the next attempt; delivered/failed: now
+  std::string error;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -308,6 +323,18 @@ class Store {
   virtual Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
   // The earliest next_run_at of an unpaused schedule; nullopt when none.
   virtual std::optional<TimeMs> next_schedule_due() = 0;
+
+  // ---- Completion callbacks (arming happens inside ack/fail/tick: a job that completes or dies
+  // with a callback_url gets callback {pending, 0 attempts, at = now} in the same write) ----
+
+  // Write: up to `limit` finished jobs whose pending callback is due at `now`, earliest first.
+  // Each is held for this attempt: attempts + 1 and `at` = now + hold_ms, so a crash during the
+  // attempt makes it due again after hold_ms (at least once). Answers the jobs as updated.
+  virtual Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) = 0;
+  // Write: records an attempt's outcome, unless that attempt is no longer the one out (the
+  // callback was taken again, or this attempt was answered already): then answers false and
+  // writes nothing (a stale answer).
+  virtual Result<bool> settle_callback(const CallbackSettle& settle) = 0;
 
   // ---- Per-minute aggregates and health ----
 

@@ -25,6 +25,18 @@ void answer_conflict_with_state(engine::Engine& engine, const ExchangePtr& ex, s
   });
 }
 
+// 400 naming the first job whose callback_url the allow list refuses.
+Status check_callbacks(const Context& ctx, const std::vector<engine::EnqueueRequest>& jobs,
+                       bool batch) {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!jobs[i].callback_url) continue;
+    std::string field =
+        batch ? "jobs[" + std::to_string(i) + "].callback_url" : std::string("callback_url");
+    if (Status s = ctx.callbacks.check(*jobs[i].callback_url, field); !s.ok()) return s;
+  }
+  return Status();
+}
+
 }  // namespace
 
 void enqueue(Context& ctx, const Request& req, ExchangePtr ex) {
@@ -32,6 +44,7 @@ void enqueue(Context& ctx, const Request& req, ExchangePtr ex) {
   if (!job) return respond_error(ex, job.error());
   std::vector<engine::EnqueueRequest> jobs;
   jobs.push_back(std::move(*job));
+  if (Status s = check_callbacks(ctx, jobs, false); !s.ok()) return respond_error(ex, s);
   ctx.engine.enqueue(std::move(jobs), [ex](Result<std::vector<store::EnqueueResult>> r) {
     if (!r) return respond_error(ex, r.error());
     if (r->empty())
@@ -44,6 +57,7 @@ void enqueue(Context& ctx, const Request& req, ExchangePtr ex) {
 void enqueue_batch(Context& ctx, const Request& req, ExchangePtr ex) {
   auto jobs = parse_enqueue_batch(req.body);
   if (!jobs) return respond_error(ex, jobs.error());
+  if (Status s = check_callbacks(ctx, *jobs, true); !s.ok()) return respond_error(ex, s);
   ctx.engine.enqueue(std::move(*jobs), [ex](Result<std::vector<store::EnqueueResult>> r) {
     if (!r) return respond_error(ex, r.error());
     auto results = std::make_shared<std::vector<store::EnqueueResult>>(std::move(*r));

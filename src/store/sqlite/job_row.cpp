@@ -34,6 +34,7 @@ enum Col {
   kResult,
   kProgress,
   kPayload,
+  kCallback,
   kCount
 };
 static_assert(kCount == kJobColumnCount);
@@ -55,7 +56,42 @@ void append_error_json(std::string& out, const ErrorRecord& e) {
   out += '}';
 }
 
+// The `callback` column (schema.cpp, migration 5). Like the other decoders, a damaged value
+// leaves the job readable.
+void decode_callback(std::string_view json, Job& job) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec);
+  const auto* o = ec ? nullptr : v.if_object();
+  if (o == nullptr) return;
+  if (const auto* url = o->if_contains("url"); url && url->is_string()) {
+    job.callback_url = std::string(url->get_string());
+  }
+  const auto* state = o->if_contains("state");
+  if (state == nullptr || !state->is_string()) return;
+  CallbackStatus c;
+  for (CallbackState s :
+       {CallbackState::kPending, CallbackState::kDelivered, CallbackState::kFailed}) {
+    if (state->get_string() == to_string(s)) c.state = s;
+  }
+  if (const auto* n = o->if_contains("attempts"); n && n->is_int64()) {
+    c.attempts = static_cast<int>(n->get_int64());
+  }
+  if (const auto* at = o->if_contains("at"); at && at->is_int64()) c.at = at->get_int64();
+  if (const auto* e = o->if_contains("error"); e && e->is_string()) {
+    c.last_error = std::string(e->get_string());
+  }
+  job.callback = std::move(c);
+}
+
 }  // namespace
+
+std::optional<std::string> encode_callback_url(const std::optional<std::string>& url) {
+  if (!url) return std::nullopt;
+  std::string out = "{\"url\":";
+  append_json_string(out, *url);
+  out += '}';
+  return out;
+}
 
 JobRowNames read_job_row(const Use& row, int first, Job& job) {
   auto col = [first](Col c) { return first + static_cast<int>(c); };
@@ -85,6 +121,7 @@ JobRowNames read_job_row(const Use& row, int first, Job& job) {
   job.result_json = row.opt_text(col(kResult));
   job.progress_json = row.opt_text(col(kProgress));
   job.payload_json = row.text(col(kPayload));
+  if (!row.is_null(col(kCallback))) decode_callback(row.text_view(col(kCallback)), job);
   return JobRowNames{row.int64(col(kType)), row.int64(col(kQueue))};
 }
 

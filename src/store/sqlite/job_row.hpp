@@ -20,8 +20,8 @@ namespace spool::store::sqlite {
   "id, type, queue, state, priority, attempts, max_attempts, backoff_type, backoff_base_ms, " \
   "backoff_max_ms, backoff_jitter, lease_ms, created_at, run_at, started_at, finished_at, "   \
   "lease_expires_at, expires_at, lease_token, worker, dedupe_key, tags, errors, result, "     \
-  "progress, payload"
-inline constexpr int kJobColumnCount = 26;
+  "progress, payload, callback"
+inline constexpr int kJobColumnCount = 27;
 
 // A job row's type and queue are name ids (the `names` table); the caller resolves them.
 struct JobRowNames {
@@ -35,6 +35,9 @@ JobRowNames read_job_row(const Use& row, int first, Job& job);
 // Tags as a JSON array of strings; empty tags are stored as NULL (so: nullopt).
 std::optional<std::string> encode_tags(const std::vector<std::string>& tags);
 std::vector<std::string> decode_tags(std::string_view json);
+
+// The `callback` column: {"url"} at enqueue (nullopt without a callback_url).
+std::optional<std::string> encode_callback_url(const std::optional<std::string>& url);
 
 // Errors as a JSON array of {"message","kind","at","attempt"}, oldest first.
 std::vector<ErrorRecord> decode_errors(std::string_view json);

@@ -46,6 +46,8 @@ Result<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
   }
 
   std::optional<std::string> tags = encode_tags(job.tags);
+  // Bound by reference (statement.hpp): it must outlive the step.
+  std::optional<std::string> callback = encode_callback_url(job.callback_url);
   {
     Use q(st_.insert_job);
     q.bind(1, job.id)
@@ -64,7 +66,8 @@ Result<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
         .bind(14, job.run_at)
         .bind(15, job.dedupe_key)
         .bind(16, tags)
-        .bind(17, job.payload_json);
+        .bind(17, job.payload_json)
+        .bind(18, callback);
     if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   }
   if (job.dedupe_key) {
@@ -194,7 +197,15 @@ Result<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, b
   if (with_errors) row.errors = q.text(13);
   row.lease_ms = q.int64(14);
   row.type = q.int64(15);
+  row.has_callback = q.int64(16) != 0;
   return row;
+}
+
+Result<void> SqliteStore::arm_callback(const SettleRow& row, TimeMs now) {
+  if (!row.has_callback) return {};
+  Use q(st_.arm_callback);
+  q.bind(1, row.seq).bind(2, now).bind(3, now + kCallbackRetainFloorMs);
+  return run(q, "writing");
 }
 
 SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, JobState state,
@@ -235,6 +246,7 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   Use q(st_.mark_completed);
   q.bind(1, row->seq).bind(2, req.now).bind(3, req.result_json).bind(4, expires);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+  if (auto ok = arm_callback(*row, req.now); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, JobState::kCompleted);
   return settled(req.id, *row, JobState::kCompleted, row->attempts);
 }
@@ -300,6 +312,9 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
       .bind(6, expires_at)
       .bind(7, errors);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+  if (next == JobState::kDead) {
+    if (auto ok = arm_callback(row, now); !ok) return tl::unexpected(ok.error());
+  }
   queues_.move(queue, JobState::kActive, next);
   SettleResult out = settled(id, row, next, attempts);
   out.next_run_at = next_run_at;
@@ -403,6 +418,43 @@ Result<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state
   std::int64_t n = sqlite3_changes64(db_.get());
   queues_.move(queue, state, std::nullopt, n);
   return n;
+}
+
+// ---- Completion callbacks -------------------------------------------------------------------
+
+Result<std::vector<Job>> SqliteStore::take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) {
+  SPOOL_DCHECK(in_txn_);
+  std::vector<std::pair<std::int64_t, Job>> picked;
+  {
+    Use q(st_.select_callbacks_due);
+    q.bind(1, now).bind(2, limit);
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto job = decode_job(q, 1);
+      if (!job) return tl::unexpected(job.error());
+      picked.emplace_back(q.int64(0), std::move(*job));
+    }
+    if (rc != SQLITE_DONE) return failure(rc, "reading");
+  }
+  std::vector<Job> out;
+  out.reserve(picked.size());
+  for (auto& [seq, job] : picked) {
+    Use q(st_.mark_callback_taken);
+    q.bind(1, seq).bind(2, now + hold_ms);
+    if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+    job.callback->attempts += 1;
+    job.callback->at = now + hold_ms;
+    out.push_back(std::move(job));
+  }
+  return out;
+}
+
+Result<bool> SqliteStore::settle_callback(const CallbackSettle& s) {
+  SPOOL_DCHECK(in_txn_);
+  Use q(st_.mark_callback_settled);
+  q.bind(1, s.id).bind(2, s.attempt).bind(3, to_string(s.state)).bind(4, s.at).bind(5, s.error);
+  if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
+  return sqlite3_changes64(db_.get()) > 0;
 }
 
 }  // namespace spool::store::sqlite

@@ -173,6 +173,20 @@ DROP INDEX jobs_ready;
 CREATE INDEX jobs_ready ON jobs (queue, state, priority DESC, run_at) WHERE state = 1;
 )sql";
 
+// Migration 5: per-job completion callbacks (docs/push.md "Completion callbacks"). The callback
+// lives on the job's own row so the transaction that finishes the job arms it: no separate
+// outbox row can be lost or orphaned, and retention deletes it with the job. Two columns only,
+// as every job pays a byte per column (docs/storage.md "Size"): `callback` is JSON,
+// {"url"} from enqueue, plus {"state","attempts","at","error","taken"} once armed (taken: an
+// attempt is out and not answered yet) (state is
+// CallbackState's name, core/job.hpp); `callback_due` is set only while the callback is pending
+// (when it is due, or held until), and jobs_callback_due serves the dispatcher.
+constexpr std::string_view kMigration5 = R"sql(
+ALTER TABLE jobs ADD COLUMN callback TEXT;
+ALTER TABLE jobs ADD COLUMN callback_due INTEGER;
+CREATE INDEX jobs_callback_due ON jobs (callback_due) WHERE callback_due IS NOT NULL;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
@@ -180,7 +194,7 @@ struct Migration {
 
 // Index i holds migration i + 1.
 constexpr Migration kMigrations[] = {
-    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}};
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

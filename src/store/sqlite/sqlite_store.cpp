@@ -98,8 +98,9 @@ Result<void> SqliteStore::prepare_all() {
       {&st_.insert_job,
        "INSERT INTO jobs (id, type, queue, state, priority, attempts, max_attempts, "
        "backoff_type, backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, created_at, "
-       "run_at, dedupe_key, tags, payload) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"},
+       "run_at, dedupe_key, tags, payload, callback) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+       "?18)"},
       {&st_.find_dedupe,
        "SELECT d.expires_at, j.id, j.state FROM dedupe d LEFT JOIN jobs j ON j.seq = d.job "
        "WHERE d.type = ?1 AND d.key = ?2"},
@@ -115,7 +116,14 @@ Result<void> SqliteStore::prepare_all() {
       {&st_.find_settle,
        "SELECT seq, state, lease_token, queue, attempts, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, started_at, lease_expires_at, worker, "
-       "errors, lease_ms, type FROM jobs WHERE id = ?1"},
+       "errors, lease_ms, type, callback IS NOT NULL FROM jobs WHERE id = ?1"},
+      // A job finishing with a callback_url arms its callback in the same transaction (the
+      // durable outbox) and is kept at least kCallbackRetainFloorMs, so retention does not
+      // delete it while its callback is still being delivered.
+      {&st_.arm_callback,
+       "UPDATE jobs SET callback = json_set(callback, '$.state', 'pending', '$.attempts', 0, "
+       "'$.at', ?2, '$.error', '', '$.taken', 0), callback_due = ?2, "
+       "expires_at = max(coalesce(expires_at, ?3), ?3) WHERE seq = ?1"},
       {&st_.mark_completed,
        "UPDATE jobs SET state = 4, finished_at = ?2, result = ?3, lease_token = NULL, "
        "lease_expires_at = NULL, expires_at = ?4 WHERE seq = ?1"},
@@ -164,6 +172,21 @@ Result<void> SqliteStore::prepare_all() {
        "SELECT expires_at FROM jobs INDEXED BY jobs_expiry WHERE expires_at IS NOT NULL "
        "ORDER BY expires_at LIMIT 1"},
       {&st_.get_job, "SELECT " SPOOL_JOB_COLUMNS " FROM jobs WHERE id = ?1"},
+      // Only finished jobs: a pending callback of a job retried by an operator waits until the
+      // job finishes again (which re-arms it with the new final view).
+      {&st_.select_callbacks_due,
+       "SELECT seq, " SPOOL_JOB_COLUMNS " FROM jobs INDEXED BY jobs_callback_due "
+       "WHERE callback_due IS NOT NULL AND callback_due <= ?1 AND state IN (4, 5) "
+       "ORDER BY callback_due LIMIT ?2"},
+      {&st_.mark_callback_taken,
+       "UPDATE jobs SET callback = json_set(callback, '$.attempts', "
+       "json_extract(callback, '$.attempts') + 1, '$.at', ?2, '$.taken', 1), callback_due = ?2 "
+       "WHERE seq = ?1"},
+      {&st_.mark_callback_settled,
+       "UPDATE jobs SET callback = json_set(callback, '$.state', ?3, '$.at', ?4, '$.error', ?5, "
+       "'$.taken', 0), callback_due = CASE WHEN ?3 = 'pending' THEN ?4 END "
+       "WHERE id = ?1 AND callback_due IS NOT NULL AND json_extract(callback, '$.attempts') = ?2 "
+       "AND json_extract(callback, '$.taken') = 1"},
       {&st_.seq_of_id, "SELECT seq FROM jobs WHERE id = ?1"},
       {&st_.seq_before_id, "SELECT seq FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT 1"},
       {&st_.seq_after_id, "SELECT seq FROM jobs WHERE id > ?1 ORDER BY id LIMIT 1"},

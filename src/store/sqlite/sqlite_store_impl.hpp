@@ -85,6 +85,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Schedule>> list_schedules() override;
   Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
   std::optional<TimeMs> next_schedule_due() override;
+  Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override;
+  Result<bool> settle_callback(const CallbackSettle& settle) override;
 
   // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
   Result<std::int64_t> pragma_value(std::string_view name);
@@ -103,6 +105,7 @@ class SqliteStore final : public Store {
     Statement sweep_jobs, sweep_dedupe;
     Statement next_run, next_lease, next_expiry;
     Statement get_job, seq_of_id, seq_before_id, seq_after_id;
+    Statement arm_callback, select_callbacks_due, mark_callback_taken, mark_callback_settled;
   };
 
   // A job's row as the settle operations need it.
@@ -120,6 +123,7 @@ class SqliteStore final : public Store {
     std::string errors;
     std::int64_t lease_ms = 0;  // the job's own lease length
     std::int64_t type = 0;      // name id
+    bool has_callback = false;  // callback_url is set
   };
 
   SqliteStore(Connection db, std::string path);
@@ -149,6 +153,8 @@ class SqliteStore final : public Store {
                                       const ErrorRecord& error, FailKind kind,
                                       std::optional<std::int64_t> retry_after_ms, TimeMs now,
                                       double jitter);
+  // Arms the callback of a job that just completed or died, when it has a callback_url.
+  Result<void> arm_callback(const SettleRow& row, TimeMs now);
   // How long a job of `queue` finishing in `state` is kept (the queue's config or the default).
   std::int64_t retain_ms(const std::string& queue, JobState state) const;
   Result<void> write_queue(const std::string& name, const QueueState& q);
