@@ -325,3 +325,22 @@ test('the page says when the connection is lost and reconnects by itself', T, as
   await page.locator('tr[data-queue="after_restart"] td[data-state="queued"]').getByText('1', { exact: true }).waitFor();
   await page.context().close();
 });
+
+test('with many queues the overview builds the rows below the first screen after it, and they follow live', T, async () => {
+  // Rows past the first 50 are built after the first paint (ui/src/pages/overview.js); names
+  // that sort last land there.
+  const names = Array.from({ length: 60 }, (_, i) => `zz_many_${String(i).padStart(2, '0')}`);
+  await server.ok('POST', '/v1/jobs/batch', { jobs: names.map((queue) => ({ type: 'many', queue, payload: {} })) });
+  const page = await openPage(browser, { tok: ADMIN });
+  await page.goto(server.url);
+  await page.locator('main[data-all-rows="true"]').waitFor();
+  await page.locator('#live[data-state="live"]').waitFor();
+  const { queues } = await server.ok('GET', '/v1/queues');
+  assert.equal(await page.locator('#queues-table tbody tr').count(), queues.length);
+  const last = page.locator('tr[data-queue="zz_many_59"] td[data-state="queued"]');
+  await last.getByText('1', { exact: true }).waitFor();
+  await server.ok('POST', '/v1/jobs', { type: 'many', queue: 'zz_many_59', payload: {} });
+  await last.getByText('2', { exact: true }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -6,6 +6,7 @@ import { ApiError, EventStream, get, prefetch, setToken, token } from './api.js'
 import { h } from './dom.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderOverview } from './pages/overview.js';
+import { preloadChart } from './chart.js';
 import { renderJobs } from './pages/jobs.js';
 import { renderJob } from './pages/job.js';
 import { renderDead } from './pages/dead.js';
@@ -153,12 +154,13 @@ document.querySelector('.skip').addEventListener('click', (e) => {
 });
 
 // Start: try the stored token (or none: auth may be off); the sign-in page otherwise.
-// The overview's data is asked for at once, beside /v1/whoami, not after it.
+// The overview's data and its chart library are asked for at once, beside /v1/whoami.
 (async () => {
   const { parts, query } = parseHash();
   if (parts.length === 0) {
     prefetch('/v1/queues');
     prefetch(`/v1/metrics/summary?hours=${query.get('hours') === '24' ? 24 : 1}`);
+    preloadChart();
   }
   try {
     await signIn(token());

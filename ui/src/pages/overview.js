@@ -39,17 +39,32 @@ export function renderOverview(main, ctx) {
   let names = '';
   let firstQueues = false;
   let firstSummary = false;
+  let summaryHere;
+  const summaryArrived = new Promise((resolve) => {
+    summaryHere = resolve;
+  });
+  let summaryDone;
+  const summaryShown = Promise.race([
+    new Promise((resolve) => {
+      summaryDone = resolve;
+    }),
+    new Promise((resolve) => setTimeout(resolve, 1000)),
+  ]);
 
   // Two moments, measured once each after the browser painted what was built
   // (bench/dashboard/overview.mjs reads them): the queues table on screen, and the summary too.
   // The table does not wait for the summary, whose backlog figures cost the server more.
   function markPainted(name) {
-    requestAnimationFrame(() => setTimeout(() => {
+    afterPaint(() => {
       if (!window[name]) window[name] = performance.now();
       performance.mark(name);
-      if (name === '__spoolOverviewRenderedMs') main.dataset.rendered = 'true';
-      else main.dataset.summary = 'true';
-    }, 0));
+      if (name === '__spoolOverviewRenderedMs') {
+        main.dataset.rendered = 'true';
+      } else {
+        main.dataset.summary = 'true';
+        summaryDone();
+      }
+    });
   }
   function markRendered() {
     if (firstQueues && !main.dataset.rendered) {
@@ -62,42 +77,45 @@ export function renderOverview(main, ctx) {
     }
   }
 
-  function renderQueues(queues) {
-    const key = queues.map((q) => q.name).join('\n');
-    if (key !== names) {
-      // One innerHTML for the whole body: with hundreds of queues this is several times faster
-      // than building each cell as a node. Every value is escaped (esc) on the way in.
-      names = key;
-      rows = new Map();
-      let html = '';
-      // The first counts go into the same string (fmtNum's output is digits and separators
-      // only), so the loop below has nothing to write on a first render.
-      for (const q of queues) {
-        const n = esc(q.name);
-        const u = esc(encodeURIComponent(q.name));
-        html += `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}" title="${n}">${n}</a></th><td></td>`;
-        for (const st of STATES) {
-          const href = st === 'dead' ? `#/dead?queue=${u}` : `#/jobs?queue=${u}&amp;state=${st}`;
-          const c = q.counts[st] || 0;
-          html += `<td class="num${c ? '' : ' zero'}" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}">${esc(fmtNum(c))}</a></td>`;
-        }
-        html += '</tr>';
-      }
-      tbody.innerHTML = html;
-      let i = 0;
-      for (const tr of tbody.rows) {
-        const cells = {};
-        const links = tr.querySelectorAll('td.num a');
-        const shown = {};
-        STATES.forEach((st, k) => {
-          cells[st] = links[k];
-          shown[st] = fmtNum(queues[i].counts[st] || 0);
-        });
-        rows.set(queues[i++].name, { tr, cells, shown, st: tr.cells[1], paused: null });
-      }
+  // A first render builds the rows a screen can show at once, and the rest right after that
+  // frame is painted: laying out hundreds of rows at once held the first paint back by 100 ms
+  // and more on a slow machine. The rest are built from the latest answer, so no update is lost.
+  let latest = [];
+  let generation = 0;
+  function rowHtml(q) {
+    const n = esc(q.name);
+    const u = esc(encodeURIComponent(q.name));
+    let html = `<tr data-queue="${n}"><th scope="row"><a href="#/queues/${u}" title="${n}">${n}</a></th><td></td>`;
+    for (const st of STATES) {
+      const href = st === 'dead' ? `#/dead?queue=${u}` : `#/jobs?queue=${u}&amp;state=${st}`;
+      const c = q.counts[st] || 0;
+      html += `<td class="num${c ? '' : ' zero'}" data-state="${st}"><a href="${href}" aria-label="${n}: ${st}">${esc(fmtNum(c))}</a></td>`;
     }
+    return html + '</tr>';
+  }
+  // One innerHTML (or insertAdjacentHTML) per batch of rows: with hundreds of queues this is
+  // several times faster than building each cell as a node. Every value is escaped (esc). The
+  // first counts go into the same string, so updateCounts has nothing to write on a first render.
+  function addRows(queues, from, to) {
+    const html = queues.slice(from, to).map(rowHtml).join('');
+    if (from === 0) tbody.innerHTML = html;
+    else tbody.insertAdjacentHTML('beforeend', html);
+    for (let i = from; i < Math.min(to, queues.length); i++) {
+      const tr = tbody.rows[i];
+      const links = tr.querySelectorAll('td.num a');
+      const cells = {};
+      const shown = {};
+      STATES.forEach((st, k) => {
+        cells[st] = links[k];
+        shown[st] = fmtNum(queues[i].counts[st] || 0);
+      });
+      rows.set(queues[i].name, { tr, cells, shown, st: tr.cells[1], paused: null });
+    }
+  }
+  function updateCounts(queues) {
     for (const q of queues) {
       const r = rows.get(q.name);
+      if (!r) continue; // not built yet: built later from the latest answer
       for (const s of STATES) {
         const text = fmtNum(q.counts[s] || 0);
         if (r.shown[s] !== text) {
@@ -111,6 +129,34 @@ export function renderOverview(main, ctx) {
         r.st.innerHTML = q.paused ? '<span class="badge paused">paused</span>' : '<span class="muted">running</span>';
       }
     }
+  }
+  function renderQueues(queues) {
+    latest = queues;
+    const key = queues.map((q) => q.name).join('\n');
+    if (key !== names) {
+      names = key;
+      rows = new Map();
+      const gen = ++generation;
+      addRows(queues, 0, FIRST_ROWS);
+      if (queues.length > FIRST_ROWS) {
+        main.dataset.allRows = 'pending';
+        // After the summary is on screen (or a second at most): laying out the rest holds the
+        // main thread, and the chart's first draw lays out the whole page.
+        summaryShown.then(() => afterPaint(() => {
+          if (stopped || gen !== generation) return;
+          addRows(latest, FIRST_ROWS, latest.length);
+          updateCounts(latest);
+          afterPaint(() => {
+            if (gen !== generation) return;
+            if (!window.__spoolOverviewAllRowsMs) window.__spoolOverviewAllRowsMs = performance.now();
+            main.dataset.allRows = 'true';
+          });
+        }));
+      } else {
+        main.dataset.allRows = 'true';
+      }
+    }
+    updateCounts(queues);
     empty.hidden = queues.length > 0;
   }
 
@@ -144,6 +190,9 @@ export function renderOverview(main, ctx) {
   async function loadQueues() {
     try {
       const r = await get('/v1/queues');
+      // The first table waits a moment for the first summary, so both are laid out and painted
+      // in one frame: each layout of the page costs tens of ms on a slow machine.
+      if (!firstQueues) await Promise.race([summaryArrived, new Promise((ok) => setTimeout(ok, 100))]);
       if (stopped) return;
       const t = performance.now();
       renderQueues(r.queues);
@@ -159,6 +208,7 @@ export function renderOverview(main, ctx) {
     try {
       const asked = performance.now();
       const s = await get(`/v1/metrics/summary${qs({ hours })}`);
+      summaryHere();
       if (stopped) return;
       // The summary's backlog figures are read on the server's writer thread: keep an open
       // dashboard's share of it near 5% by waiting at least 20 times what the last one took.
@@ -169,9 +219,11 @@ export function renderOverview(main, ctx) {
       firstSummary = true;
       markRendered();
     } catch (e) {
+      summaryHere();
       if (!stopped) {
         cards.replaceChildren(notice('error', `Could not read the summary: ${e.message}`));
         firstSummary = true;
+        summaryDone();
       }
     }
   }
@@ -209,6 +261,14 @@ export function renderOverview(main, ctx) {
     summaryTimer.cancel();
     if (chart) chart.destroy();
   };
+}
+
+// Rows a screen shows at once, with room (a phone shows ~12, a tall monitor ~40).
+const FIRST_ROWS = 50;
+
+// Runs fn once the browser has painted what is built now (a task after the next frame).
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
 function esc(s) {
