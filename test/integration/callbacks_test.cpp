@@ -16,10 +16,12 @@
 #include <thread>
 
 #include "spool/webhook.hpp"
+#include "support/eventually.hpp"
 #include "support/http.hpp"
 #include "support/push_receiver.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "webhook_checks.hpp"
 
 namespace spool::testing {
 namespace {
@@ -30,52 +32,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = SteadyClock::now() + limit;
-  while (!pred()) {
-    if (SteadyClock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 std::string str(const json::value& v) { return std::string(v.as_string()); }
-
-spool::WebhookHeaders webhook_headers(const ReceivedRequest& r) {
-  return {{"webhook-id", r.header("webhook-id")},
-          {"webhook-timestamp", r.header("webhook-timestamp")},
-          {"webhook-signature", r.header("webhook-signature")}};
-}
-
-// Runs test/webhooks-js/verify.js (the npm `standardwebhooks` package) on each request signed
-// with kSecret; answers its verdict lines (as push_test.cpp does for push deliveries).
-std::vector<std::string> verify_with_npm(const TempDir& dir,
-                                         const std::vector<ReceivedRequest>& requests) {
-  std::string js_dir = SPOOL_WEBHOOKS_JS_DIR;
-  std::ifstream probe(js_dir + "/node_modules/standardwebhooks/package.json");
-  if (!probe) {
-    ADD_FAILURE() << "the npm standardwebhooks package is not installed: run "
-                     "scripts/install-webhooks-js.sh";
-    return {};
-  }
-  std::string in = dir.file("npm-cases.jsonl"), out = dir.file("npm-verdicts.txt");
-  {
-    std::ofstream f(in);
-    for (const auto& r : requests) {
-      json::object line{{"secret", kSecret}, {"body", r.body}};
-      json::object h;
-      for (const auto& [k, v] : webhook_headers(r)) h[k] = v;
-      line["headers"] = std::move(h);
-      f << json::serialize(line) << "\n";
-    }
-  }
-  std::string cmd = "node " + js_dir + "/verify.js < " + in + " > " + out;
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream f(out);
-  std::vector<std::string> verdicts;
-  for (std::string line; std::getline(f, line);) verdicts.push_back(line);
-  return verdicts;
-}
 
 class CallbackTest : public ::testing::Test {
  protected:
@@ -169,7 +126,7 @@ TEST_F(CallbackTest, ACompletedJobsFinalViewArrivesSigned) {
   EXPECT_EQ(r.header("webhook-id").rfind(id + ":", 0), 0u) << r.header("webhook-id");
   auto verified = spool::verify_webhook(kSecret, webhook_headers(r), r.body);
   EXPECT_TRUE(verified) << verified.error().message;
-  EXPECT_EQ(verify_with_npm(dir_, {r}), std::vector<std::string>{"ok"});
+  EXPECT_EQ(verify_with_npm(dir_, {{kSecret, r}}), std::vector<std::string>{"ok"});
   json::object body = json::parse(r.body).as_object();
   EXPECT_EQ(str(body.at("id")), id);
   EXPECT_EQ(str(body.at("state")), "completed");

@@ -19,10 +19,12 @@
 #include <thread>
 
 #include "spool/webhook.hpp"
+#include "support/eventually.hpp"
 #include "support/http.hpp"
 #include "support/push_receiver.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "webhook_checks.hpp"
 
 namespace spool::testing {
 namespace {
@@ -33,15 +35,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* kNewSecret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = SteadyClock::now() + limit;
-  while (!pred()) {
-    if (SteadyClock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
@@ -119,41 +112,6 @@ std::string http_date(std::int64_t unix_seconds) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
   return buf;
-}
-
-spool::WebhookHeaders webhook_headers(const ReceivedRequest& r) {
-  return {{"webhook-id", r.header("webhook-id")},
-          {"webhook-timestamp", r.header("webhook-timestamp")},
-          {"webhook-signature", r.header("webhook-signature")}};
-}
-
-// Runs test/webhooks-js/verify.js on each (secret, request); answers its verdict lines.
-std::vector<std::string> verify_with_npm(
-    const TempDir& dir, const std::vector<std::pair<std::string, ReceivedRequest>>& cases) {
-  std::string js_dir = SPOOL_WEBHOOKS_JS_DIR;
-  std::ifstream probe(js_dir + "/node_modules/standardwebhooks/package.json");
-  if (!probe) {
-    ADD_FAILURE() << "the npm standardwebhooks package is not installed: run "
-                     "scripts/install-webhooks-js.sh";
-    return {};
-  }
-  std::string in = dir.file("npm-cases.jsonl"), out = dir.file("npm-verdicts.txt");
-  {
-    std::ofstream f(in);
-    for (const auto& [secret, r] : cases) {
-      json::object line{{"secret", secret}, {"body", r.body}};
-      json::object h;
-      for (const auto& [k, v] : webhook_headers(r)) h[k] = v;
-      line["headers"] = std::move(h);
-      f << json::serialize(line) << "\n";
-    }
-  }
-  std::string cmd = "node " + js_dir + "/verify.js < " + in + " > " + out;
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream f(out);
-  std::vector<std::string> verdicts;
-  for (std::string line; std::getline(f, line);) verdicts.push_back(line);
-  return verdicts;
 }
 
 TEST_F(PushTest, DeliversEachJobSignedAndAcksWithTheAnswerAsResult) {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/http.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -42,16 +43,6 @@ std::string read_file(const std::string& path) {
 void write_script(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
   ASSERT_EQ(::chmod(path.c_str(), 0755), 0) << path;
-}
-
-// Waits until pred() holds or `limit` passes; answers whether it held.
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = Clock::now() + limit;
-  while (!pred()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
 }
 
 // A `spool work` child with its stdout and stderr in a log file. The destructor kills it (SIGKILL)
