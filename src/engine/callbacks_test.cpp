@@ -96,6 +96,39 @@ class EngineCallbackTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
+// The dispatcher wakes on events that armed a callback (push/callbacks.cpp), not on every
+// finished job.
+TEST_F(EngineCallbackTest, OnlyTheEventsThatArmACallbackSaySo) {
+  struct Recorder final : JobObserver {
+    std::vector<JobEvent> events;
+    void on_commit(const CommitInfo&, std::span<const JobEvent> batch) override {
+      events.insert(events.end(), batch.begin(), batch.end());
+    }
+  };
+  auto recorder = std::make_shared<Recorder>();
+  engine_->add_observer(recorder);
+  auto armed = [&](JobEventKind kind) {
+    std::vector<bool> out;
+    for (const auto& e : recorder->events) {
+      if (e.kind == kind) out.push_back(e.callback_armed);
+    }
+    return out;
+  };
+  enqueue(std::nullopt);
+  ack(reserve());
+  enqueue();
+  ack(reserve());
+  EXPECT_EQ(armed(JobEventKind::kCompleted), (std::vector<bool>{false, true}));
+  enqueue(std::nullopt, 1);
+  fail(reserve(), FailKind::kPermanent);
+  enqueue(kUrl, 1);
+  fail(reserve(), FailKind::kPermanent);
+  enqueue(kUrl, 2);
+  fail(reserve(), FailKind::kRetry);
+  EXPECT_EQ(armed(JobEventKind::kDead), (std::vector<bool>{false, true}));
+  EXPECT_EQ(armed(JobEventKind::kRetrying), (std::vector<bool>{false}));
+}
+
 TEST_F(EngineCallbackTest, CallbackUrlIsStoredAndNothingIsArmedBeforeTheJobFinishes) {
   std::string id = enqueue();
   Job j = get(id);

@@ -513,6 +513,7 @@ class Engine::Impl {
     ev.next_run_at = r.next_run_at;
     ev.fail_kind = fail_kind;
     ev.error = r.error;
+    ev.callback_armed = r.callback_armed;
     bool ends_attempt = kind != JobEventKind::kCancelled && kind != JobEventKind::kRetried;
     if (ends_attempt && r.started_at) ev.run_ms = std::max<std::int64_t>(0, now_ - *r.started_at);
   }

@@ -98,6 +98,7 @@ struct JobEvent {
   std::optional<TimeMs> next_run_at;         // kRetrying, kSnoozed, kReleased, kRetried
   std::optional<std::int64_t> wait_ms;       // kStarted: due (run_at) -> start, never negative
   std::optional<std::int64_t> run_ms;        // settles of an attempt: start -> this transition
+  bool callback_armed = false;  // kCompleted, kDead: the job's completion callback is now due
 };
 
 // One committed transaction, as observers see it.

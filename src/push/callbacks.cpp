@@ -288,8 +288,10 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
    public:
     explicit Nudger(std::weak_ptr<Impl> impl) : impl_(std::move(impl)) {}
     void on_commit(const engine::CommitInfo&, std::span<const engine::JobEvent> events) override {
+      // Only jobs that carry a callback: a take is a write command, and most finished jobs
+      // have none, so waking on every completion would add one to nearly every batch.
       for (const auto& e : events) {
-        if (e.kind == engine::JobEventKind::kCompleted || e.kind == engine::JobEventKind::kDead) {
+        if (e.callback_armed) {
           if (auto impl = impl_.lock()) impl->nudge();
           return;
         }

@@ -96,6 +96,7 @@ struct SettleResult {
   int max_attempts = 0;
   std::optional<TimeMs> started_at;  // start of the attempt this settles (ack, fail, expiry)
   std::string error;                 // the error recorded (fail, lease expiry), else empty
+  bool callback_armed = false;       // this transition armed the job's completion callback
 };
 
 struct ExtendResult {

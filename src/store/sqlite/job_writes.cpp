@@ -248,7 +248,9 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   if (auto ok = arm_callback(*row, req.now); !ok) return tl::unexpected(ok.error());
   queues_.move(queue, JobState::kActive, JobState::kCompleted);
-  return settled(req.id, *row, JobState::kCompleted, row->attempts);
+  SettleResult out = settled(req.id, *row, JobState::kCompleted, row->attempts);
+  out.callback_armed = row->has_callback;
+  return out;
 }
 
 Result<SettleResult> SqliteStore::fail(const FailRequest& req) {
@@ -319,6 +321,7 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
   SettleResult out = settled(id, row, next, attempts);
   out.next_run_at = next_run_at;
   if (record_error) out.error = record.message;
+  out.callback_armed = next == JobState::kDead && row.has_callback;
   return out;
 }
 
