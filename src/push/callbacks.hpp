@@ -17,8 +17,8 @@
 // Ownership and threading: borrows the Engine (which must outlive it) and owns one io thread
 // holding all of its state and its connection pool. Engine callbacks only post to that thread.
 // observer() is an engine observer that wakes the dispatcher when a job with a callback completes
-// or dies (an event with callback_armed); register
-// it before engine.start(). Shutdown order (serve.cpp): stop() before engine.stop().
+// or dies (an event with callback_armed); register it before engine.start(). Shutdown order
+// (serve.cpp): stop() before engine.stop().
 #pragma once
 
 #include <cstdint>
