@@ -57,7 +57,7 @@ void run_backup(const BackupCommand& cmd) {
   }
   if (cmd.force) fs::remove(cmd.file, ec);
 
-  Result<void> done = store::backup_sqlite(db.string(), cmd.file);
+  StatusOr<void> done = store::backup_sqlite(db.string(), cmd.file);
   if (!done) fail(1, "backup of " + db.string() + " failed: " + done.error().message());
 
   std::uintmax_t size = fs::file_size(cmd.file, ec);

@@ -14,7 +14,7 @@ namespace spool::cli {
 namespace {
 
 using bench::Options;
-using bench::Result;
+using bench::WorkloadResult;
 
 // "10s", "500ms", "2m", or a bare number of seconds.
 std::chrono::milliseconds parse_duration(const std::string& s) {
@@ -67,7 +67,7 @@ std::string thousands(std::uint64_t n) {
   return s;
 }
 
-void print_table(const std::vector<Result>& rows, const Options& o, const bench::Target& t,
+void print_table(const std::vector<WorkloadResult>& rows, const Options& o, const bench::Target& t,
                  const std::string& queue) {
   std::printf("spool bench against %s (queue %s, %d-byte payloads)\n\n", t.url.c_str(),
               queue.c_str(), o.payload_bytes);
@@ -93,7 +93,7 @@ void print_table(const std::vector<Result>& rows, const Options& o, const bench:
 
 // Written by hand rather than through boost::json::serialize, which prints every double in
 // exponent form (2E0); scripts and people both read "2.000" more easily.
-void print_json(const std::vector<Result>& rows, const Options& o, const bench::Target& t,
+void print_json(const std::vector<WorkloadResult>& rows, const Options& o, const bench::Target& t,
                 const std::string& queue) {
   auto str = [](const std::string& v) { return boost::json::serialize(boost::json::value(v)); };
   auto num = [](double v, const char* fmt) {
@@ -138,13 +138,13 @@ int run(Options o) {
   const std::vector<std::string> all = {"enqueue", "batch", "e2e", "latency"};
   std::vector<std::string> todo = o.workload == "all" ? all : std::vector{o.workload};
 
-  std::vector<Result> rows;
+  std::vector<WorkloadResult> rows;
   try {
     for (const auto& w : todo) {
       // Each workload gets its own queue when several run, so jobs left queued by enqueue and
       // batch never reach the e2e and latency workers.
       const std::string q = todo.size() > 1 ? base + "-" + w : base;
-      std::vector<Result> got;
+      std::vector<WorkloadResult> got;
       if (w == "enqueue") got = bench::run_enqueue(o, target, q);
       if (w == "batch") got = bench::run_batch(o, target, q);
       if (w == "e2e") got = bench::run_e2e(o, target, q);

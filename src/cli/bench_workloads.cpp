@@ -169,7 +169,7 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 }
 
 // Merges per-connection samples (nanoseconds) into p50/p99/max in milliseconds.
-void set_percentiles(Result& r, std::vector<std::vector<std::uint64_t>>& per_conn) {
+void set_percentiles(WorkloadResult& r, std::vector<std::vector<std::uint64_t>>& per_conn) {
   std::vector<std::uint64_t> all;
   std::size_t n = 0;
   for (auto& v : per_conn) n += v.size();
@@ -186,7 +186,7 @@ void set_percentiles(Result& r, std::vector<std::vector<std::uint64_t>>& per_con
   r.max_ms = double(*std::max_element(all.begin(), all.end())) / 1e6;
 }
 
-void finish(Result& r, Shared& sh) {
+void finish(WorkloadResult& r, Shared& sh) {
   r.errors = sh.errors.load();
   std::lock_guard lock(sh.mu);
   r.first_error = sh.first_error;
@@ -403,14 +403,15 @@ std::string reserve_json(const std::string& queue, int max, int wait_ms, int wor
 
 }  // namespace
 
-std::vector<Result> run_enqueue(const Options& o, const Target& t, const std::string& queue) {
+std::vector<WorkloadResult> run_enqueue(const Options& o, const Target& t,
+                                        const std::string& queue) {
   Shared sh;
   ProducePlan plan;
   plan.wire = build_request(t, "POST", "/v1/jobs",
                             job_json(queue, make_payload(std::size_t(o.payload_bytes), 1)));
   plan.total = o.jobs.value_or(0);
   std::vector<std::vector<std::uint64_t>> lat;
-  Result r{.workload = "enqueue"};
+  WorkloadResult r{.workload = "enqueue"};
   r.seconds = run_producers(o, t, sh, plan, o.connections, "enqueue", plan.total, lat);
   r.jobs = sh.done.load();
   r.jobs_per_s = r.seconds > 0 ? double(r.jobs) / r.seconds : 0;
@@ -420,7 +421,7 @@ std::vector<Result> run_enqueue(const Options& o, const Target& t, const std::st
   return {r};
 }
 
-std::vector<Result> run_batch(const Options& o, const Target& t, const std::string& queue) {
+std::vector<WorkloadResult> run_batch(const Options& o, const Target& t, const std::string& queue) {
   Shared sh;
   ProducePlan plan;
   const auto per = std::size_t(o.batch);
@@ -436,7 +437,7 @@ std::vector<Result> run_batch(const Options& o, const Target& t, const std::stri
     }
   }
   std::vector<std::vector<std::uint64_t>> lat;
-  Result r{.workload = "batch"};
+  WorkloadResult r{.workload = "batch"};
   r.seconds = run_producers(o, t, sh, plan, o.connections, "batch", o.jobs.value_or(0), lat);
   r.jobs = sh.done.load();
   r.jobs_per_s = r.seconds > 0 ? double(r.jobs) / r.seconds : 0;
@@ -447,7 +448,7 @@ std::vector<Result> run_batch(const Options& o, const Target& t, const std::stri
   return {r};
 }
 
-std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string& queue) {
+std::vector<WorkloadResult> run_e2e(const Options& o, const Target& t, const std::string& queue) {
   const std::uint64_t n = o.jobs.value_or(o.e2e_jobs);
   const auto per = std::size_t(o.batch);
   const int workers = o.workers.value_or(8);
@@ -467,7 +468,7 @@ std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string
   std::vector<std::vector<std::uint64_t>> lat;
   const int conns = int(std::min<std::uint64_t>(std::uint64_t(o.connections), plan.total));
   const double enqueue_s = run_producers(o, t, sh1, plan, conns, "e2e enqueue", n, lat);
-  Result fill{.workload = "e2e-enqueue"};
+  WorkloadResult fill{.workload = "e2e-enqueue"};
   fill.seconds = enqueue_s;
   fill.jobs = sh1.done.load();
   fill.jobs_per_s = enqueue_s > 0 ? double(fill.jobs) / enqueue_s : 0;
@@ -522,13 +523,13 @@ std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string
   }
   const double drain_s = seconds_between(start, Clock::now());
 
-  Result total{.workload = "e2e"};
+  WorkloadResult total{.workload = "e2e"};
   total.jobs = std::min(sh2.done.load(), want);
   total.seconds = enqueue_s + drain_s;
   total.jobs_per_s = total.seconds > 0 ? double(total.jobs) / total.seconds : 0;
   total.note = "enqueue " + std::to_string(n) + " in batches of " + std::to_string(per) +
                ", then " + std::to_string(workers) + " workers reserve 100 and ack in batches";
-  Result drain{.workload = "e2e-drain"};
+  WorkloadResult drain{.workload = "e2e-drain"};
   drain.jobs = total.jobs;
   drain.seconds = drain_s;
   drain.jobs_per_s = drain_s > 0 ? double(drain.jobs) / drain_s : 0;
@@ -594,7 +595,8 @@ void run_workers_and_producers(Harness& h, Shared& sh, const Target& t,
   h.run();
 }
 
-std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue) {
+std::vector<WorkloadResult> run_latency(const Options& o, const Target& t,
+                                        const std::string& queue) {
   Shared sh;
   Harness h(o, t, sh);
   const int workers = o.workers.value_or(8);
@@ -664,7 +666,7 @@ std::vector<Result> run_latency(const Options& o, const Target& t, const std::st
     run_workers_and_producers(h, sh, t, acks, producers, worker, producer, sent, producers_left,
                               end + 5s);
   }
-  Result r{.workload = "latency"};
+  WorkloadResult r{.workload = "latency"};
   r.jobs = sh.done.load();
   r.seconds = std::chrono::duration<double>(o.duration).count();
   r.jobs_per_s = double(r.jobs) / r.seconds;
@@ -682,7 +684,8 @@ std::vector<Result> run_latency(const Options& o, const Target& t, const std::st
 // long polls. Each payload carries its due time on this process's monotonic clock (send time +
 // delay), so lateness = receipt - due is an upper bound (it includes the enqueue's own latency),
 // and a receipt before it proves the server handed a job out early.
-std::vector<Result> run_delayed(const Options& o, const Target& t, const std::string& queue) {
+std::vector<WorkloadResult> run_delayed(const Options& o, const Target& t,
+                                        const std::string& queue) {
   Shared sh;
   Harness h(o, t, sh);
   const int workers = o.workers.value_or(8);
@@ -758,7 +761,7 @@ std::vector<Result> run_delayed(const Options& o, const Target& t, const std::st
     run_workers_and_producers(h, sh, t, acks, producers, worker, producer, sent, producers_left,
                               Clock::now() + spread + 5s);
   }
-  Result r{.workload = "delayed"};
+  WorkloadResult r{.workload = "delayed"};
   r.jobs = sh.done.load();
   r.seconds = double(kHeadStartMs + spread_ms) / 1000.0;
   r.jobs_per_s = double(r.jobs) / r.seconds;

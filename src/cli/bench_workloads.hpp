@@ -30,7 +30,7 @@ struct Options {
   bool json = false;
 };
 
-struct Result {
+struct WorkloadResult {
   std::string workload;
   std::uint64_t jobs = 0;
   double seconds = 0;
@@ -47,10 +47,13 @@ struct Fatal : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::vector<Result> run_enqueue(const Options& o, const Target& t, const std::string& queue);
-std::vector<Result> run_batch(const Options& o, const Target& t, const std::string& queue);
-std::vector<Result> run_e2e(const Options& o, const Target& t, const std::string& queue);
-std::vector<Result> run_latency(const Options& o, const Target& t, const std::string& queue);
-std::vector<Result> run_delayed(const Options& o, const Target& t, const std::string& queue);
+std::vector<WorkloadResult> run_enqueue(const Options& o, const Target& t,
+                                        const std::string& queue);
+std::vector<WorkloadResult> run_batch(const Options& o, const Target& t, const std::string& queue);
+std::vector<WorkloadResult> run_e2e(const Options& o, const Target& t, const std::string& queue);
+std::vector<WorkloadResult> run_latency(const Options& o, const Target& t,
+                                        const std::string& queue);
+std::vector<WorkloadResult> run_delayed(const Options& o, const Target& t,
+                                        const std::string& queue);
 
 }  // namespace spool::cli::bench

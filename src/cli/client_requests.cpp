@@ -27,7 +27,7 @@ std::string all_states() {
   return out;
 }
 
-Result<void> check_name(std::string_view option, std::string_view what, std::string_view name) {
+StatusOr<void> check_name(std::string_view option, std::string_view what, std::string_view name) {
   if (is_valid_name(name)) return {};
   return tl::unexpected(Status(StatusCode::kInvalidArgument,
                                std::string(what) + " \"" + std::string(name) +
@@ -35,7 +35,7 @@ Result<void> check_name(std::string_view option, std::string_view what, std::str
                                std::string(option)));
 }
 
-Result<std::int64_t> duration_option(std::string_view option, const std::string& text) {
+StatusOr<std::int64_t> duration_option(std::string_view option, const std::string& text) {
   auto ms = parse_duration_ms(text);
   if (!ms) return invalid(std::string(option), ms.error().message());
   return *ms;
@@ -64,7 +64,7 @@ std::string encode_query_value(std::string_view value) {
 
 }  // namespace
 
-Result<json::value> parse_payload(std::string_view text, std::string_view source) {
+StatusOr<json::value> parse_payload(std::string_view text, std::string_view source) {
   json::stream_parser parser;
   boost::system::error_code ec;
   std::size_t consumed = parser.write(text.data(), text.size(), ec);
@@ -105,7 +105,7 @@ Result<json::value> parse_payload(std::string_view text, std::string_view source
                                 "\n  " + shown + "\n  " + caret);
 }
 
-Result<json::object> build_enqueue_request(const EnqueueArgs& args, json::value payload) {
+StatusOr<json::object> build_enqueue_request(const EnqueueArgs& args, json::value payload) {
   if (auto ok = check_name("TYPE", "the job type", args.type); !ok)
     return tl::unexpected(ok.error());
   json::object body;
@@ -166,7 +166,7 @@ Result<json::object> build_enqueue_request(const EnqueueArgs& args, json::value 
   return body;
 }
 
-Result<std::string> build_jobs_target(const JobsFilter& filter) {
+StatusOr<std::string> build_jobs_target(const JobsFilter& filter) {
   std::string query;
   auto append = [&query](std::string_view key, std::string_view value) {
     query += query.empty() ? '?' : '&';

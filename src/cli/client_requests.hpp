@@ -26,7 +26,7 @@ bool is_job_state(std::string_view state);
 // Parses the payload strictly as JSON and returns it unchanged. `source` names where the text came
 // from ("the payload argument", "payload.json", "stdin") for the message, which gives the line,
 // column and the offending line with a caret under the spot.
-Result<boost::json::value> parse_payload(std::string_view text, std::string_view source);
+StatusOr<boost::json::value> parse_payload(std::string_view text, std::string_view source);
 
 struct EnqueueArgs {
   std::string type;
@@ -45,8 +45,8 @@ struct EnqueueArgs {
 // defaults apply to the rest (API.md "Precedence"). Checks locally what a person most often gets
 // wrong (names, durations, times); ranges like max_attempts stay the server's to judge so the
 // two can never disagree.
-Result<boost::json::object> build_enqueue_request(const EnqueueArgs& args,
-                                                  boost::json::value payload);
+StatusOr<boost::json::object> build_enqueue_request(const EnqueueArgs& args,
+                                                    boost::json::value payload);
 
 struct JobsFilter {
   std::string state;
@@ -59,7 +59,7 @@ struct JobsFilter {
 };
 
 // "/v1/jobs?state=dead&limit=20": the target of GET /v1/jobs, query values percent-encoded.
-Result<std::string> build_jobs_target(const JobsFilter& filter);
+StatusOr<std::string> build_jobs_target(const JobsFilter& filter);
 
 // The command that fetches the next page: the same filters plus --cursor, shell-quoted so it can
 // be pasted as is.

@@ -523,7 +523,7 @@ Status validate(const ServeConfig& c) {
   return {};
 }
 
-Result<ListenAddress> parse_listen(const std::string& text) {
+StatusOr<ListenAddress> parse_listen(const std::string& text) {
   auto fail = [&] {
     return invalid(
         "listen",

@@ -93,6 +93,6 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 // "HOST:PORT", "[::1]:7070"; port 0 picks a free one.
-Result<ListenAddress> parse_listen(const std::string& text);
+StatusOr<ListenAddress> parse_listen(const std::string& text);
 
 }  // namespace spool::cli

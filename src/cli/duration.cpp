@@ -31,7 +31,7 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 }  // namespace
 
-Result<std::int64_t> parse_duration_ms(std::string_view text) {
+StatusOr<std::int64_t> parse_duration_ms(std::string_view text) {
   if (text.empty()) return invalid("", "a duration cannot be empty; " + std::string(kAllowed));
   if (text.front() == '-') {
     return invalid("", "a duration cannot be negative, got " + quoted(text));

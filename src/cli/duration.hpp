@@ -15,7 +15,7 @@ namespace spool::cli {
 // ms, s, m, h or d. A bare number is refused rather than guessed at, because "10" could mean
 // seconds or milliseconds and a wrong guess is off by a factor of a thousand. Negative values and
 // results past one year are refused. Errors are kInvalidArgument and quote the input.
-Result<std::int64_t> parse_duration_ms(std::string_view text);
+StatusOr<std::int64_t> parse_duration_ms(std::string_view text);
 
 // The inverse for display: 1500 -> "1.5s", 300000 -> "5m", 0 -> "0ms". Picks the largest unit
 // that shows the value exactly with at most one decimal; otherwise falls back to milliseconds.

@@ -4,8 +4,8 @@
 
 namespace spool::cli {
 
-Result<boost::json::object> build_schedule_request(const ScheduleArgs& args,
-                                                   boost::json::value payload) {
+StatusOr<boost::json::object> build_schedule_request(const ScheduleArgs& args,
+                                                     boost::json::value payload) {
   if (args.cron.empty() == args.every.empty()) {
     return invalid("--cron",
                    "give either --cron \"0 9 * * 1\" (or @daily, @hourly, ...) or "

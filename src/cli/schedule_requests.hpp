@@ -33,7 +33,7 @@ struct ScheduleArgs {
   bool paused = false;
 };
 
-Result<boost::json::object> build_schedule_request(const ScheduleArgs& args,
-                                                   boost::json::value payload);
+StatusOr<boost::json::object> build_schedule_request(const ScheduleArgs& args,
+                                                     boost::json::value payload);
 
 }  // namespace spool::cli

@@ -179,10 +179,10 @@ void run(const CLI::App& cmd, const Flags& flags) {
   engine.start();
 
   for (auto& [name, queue_config] : config.queues) {
-    std::promise<Result<QueueInfo>> done;
+    std::promise<StatusOr<QueueInfo>> done;
     auto answered = done.get_future();
     engine.patch_queue(name, queue_config,
-                       [&done](Result<QueueInfo> r) { done.set_value(std::move(r)); });
+                       [&done](StatusOr<QueueInfo> r) { done.set_value(std::move(r)); });
     if (auto r = answered.get(); !r) {
       engine.stop();
       die(1, "cannot apply the config of queue " + name + ": " + r.error().message());
@@ -191,10 +191,10 @@ void run(const CLI::App& cmd, const Flags& flags) {
 
   for (auto& spec : config.schedules) {
     std::string name = spec.name;
-    std::promise<Result<Schedule>> done;
+    std::promise<StatusOr<Schedule>> done;
     auto answered = done.get_future();
     engine.upsert_schedule(std::move(spec),
-                           [&done](Result<Schedule> r) { done.set_value(std::move(r)); });
+                           [&done](StatusOr<Schedule> r) { done.set_value(std::move(r)); });
     auto r = answered.get();
     if (!r) {
       engine.stop();

@@ -4,7 +4,7 @@
 // Two translation units: work_command.cpp parses the command line into WorkSettings (CLI11 and
 // the CLI's duration parser, which sits on core/), and work_runner.cpp runs the worker (only
 // the public spool/ headers). They must stay apart: core/status.hpp and spool/result.hpp both
-// define spool::Result, so no file may include both. This header includes neither.
+// define spool::StatusOr, so no file may include both. This header includes neither.
 #pragma once
 
 #include <chrono>

@@ -17,8 +17,8 @@ Status bad_url(const std::string& field, std::string message) {
 }
 
 // The parts both a callback URL and an allowlist entry are made of.
-Result<CallbackTarget> parse_parts(std::string_view url, const std::string& what,
-                                   const std::string& field) {
+StatusOr<CallbackTarget> parse_parts(std::string_view url, const std::string& what,
+                                     const std::string& field) {
   if (url.size() > kMaxCallbackUrlBytes) {
     return tl::unexpected(bad_url(field, what + " may be at most " +
                                              std::to_string(kMaxCallbackUrlBytes) + " bytes, got " +
@@ -67,7 +67,7 @@ Result<CallbackTarget> parse_parts(std::string_view url, const std::string& what
 
 }  // namespace
 
-Result<CallbackTarget> parse_callback_url(std::string_view url) {
+StatusOr<CallbackTarget> parse_callback_url(std::string_view url) {
   auto t = parse_parts(url, "callback_url", "callback_url");
   if (!t) return t;
   if (t->host.empty()) {
@@ -76,7 +76,7 @@ Result<CallbackTarget> parse_callback_url(std::string_view url) {
   return t;
 }
 
-Result<CallbackAllowlist> CallbackAllowlist::parse(const std::vector<std::string>& entries) {
+StatusOr<CallbackAllowlist> CallbackAllowlist::parse(const std::vector<std::string>& entries) {
   CallbackAllowlist list;
   for (const std::string& text : entries) {
     std::string what = "callbacks.allow entry \"" + text + "\"";

@@ -37,12 +37,12 @@ struct CallbackTarget {
 };
 
 // kInvalidArgument (field "callback_url") saying what is wrong.
-Result<CallbackTarget> parse_callback_url(std::string_view url);
+StatusOr<CallbackTarget> parse_callback_url(std::string_view url);
 
 class CallbackAllowlist {
  public:
   // kInvalidArgument naming the bad entry. An empty list: callbacks are off.
-  static Result<CallbackAllowlist> parse(const std::vector<std::string>& entries);
+  static StatusOr<CallbackAllowlist> parse(const std::vector<std::string>& entries);
 
   bool enabled() const { return !entries_.empty(); }
   struct Match {

@@ -49,7 +49,7 @@ class CronExpression {
  public:
   // kInvalidArgument (field "cron") with a message that names the field, shows its text and says
   // what was expected.
-  static Result<CronExpression> parse(std::string_view text);
+  static StatusOr<CronExpression> parse(std::string_view text);
 
   // The first fire instant strictly after `after` (whole seconds, in ms), evaluated in `zone`'s
   // local time. nullopt if it never fires ("0 0 30 2 *"): the search covers 400 years, after

@@ -110,7 +110,7 @@ class FieldParser {
         spec_(kFields[field]),
         text_(text) {}
 
-  Result<FieldValue> parse() {
+  StatusOr<FieldValue> parse() {
     FieldValue value;
     value.restricted = text_[0] != '*' && text_[0] != '?';
     if (text_ == "?") {
@@ -136,7 +136,7 @@ class FieldParser {
 
  private:
   // Adds one list item ("5", "1-5", "*/15", "10-50/10", "5/10", "MON-FRI", "L") to `value`.
-  Result<void> parse_item(std::string_view item, FieldValue& value) {
+  StatusOr<void> parse_item(std::string_view item, FieldValue& value) {
     if (field_ == kDayOfMonth && equals_ignoring_case(item, "L")) {
       value.last_day = true;
       return {};
@@ -265,7 +265,7 @@ class FieldParser {
 
 }  // namespace
 
-Result<CronExpression> CronExpression::parse(std::string_view text) {
+StatusOr<CronExpression> CronExpression::parse(std::string_view text) {
   const std::vector<std::string_view> fields = split_fields(text);
   if (!fields.empty() && fields[0][0] == '@') {
     for (const Macro& macro : kMacros) {

@@ -23,13 +23,13 @@ TimeMs at(const char* rfc3339) {
 }
 
 CronExpression cron(std::string_view text) {
-  Result<CronExpression> parsed = CronExpression::parse(text);
+  StatusOr<CronExpression> parsed = CronExpression::parse(text);
   EXPECT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message();
   return parsed ? *parsed : *CronExpression::parse("0 0 1 1 *");
 }
 
 TimeZone zone(std::string_view name) {
-  Result<TimeZone> found = TimeZone::find(name);
+  StatusOr<TimeZone> found = TimeZone::find(name);
   EXPECT_TRUE(found.has_value()) << name << ": " << found.error().message();
   return found.value_or(TimeZone::utc());
 }
@@ -504,7 +504,7 @@ TEST(CronTest, EveryInvalidFormIsRejectedWithAMessageThatPointsAtTheField) {
   };
   for (const InvalidCase& c : cases) {
     SCOPED_TRACE(c.expression);
-    Result<CronExpression> parsed = CronExpression::parse(c.expression);
+    StatusOr<CronExpression> parsed = CronExpression::parse(c.expression);
     ASSERT_FALSE(parsed.has_value());
     EXPECT_EQ(parsed.error().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(parsed.error().field(), "cron");
@@ -524,7 +524,7 @@ TEST(CronTest, MessagesQuoteTheWholeExpressionAndTheField) {
 
 TEST(CronTest, AVeryLongExpressionIsCutShortInTheMessage) {
   const std::string text = "0 0 * * " + std::string(500, '9');
-  Result<CronExpression> parsed = CronExpression::parse(text);
+  StatusOr<CronExpression> parsed = CronExpression::parse(text);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_LT(parsed.error().message().size(), 300u);
   EXPECT_NE(parsed.error().message().find("...\""), std::string::npos);
@@ -547,7 +547,7 @@ TEST(TimeZoneTest, UtcNeedsNoLookupAndIsTheDefault) {
 }
 
 TEST(TimeZoneTest, AnUnknownNameIsAnInvalidArgumentThatSuggestsTheForm) {
-  Result<TimeZone> found = TimeZone::find("Europe/Berln");
+  StatusOr<TimeZone> found = TimeZone::find("Europe/Berln");
   ASSERT_FALSE(found.has_value());
   EXPECT_EQ(found.error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(found.error().field(), "tz");

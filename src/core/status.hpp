@@ -1,4 +1,4 @@
-// Status and Result: how every module below the HTTP layer reports failure.
+// Status and StatusOr: how every module below the HTTP layer reports failure.
 // Values only; no threading concerns. Engine and store never throw: they return a Status.
 #pragma once
 
@@ -57,9 +57,10 @@ class [[nodiscard]] Status {
 };
 
 // GCC 12's std::expected is a draft and clang 14 has none: this alias is the one place to change
-// when the toolchain moves.
+// when the toolchain moves. Named StatusOr (as abseil does), not Result: the installed client's
+// spool::Result (include/spool/result.hpp) is a different type, and one file may use both.
 template <typename T>
-using Result = tl::expected<T, Status>;
+using StatusOr = tl::expected<T, Status>;
 
 inline tl::unexpected<Status> error(StatusCode code, std::string message, std::string field = {}) {
   return tl::unexpected<Status>(Status(code, std::move(message), std::move(field)));

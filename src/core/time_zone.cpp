@@ -17,7 +17,7 @@ const std::string& utc_name() {
 
 }  // namespace
 
-Result<TimeZone> TimeZone::find(std::string_view iana_name) {
+StatusOr<TimeZone> TimeZone::find(std::string_view iana_name) {
   if (iana_name == utc_name()) return utc();
   // date/tz reports every failure by throwing; nothing past this function may throw, so the
   // database and the zone's own file are both loaded here, where a failure becomes a Status.

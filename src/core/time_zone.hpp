@@ -26,7 +26,7 @@ class TimeZone {
   // The zone named exactly as in the tz database (case matters): "America/New_York", "UTC",
   // links such as "US/Eastern" too. kInvalidArgument (field "tz") for any other name;
   // kUnavailable if the tz database itself cannot be read (tzdata not installed).
-  static Result<TimeZone> find(std::string_view iana_name);
+  static StatusOr<TimeZone> find(std::string_view iana_name);
 
   // The name it was found by ("UTC" for utc()).
   const std::string& name() const;

@@ -21,7 +21,7 @@ namespace {
 using Completion = std::function<void(const Status* batch_failure)>;
 
 template <typename T>
-Completion complete_with(Result<T> result, Callback<T> done) {
+Completion complete_with(StatusOr<T> result, Callback<T> done) {
   return [result = std::move(result), done = std::move(done)](const Status* failure) mutable {
     if (failure) {
       done(tl::unexpected<Status>(*failure));
@@ -288,12 +288,12 @@ class Engine::Impl {
 
   // Records a batch-breaking store error; answers whether the result can be used.
   template <typename T>
-  bool accept(const Result<T>& result) {
+  bool accept(const StatusOr<T>& result) {
     if (!result && breaks_batch(result.error())) batch_failure_ = result.error();
     return result.has_value();
   }
 
-  Result<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests) {
+  StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests) {
     std::vector<store::EnqueueResult> results;
     results.reserve(requests.size());
     for (EnqueueRequest& r : requests) {
@@ -315,7 +315,7 @@ class Engine::Impl {
     return results;
   }
 
-  Result<store::SettleResult> apply_ack(AckItem& item) {
+  StatusOr<store::SettleResult> apply_ack(AckItem& item) {
     store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
     auto result = store_->ack(req);
     accept(result);
@@ -326,7 +326,7 @@ class Engine::Impl {
     return result;
   }
 
-  Result<store::SettleResult> apply_fail(FailItem& item) {
+  StatusOr<store::SettleResult> apply_fail(FailItem& item) {
     store::FailRequest req{item.id,         item.lease_token,    std::move(item.message),
                            item.kind,       item.retry_after_ms, now_,
                            ids_.next_unit()};
@@ -339,7 +339,7 @@ class Engine::Impl {
     return result;
   }
 
-  Result<TimeMs> apply_extend(ExtendItem& item) {
+  StatusOr<TimeMs> apply_extend(ExtendItem& item) {
     store::ExtendRequest req{item.id, item.lease_token, item.lease_ms,
                              std::move(item.progress_json), now_};
     auto result = store_->extend(req);
@@ -357,8 +357,8 @@ class Engine::Impl {
     return result->lease_expires_at;
   }
 
-  Result<std::int64_t> apply_retry_dead(const std::string& queue,
-                                        const std::optional<std::string>& type) {
+  StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
+                                          const std::optional<std::string>& type) {
     auto result = store_->retry_dead(queue, type, now_);
     if (!accept(result)) return tl::unexpected(result.error());
     mark_dirty(queue);
@@ -370,7 +370,7 @@ class Engine::Impl {
 
   // ---- Schedules (writer thread, inside the transaction) ----
 
-  Result<Schedule> apply_create_schedule(ScheduleSpec& spec) {
+  StatusOr<Schedule> apply_create_schedule(ScheduleSpec& spec) {
     Schedule s;
     s.id = ids_.next_ulid(now_);
     s.created_at = now_;
@@ -382,7 +382,7 @@ class Engine::Impl {
     return put;
   }
 
-  Result<Schedule> apply_upsert_schedule(ScheduleSpec& spec) {
+  StatusOr<Schedule> apply_upsert_schedule(ScheduleSpec& spec) {
     auto existing = store_->schedule_by_name(spec.name);
     if (!existing) {
       accept(existing);
@@ -410,7 +410,7 @@ class Engine::Impl {
     return put;
   }
 
-  Result<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch) {
+  StatusOr<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch) {
     auto found = store_->get_schedule(id);
     if (!accept(found)) return found;
     Schedule s = std::move(*found);
@@ -451,14 +451,14 @@ class Engine::Impl {
     return put;
   }
 
-  Result<void> apply_delete_schedule(const std::string& id) {
+  StatusOr<void> apply_delete_schedule(const std::string& id) {
     schedules_touched_ = true;
     auto deleted = store_->delete_schedule(id);
     accept(deleted);
     return deleted;
   }
 
-  Result<store::EnqueueResult> apply_trigger_schedule(const std::string& id) {
+  StatusOr<store::EnqueueResult> apply_trigger_schedule(const std::string& id) {
     auto found = store_->get_schedule(id);
     if (!accept(found)) return tl::unexpected(found.error());
     store::ScheduleFire fire;
@@ -652,7 +652,7 @@ class Engine::Impl {
   }
 
   // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
-  Result<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire) {
+  StatusOr<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire) {
     schedules_touched_ = true;
     auto fired = store_->fire_schedule(fire);
     if (!accept(fired)) return tl::unexpected(fired.error());
@@ -918,11 +918,11 @@ void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
-                    std::function<void(std::vector<Result<store::SettleResult>>)> done) {
-  using Results = std::vector<Result<store::SettleResult>>;
-  // Per-item errors live inside the vector; the outer Result only carries a batch failure.
+                    std::function<void(std::vector<StatusOr<store::SettleResult>>)> done) {
+  using Results = std::vector<StatusOr<store::SettleResult>>;
+  // Per-item errors live inside the vector; the outer StatusOr only carries a batch failure.
   Callback<Results> outer = [done = std::move(done),
-                             n = acks.size() + fails.size()](Result<Results> r) {
+                             n = acks.size() + fails.size()](StatusOr<Results> r) {
     if (r) {
       done(std::move(*r));
     } else {
@@ -930,7 +930,7 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
     }
   };
   impl_->submit_write(make_write(
-      [acks = std::move(acks), fails = std::move(fails)](Impl& e) mutable -> Result<Results> {
+      [acks = std::move(acks), fails = std::move(fails)](Impl& e) mutable -> StatusOr<Results> {
         Results results;
         results.reserve(acks.size() + fails.size());
         for (AckItem& a : acks) results.push_back(e.apply_ack(a));
@@ -1056,7 +1056,7 @@ void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> don
 
 void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
   impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& e) -> Result<ScheduleView> {
+      [id = std::move(id)](Impl& e) -> StatusOr<ScheduleView> {
         auto found = e.store().get_schedule(id);
         if (!found) return tl::unexpected(found.error());
         ScheduleView view;
@@ -1104,9 +1104,9 @@ void Engine::stats(Callback<store::Stats> done) {
 }
 
 void Engine::observe(ObservationRequest request, Callback<Observation> done) {
-  impl_->submit_read(make_read(
-      [request = std::move(request)](Impl& e) -> Result<Observation> { return e.observe(request); },
-      std::move(done)));
+  impl_->submit_read(make_read([request = std::move(request)](
+                                   Impl& e) -> StatusOr<Observation> { return e.observe(request); },
+                               std::move(done)));
 }
 
 }  // namespace spool::engine

@@ -133,7 +133,7 @@ struct EngineOptions {
 };
 
 template <typename T>
-using Callback = std::function<void(Result<T>)>;
+using Callback = std::function<void(StatusOr<T>)>;
 
 // Writes a subsystem adds to the engine's transactions (the metrics' per-minute aggregates).
 // Threading: called on the writer thread inside every write transaction, after the batch's
@@ -142,8 +142,8 @@ using Callback = std::function<void(Result<T>)>;
 class TransactionHook {
  public:
   virtual ~TransactionHook() = default;
-  virtual Result<void> before_commit(store::Store& store, TimeMs now,
-                                     std::span<const JobEvent> events) = 0;
+  virtual StatusOr<void> before_commit(store::Store& store, TimeMs now,
+                                       std::span<const JobEvent> events) = 0;
 };
 
 // What GET /metrics, /readyz and /v1/metrics/summary read in one visit to the writer thread.
@@ -198,7 +198,7 @@ class Engine {
   void extend(ExtendItem item, Callback<TimeMs> done);
   // Each item stands alone: one stale lease fails only its own entry. Acks first, then fails.
   void settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
-              std::function<void(std::vector<Result<store::SettleResult>>)> done);
+              std::function<void(std::vector<StatusOr<store::SettleResult>>)> done);
   void cancel(std::string id, Callback<store::SettleResult> done);
   void retry(std::string id, Callback<store::SettleResult> done);
   void retry_dead(std::string queue, std::optional<std::string> type, Callback<std::int64_t> done);

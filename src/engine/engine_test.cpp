@@ -58,15 +58,15 @@ class EngineTest : public ::testing::Test {
     return a.ok();
   }
 
-  Result<store::SettleResult> ack(const Job& j) {
+  StatusOr<store::SettleResult> ack(const Job& j) {
     Answer<store::SettleResult> a;
     engine_->ack({j.id, j.lease_token, R"({"sent":true})"}, a.cb());
     engine_->run_once();
     return *a.value;
   }
 
-  Result<store::SettleResult> fail(const Job& j, FailKind kind,
-                                   std::optional<std::int64_t> retry_after = {}) {
+  StatusOr<store::SettleResult> fail(const Job& j, FailKind kind,
+                                     std::optional<std::int64_t> retry_after = {}) {
     Answer<store::SettleResult> a;
     engine_->fail({j.id, j.lease_token, "SMTP 451 try later", kind, retry_after}, a.cb());
     engine_->run_once();
@@ -355,7 +355,7 @@ TEST_F(EngineTest, SettleAnswersEachItemOnItsOwn) {
   enqueue(job());
   auto jobs = reserve({"send_release_email"}, 3);
   ASSERT_EQ(jobs.size(), 3u);
-  std::vector<Result<store::SettleResult>> results;
+  std::vector<StatusOr<store::SettleResult>> results;
   engine_->settle({{jobs[0].id, jobs[0].lease_token, {}}, {jobs[1].id, "stale", {}}},
                   {{jobs[2].id, jobs[2].lease_token, "boom", FailKind::kPermanent, {}}},
                   [&](auto r) { results = std::move(r); });
@@ -522,7 +522,7 @@ TEST_F(EngineTest, WriterThreadAnswersCallersAfterCommit) {
   ASSERT_TRUE(store);
   Engine engine(std::move(*store), real);
   engine.start();
-  std::promise<Result<std::vector<Job>>> got;
+  std::promise<StatusOr<std::vector<Job>>> got;
   engine.reserve({{"q"}, 1, 10'000, {}, "w"}, [&](auto r) { got.set_value(std::move(r)); });
   EnqueueRequest r;
   r.type = "q";

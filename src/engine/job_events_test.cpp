@@ -13,9 +13,9 @@ namespace {
 
 template <typename T>
 struct Answer {
-  std::optional<Result<T>> value;
+  std::optional<StatusOr<T>> value;
   Callback<T> cb() {
-    return [this](Result<T> r) { value = std::move(r); };
+    return [this](StatusOr<T> r) { value = std::move(r); };
   }
   const T& ok() const {
     EXPECT_TRUE(value.has_value()) << "no answer yet";

@@ -12,9 +12,9 @@ namespace spool::engine {
 
 template <typename T>
 struct Answer {
-  std::optional<Result<T>> value;
+  std::optional<StatusOr<T>> value;
   Callback<T> cb() {
-    return [this](Result<T> r) { value = std::move(r); };
+    return [this](StatusOr<T> r) { value = std::move(r); };
   }
   bool ready() const { return value.has_value(); }
   const T& ok() const {

@@ -119,7 +119,7 @@ std::string encode_settle_result(const store::SettleResult& r, bool with_next_ru
 }
 
 std::string encode_settle_batch(const std::vector<std::string>& ids,
-                                const std::vector<Result<store::SettleResult>>& results) {
+                                const std::vector<StatusOr<store::SettleResult>>& results) {
   JsonWriter w;
   w.str().reserve(16 + results.size() * 64);
   w.begin_object().key("results").begin_array();

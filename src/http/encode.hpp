@@ -28,7 +28,7 @@ std::string encode_enqueue_batch(const std::vector<store::EnqueueResult>& result
 std::string encode_settle_result(const store::SettleResult& r, bool with_next_run_at = false);
 // `ids` in request order (acks first), naming the items whose result is an error.
 std::string encode_settle_batch(const std::vector<std::string>& ids,
-                                const std::vector<Result<store::SettleResult>>& results);
+                                const std::vector<StatusOr<store::SettleResult>>& results);
 std::string encode_extend(const std::string& id, TimeMs lease_expires_at);
 
 void write_backoff(JsonWriter& w, const Backoff& backoff);

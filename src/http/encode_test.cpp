@@ -101,7 +101,7 @@ TEST(EncodeTest, SmallAnswers) {
   EXPECT_EQ(encode_settle_result({"X", JobState::kDead, std::nullopt}, true),
             R"({"id":"X","state":"dead","next_run_at":null})");
   EXPECT_EQ(encode_count("deleted", 3), R"({"deleted":3})");
-  std::vector<Result<store::SettleResult>> results;
+  std::vector<StatusOr<store::SettleResult>> results;
   results.push_back(store::SettleResult{"A", JobState::kCompleted, std::nullopt});
   results.push_back(tl::unexpected(Status(StatusCode::kLeaseLost, "stale")));
   EXPECT_EQ(encode_settle_batch({"A", "B"}, results),

@@ -49,27 +49,27 @@ inline constexpr std::size_t kMaxIdBytes = 64;
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 // ---- Producing and inspecting (requests_jobs.cpp) ----
-Result<engine::EnqueueRequest> parse_enqueue(std::string_view body);
-Result<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body);
-Result<store::JobFilter> parse_list_jobs(const QueryParams& query);
+StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body);
+StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body);
+StatusOr<store::JobFilter> parse_list_jobs(const QueryParams& query);
 
 // ---- Working (requests_working.cpp) ----
-Result<engine::ReserveRequest> parse_reserve(std::string_view body);
-Result<engine::AckItem> parse_ack(std::string id, std::string_view body);
-Result<engine::FailItem> parse_fail(std::string id, std::string_view body);
-Result<engine::ExtendItem> parse_extend(std::string id, std::string_view body);
+StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body);
+StatusOr<engine::AckItem> parse_ack(std::string id, std::string_view body);
+StatusOr<engine::FailItem> parse_fail(std::string id, std::string_view body);
+StatusOr<engine::ExtendItem> parse_extend(std::string id, std::string_view body);
 struct SettleRequest {
   std::vector<engine::AckItem> acks;
   std::vector<engine::FailItem> fails;
 };
-Result<SettleRequest> parse_settle(std::string_view body);
+StatusOr<SettleRequest> parse_settle(std::string_view body);
 
 // ---- Queues (requests_queues.cpp) ----
-Result<QueueConfig> parse_queue_patch(std::string_view body);
+StatusOr<QueueConfig> parse_queue_patch(std::string_view body);
 // POST /v1/queues/{name}/retry-dead: optional {"type"}; an empty body is fine.
-Result<std::optional<std::string>> parse_retry_dead(std::string_view body);
+StatusOr<std::optional<std::string>> parse_retry_dead(std::string_view body);
 // DELETE /v1/queues/{name}/jobs?state=completed|dead|cancelled
-Result<JobState> parse_purge(const QueryParams& query);
+StatusOr<JobState> parse_purge(const QueryParams& query);
 // A queue name from the path.
 Status check_queue_name(std::string_view name);
 
@@ -77,7 +77,7 @@ Status check_queue_name(std::string_view name);
 inline constexpr std::size_t kMaxCronBytes = 256;
 inline constexpr std::size_t kMaxTimeZoneBytes = 64;
 inline constexpr std::int64_t kMaxEveryMs = 366 * kDayMs;
-Result<engine::ScheduleSpec> parse_schedule_create(std::string_view body);
-Result<engine::SchedulePatch> parse_schedule_patch(std::string_view body);
+StatusOr<engine::ScheduleSpec> parse_schedule_create(std::string_view body);
+StatusOr<engine::SchedulePatch> parse_schedule_patch(std::string_view body);
 
 }  // namespace spool::http

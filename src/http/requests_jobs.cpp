@@ -36,7 +36,7 @@ bool read_tags(FieldReader& r, std::vector<std::string>& out) {
 }
 
 // One job object, as in POST /v1/jobs or an element of a batch.
-Result<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::string prefix) {
+StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::string prefix) {
   FieldReader r(o, std::move(prefix));
   engine::EnqueueRequest job;
   const boost::json::value* payload = nullptr;
@@ -99,7 +99,7 @@ Result<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::str
 
 }  // namespace
 
-Result<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix) {
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix) {
   // The schedule decides when its jobs run and keys each fire: refuse what would contradict it.
   for (std::string_view key : {"delay_ms", "run_at", "dedupe_key", "dedupe_window_ms"}) {
     if (o.contains(key)) {
@@ -175,13 +175,13 @@ bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& 
   return true;
 }
 
-Result<engine::EnqueueRequest> parse_enqueue(std::string_view body) {
+StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   return decode_job(doc.root(), {});
 }
 
-Result<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body) {
+StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -214,7 +214,7 @@ Result<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view
   return out;
 }
 
-Result<store::JobFilter> parse_list_jobs(const QueryParams& query) {
+StatusOr<store::JobFilter> parse_list_jobs(const QueryParams& query) {
   store::JobFilter f;
   f.limit = kDefaultListLimit;
   for (const auto& [key, value] : query) {

@@ -72,7 +72,7 @@ Status check_queue_name(std::string_view name) {
       "name");
 }
 
-Result<QueueConfig> parse_queue_patch(std::string_view body) {
+StatusOr<QueueConfig> parse_queue_patch(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -94,7 +94,7 @@ Result<QueueConfig> parse_queue_patch(std::string_view body) {
   return c;
 }
 
-Result<std::optional<std::string>> parse_retry_dead(std::string_view body) {
+StatusOr<std::optional<std::string>> parse_retry_dead(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return std::optional<std::string>();
   }
@@ -106,7 +106,7 @@ Result<std::optional<std::string>> parse_retry_dead(std::string_view body) {
   return type;
 }
 
-Result<JobState> parse_purge(const QueryParams& query) {
+StatusOr<JobState> parse_purge(const QueryParams& query) {
   const std::string* state = nullptr;
   for (const auto& [k, v] : query) {
     if (k == "state") state = &v;

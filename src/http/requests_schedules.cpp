@@ -12,7 +12,7 @@ namespace spool::http {
 namespace {
 
 // The fields POST and PATCH share, each set when given.
-Result<engine::SchedulePatch> read_fields(const boost::json::object& o) {
+StatusOr<engine::SchedulePatch> read_fields(const boost::json::object& o) {
   FieldReader r(o);
   engine::SchedulePatch f;
   if (!r.opt_name("name", f.name) || !r.opt_string("cron", kMaxCronBytes, f.cron) ||
@@ -64,7 +64,7 @@ Status check_fields_timing(const std::optional<std::string>& cron,
 
 }  // namespace
 
-Result<engine::ScheduleSpec> parse_schedule_create(std::string_view body) {
+StatusOr<engine::ScheduleSpec> parse_schedule_create(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   auto f = read_fields(doc.root());
@@ -96,7 +96,7 @@ Result<engine::ScheduleSpec> parse_schedule_create(std::string_view body) {
   return spec;
 }
 
-Result<engine::SchedulePatch> parse_schedule_patch(std::string_view body) {
+StatusOr<engine::SchedulePatch> parse_schedule_patch(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   auto f = read_fields(doc.root());

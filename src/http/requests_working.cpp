@@ -58,7 +58,7 @@ bool read_fail_error(FieldReader& r, engine::FailItem& item) {
 
 }  // namespace
 
-Result<engine::ReserveRequest> parse_reserve(std::string_view body) {
+StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -96,7 +96,7 @@ Result<engine::ReserveRequest> parse_reserve(std::string_view body) {
   return req;
 }
 
-Result<engine::AckItem> parse_ack(std::string id, std::string_view body) {
+StatusOr<engine::AckItem> parse_ack(std::string id, std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -108,7 +108,7 @@ Result<engine::AckItem> parse_ack(std::string id, std::string_view body) {
   return item;
 }
 
-Result<engine::FailItem> parse_fail(std::string id, std::string_view body) {
+StatusOr<engine::FailItem> parse_fail(std::string id, std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -118,7 +118,7 @@ Result<engine::FailItem> parse_fail(std::string id, std::string_view body) {
   return item;
 }
 
-Result<engine::ExtendItem> parse_extend(std::string id, std::string_view body) {
+StatusOr<engine::ExtendItem> parse_extend(std::string id, std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -134,7 +134,7 @@ Result<engine::ExtendItem> parse_extend(std::string id, std::string_view body) {
   return item;
 }
 
-Result<SettleRequest> parse_settle(std::string_view body) {
+StatusOr<SettleRequest> parse_settle(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
@@ -149,7 +149,7 @@ Result<SettleRequest> parse_settle(std::string_view body) {
   }
   SettleRequest out;
   auto item_object = [](const boost::json::value& v,
-                        const std::string& name) -> Result<const boost::json::object*> {
+                        const std::string& name) -> StatusOr<const boost::json::object*> {
     if (!v.is_object()) {
       return invalid(name, name + " must be an object, got " + std::string(describe_kind(v)));
     }

@@ -50,7 +50,7 @@ Response error_response(const Status& status, std::string_view extra_json) {
   return json_response(map_status(status.code()).status, error_body(status, extra_json));
 }
 
-Result<Target> parse_target(std::string_view target) {
+StatusOr<Target> parse_target(std::string_view target) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) {
     return invalid({}, "the request target must be a path such as /v1/jobs, got " +

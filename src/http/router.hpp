@@ -27,7 +27,7 @@ struct Target {
   QueryParams query;
 };
 // Errors (a target that is not origin-form) are kInvalidArgument.
-Result<Target> parse_target(std::string_view target);
+StatusOr<Target> parse_target(std::string_view target);
 
 class Router {
  public:

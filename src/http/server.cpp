@@ -104,7 +104,7 @@ Server::~Server() {
 
 bool Server::auth_enabled() const { return impl_->shared.auth.enabled(); }
 
-Result<std::string> Server::listen() {
+StatusOr<std::string> Server::listen() {
   auto& o = impl_->options;
   std::string host = o.host;
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {

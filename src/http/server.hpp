@@ -70,7 +70,7 @@ class Server {
 
   // Binds and listens. Answers the bound address as "HOST:PORT" (the real port when 0 was asked;
   // IPv6 in brackets), or kUnavailable naming the address and the cause.
-  Result<std::string> listen();
+  StatusOr<std::string> listen();
   // Starts the io threads; connections are accepted from then on.
   void start();
   // Closes the acceptor: no new connections.

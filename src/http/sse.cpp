@@ -14,7 +14,7 @@ bool EventFilter::matches(const engine::JobEvent& e) const {
 
 namespace {
 
-Result<std::uint64_t> parse_event_id(std::string_view text, const char* field) {
+StatusOr<std::uint64_t> parse_event_id(std::string_view text, const char* field) {
   std::uint64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
@@ -44,8 +44,8 @@ void append_data_lines(std::string& out, std::string_view data) {
 
 }  // namespace
 
-Result<EventsRequest> parse_events_request(const QueryParams& query,
-                                           std::string_view last_event_id_header) {
+StatusOr<EventsRequest> parse_events_request(const QueryParams& query,
+                                             std::string_view last_event_id_header) {
   EventsRequest out;
   for (const auto& [key, value] : query) {
     if (key == "queue" || key == "type") {

@@ -32,8 +32,8 @@ struct EventsRequest {
 // GET /v1/events?queue=Q&type=T&job=ID[&last_event_id=N]. The Last-Event-ID header (what a
 // reconnecting EventSource sends) wins over the query parameter. Errors are kInvalidArgument
 // naming the parameter.
-Result<EventsRequest> parse_events_request(const QueryParams& query,
-                                           std::string_view last_event_id_header);
+StatusOr<EventsRequest> parse_events_request(const QueryParams& query,
+                                             std::string_view last_event_id_header);
 
 // What the client should wait before reconnecting, in the stream's first frame.
 inline constexpr std::int64_t kSseRetryMs = 2000;

@@ -54,8 +54,8 @@ void optional_number(JsonWriter& w, std::string_view key, std::optional<double> 
 
 }  // namespace
 
-Result<void> MinuteRecorder::before_commit(store::Store& store, TimeMs now,
-                                           std::span<const engine::JobEvent> events) {
+StatusOr<void> MinuteRecorder::before_commit(store::Store& store, TimeMs now,
+                                             std::span<const engine::JobEvent> events) {
   rows_.clear();
   for (const engine::JobEvent& e : events) {
     bool counts = e.kind == engine::JobEventKind::kEnqueued ||

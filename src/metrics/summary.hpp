@@ -28,8 +28,8 @@ inline constexpr int kMaxSummaryHours = 168;  // the retention: every window has
 
 class MinuteRecorder final : public engine::TransactionHook {
  public:
-  Result<void> before_commit(store::Store& store, TimeMs now,
-                             std::span<const engine::JobEvent> events) override;
+  StatusOr<void> before_commit(store::Store& store, TimeMs now,
+                               std::span<const engine::JobEvent> events) override;
 
  private:
   std::vector<store::MinuteStats> rows_;  // reused between batches

@@ -103,7 +103,7 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
     taking = true;
     std::weak_ptr<Impl> weak = weak_from_this();
     engine.take_callbacks(room, options.timeout_ms + kCallbackHoldMarginMs,
-                          [weak, room](Result<std::vector<Job>> r) {
+                          [weak, room](StatusOr<std::vector<Job>> r) {
                             auto self = weak.lock();
                             if (!self) return;
                             asio::post(self->io, [weak, room, r = std::move(r)]() mutable {
@@ -112,7 +112,7 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
                           });
   }
 
-  void taken(int room, Result<std::vector<Job>> r) {
+  void taken(int room, StatusOr<std::vector<Job>> r) {
     taking = false;
     if (!r) {
       spdlog::warn("event=callback_take_failed error=\"{}\"", r.error().message());
@@ -146,7 +146,7 @@ struct CallbackDispatcher::Impl : std::enable_shared_from_this<CallbackDispatche
     }
     engine.settle_callback(
         engine::CallbackOutcome{job.id, attempt, state, retry_in_ms, std::move(error)},
-        [id = job.id](Result<bool> r) {
+        [id = job.id](StatusOr<bool> r) {
           if (!r)
             spdlog::warn("event=callback_settle_failed job={} error=\"{}\"", id,
                          r.error().message());

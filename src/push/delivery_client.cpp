@@ -102,7 +102,7 @@ struct DeliveryClient::Impl {
     list.push_back(std::move(c));
   }
 
-  Result<ssl::context*> context_for(const std::string& ca_file) {
+  StatusOr<ssl::context*> context_for(const std::string& ca_file) {
     auto it = tls_contexts.find(ca_file);
     if (it != tls_contexts.end()) return it->second.get();
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);

@@ -44,8 +44,8 @@ bool has_control(std::string_view s) {
   return false;
 }
 
-Result<std::int64_t> read_int(const boost::json::object& o, std::string_view key, std::int64_t lo,
-                              std::int64_t hi, std::int64_t fallback) {
+StatusOr<std::int64_t> read_int(const boost::json::object& o, std::string_view key, std::int64_t lo,
+                                std::int64_t hi, std::int64_t fallback) {
   const auto* v = o.if_contains(key);
   if (!v) return fallback;
   if (!v->is_int64() || v->as_int64() < lo || v->as_int64() > hi) {
@@ -67,7 +67,7 @@ std::string Endpoint::authority() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Result<PushConfig> parse_push_config(std::string_view push_json, TimeMs now) {
+StatusOr<PushConfig> parse_push_config(std::string_view push_json, TimeMs now) {
   boost::system::error_code ec;
   boost::json::value root = boost::json::parse(push_json, ec);
   if (ec || !root.is_object()) {

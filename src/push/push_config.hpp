@@ -45,6 +45,6 @@ struct PushConfig {
 
 // Parses push_json. `now` decides whether previous_secret still signs
 // (previous_secret_expires_at, RFC 3339; absent: until it is removed).
-Result<PushConfig> parse_push_config(std::string_view push_json, TimeMs now);
+StatusOr<PushConfig> parse_push_config(std::string_view push_json, TimeMs now);
 
 }  // namespace spool::push

@@ -121,7 +121,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
   // ---- config ----
   void refresh() {
     std::weak_ptr<Impl> weak = weak_from_this();
-    engine.list_queues([weak](Result<std::vector<QueueInfo>> r) {
+    engine.list_queues([weak](StatusOr<std::vector<QueueInfo>> r) {
       // Handlers queued on the io thread hold the Impl weakly: one posted after stop() must
       // not keep it alive (its io_context owns the handler: a cycle).
       if (auto self = weak.lock()) {
@@ -143,7 +143,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     });
   }
 
-  void apply(Result<std::vector<QueueInfo>> r) {
+  void apply(StatusOr<std::vector<QueueInfo>> r) {
     if (stopping) return;
     if (!r) {
       spdlog::warn("event=push_config_read_failed error=\"{}\"", r.error().message());
@@ -238,7 +238,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     q->reserving = true;
     ++reserves_out;
     std::weak_ptr<Impl> weak = weak_from_this();
-    q->waiter = engine.reserve(std::move(req), [weak, q](Result<std::vector<Job>> r) {
+    q->waiter = engine.reserve(std::move(req), [weak, q](StatusOr<std::vector<Job>> r) {
       if (auto self = weak.lock()) {
         self->post_here([weak, q, r = std::move(r)]() mutable {
           if (auto s = weak.lock()) s->on_reserved(q, std::move(r));
@@ -247,7 +247,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     });
   }
 
-  void on_reserved(const std::shared_ptr<QueueState>& q, Result<std::vector<Job>> r) {
+  void on_reserved(const std::shared_ptr<QueueState>& q, StatusOr<std::vector<Job>> r) {
     q->reserving = false;
     --reserves_out;
     if (!r) {
@@ -343,7 +343,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       for (const auto& a : pending_acks) ids.push_back(a.id);
       for (const auto& f : pending_fails) ids.push_back(f.id);
       engine.settle(std::move(pending_acks), std::move(pending_fails),
-                    [ids = std::move(ids)](std::vector<Result<store::SettleResult>> results) {
+                    [ids = std::move(ids)](std::vector<StatusOr<store::SettleResult>> results) {
                       for (std::size_t i = 0; i < results.size() && i < ids.size(); ++i) {
                         if (!results[i]) {
                           spdlog::info("event=push_settle_failed job={} error=\"{}\"", ids[i],
@@ -442,7 +442,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
           q->seen_paused_since_gone = false;
           if (q->reserving) engine.cancel_waiter(q->waiter);
           release_ready(*q, "the endpoint answered 410 Gone before this job was sent");
-          engine.set_paused(q->name, true, [name = q->name](Result<QueueInfo> r) {
+          engine.set_paused(q->name, true, [name = q->name](StatusOr<QueueInfo> r) {
             if (!r)
               spdlog::warn("event=push_pause_failed queue={} error=\"{}\"", name,
                            r.error().message());

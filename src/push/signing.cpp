@@ -44,7 +44,7 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-Result<std::string> decode_secret(std::string_view secret) {
+StatusOr<std::string> decode_secret(std::string_view secret) {
   if (secret.substr(0, kSecretPrefix.size()) == kSecretPrefix) {
     secret.remove_prefix(kSecretPrefix.size());
   }

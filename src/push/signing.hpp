@@ -17,7 +17,7 @@ inline constexpr std::size_t kMinKeyBytes = 16;  // Spool makes 32; the spec sug
 
 // The key bytes of "whsec_<base64>" (the prefix is optional). kInvalidArgument when the rest is
 // not padded base64 of at least kMinKeyBytes bytes; the message never quotes the secret.
-Result<std::string> decode_secret(std::string_view secret);
+StatusOr<std::string> decode_secret(std::string_view secret);
 // "whsec_" + base64 of 32 random bytes from the OS (RAND_bytes).
 std::string generate_secret();
 // "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>".

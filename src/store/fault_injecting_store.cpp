@@ -8,118 +8,118 @@ class FaultInjectingStore final : public Store {
   FaultInjectingStore(std::unique_ptr<Store> inner, std::function<bool()> failing)
       : inner_(std::move(inner)), failing_(std::move(failing)) {}
 
-  Result<void> begin() override {
+  StatusOr<void> begin() override {
     return guard([&] { return inner_->begin(); });
   }
-  Result<void> commit() override {
+  StatusOr<void> commit() override {
     return guard([&] { return inner_->commit(); });
   }
   void rollback() override { inner_->rollback(); }
 
-  Result<EnqueueResult> enqueue(const NewJob& job) override {
+  StatusOr<EnqueueResult> enqueue(const NewJob& job) override {
     return guard([&] { return inner_->enqueue(job); });
   }
-  Result<ReserveResult> reserve(const ReserveRequest& req) override {
+  StatusOr<ReserveResult> reserve(const ReserveRequest& req) override {
     return guard([&] { return inner_->reserve(req); });
   }
-  Result<SettleResult> ack(const AckRequest& req) override {
+  StatusOr<SettleResult> ack(const AckRequest& req) override {
     return guard([&] { return inner_->ack(req); });
   }
-  Result<SettleResult> fail(const FailRequest& req) override {
+  StatusOr<SettleResult> fail(const FailRequest& req) override {
     return guard([&] { return inner_->fail(req); });
   }
-  Result<ExtendResult> extend(const ExtendRequest& req) override {
+  StatusOr<ExtendResult> extend(const ExtendRequest& req) override {
     return guard([&] { return inner_->extend(req); });
   }
-  Result<SettleResult> cancel(const std::string& id, TimeMs now) override {
+  StatusOr<SettleResult> cancel(const std::string& id, TimeMs now) override {
     return guard([&] { return inner_->cancel(id, now); });
   }
-  Result<SettleResult> retry(const std::string& id, TimeMs now) override {
+  StatusOr<SettleResult> retry(const std::string& id, TimeMs now) override {
     return guard([&] { return inner_->retry(id, now); });
   }
-  Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
-                                               const std::optional<std::string>& type,
-                                               TimeMs now) override {
+  StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                                 const std::optional<std::string>& type,
+                                                 TimeMs now) override {
     return guard([&] { return inner_->retry_dead(queue, type, now); });
   }
-  Result<std::int64_t> purge(const std::string& queue, JobState state) override {
+  StatusOr<std::int64_t> purge(const std::string& queue, JobState state) override {
     return guard([&] { return inner_->purge(queue, state); });
   }
-  Result<QueueInfo> set_paused(const std::string& queue, bool paused) override {
+  StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) override {
     return guard([&] { return inner_->set_paused(queue, paused); });
   }
-  Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override {
+  StatusOr<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override {
     return guard([&] { return inner_->patch_queue(queue, patch); });
   }
-  Result<TickResult> tick(TimeMs now, int limit, double jitter) override {
+  StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) override {
     return guard([&] { return inner_->tick(now, limit, jitter); });
   }
-  Result<std::int64_t> sweep_retention(TimeMs now, int limit) override {
+  StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) override {
     return guard([&] { return inner_->sweep_retention(now, limit); });
   }
   std::optional<TimeMs> next_due() override { return inner_->next_due(); }
   std::optional<TimeMs> next_expiry() override { return inner_->next_expiry(); }
-  Result<Job> get_job(const std::string& id) override {
+  StatusOr<Job> get_job(const std::string& id) override {
     return guard([&] { return inner_->get_job(id); });
   }
-  Result<JobPage> list_jobs(const JobFilter& filter) override {
+  StatusOr<JobPage> list_jobs(const JobFilter& filter) override {
     return guard([&] { return inner_->list_jobs(filter); });
   }
-  Result<QueueInfo> get_queue(const std::string& name) override {
+  StatusOr<QueueInfo> get_queue(const std::string& name) override {
     return guard([&] { return inner_->get_queue(name); });
   }
-  Result<std::vector<QueueInfo>> list_queues() override {
+  StatusOr<std::vector<QueueInfo>> list_queues() override {
     return guard([&] { return inner_->list_queues(); });
   }
-  Result<Stats> stats() override {
+  StatusOr<Stats> stats() override {
     return guard([&] { return inner_->stats(); });
   }
   QueueConfig queue_config(const std::string& name) override { return inner_->queue_config(name); }
   void maintenance() override {
     if (!failing_()) inner_->maintenance();
   }
-  Result<void> add_minute_stats(std::span<const MinuteStats> rows) override {
+  StatusOr<void> add_minute_stats(std::span<const MinuteStats> rows) override {
     return guard([&] { return inner_->add_minute_stats(rows); });
   }
-  Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) override {
+  StatusOr<std::int64_t> prune_minute_stats(TimeMs before, int limit) override {
     return guard([&] { return inner_->prune_minute_stats(before, limit); });
   }
-  Result<std::vector<MinuteStats>> minute_stats(TimeMs from,
-                                                const std::optional<std::string>& queue) override {
+  StatusOr<std::vector<MinuteStats>> minute_stats(
+      TimeMs from, const std::optional<std::string>& queue) override {
     return guard([&] { return inner_->minute_stats(from, queue); });
   }
-  Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override {
+  StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override {
     return guard([&] { return inner_->backlog(overdue_before); });
   }
-  Result<Schedule> put_schedule(const Schedule& schedule) override {
+  StatusOr<Schedule> put_schedule(const Schedule& schedule) override {
     return guard([&] { return inner_->put_schedule(schedule); });
   }
-  Result<void> delete_schedule(const std::string& id) override {
+  StatusOr<void> delete_schedule(const std::string& id) override {
     return guard([&] { return inner_->delete_schedule(id); });
   }
-  Result<FireResult> fire_schedule(const ScheduleFire& fire) override {
+  StatusOr<FireResult> fire_schedule(const ScheduleFire& fire) override {
     return guard([&] { return inner_->fire_schedule(fire); });
   }
-  Result<Schedule> get_schedule(const std::string& id) override {
+  StatusOr<Schedule> get_schedule(const std::string& id) override {
     return guard([&] { return inner_->get_schedule(id); });
   }
-  Result<Schedule> schedule_by_name(const std::string& name) override {
+  StatusOr<Schedule> schedule_by_name(const std::string& name) override {
     return guard([&] { return inner_->schedule_by_name(name); });
   }
-  Result<std::vector<Schedule>> list_schedules() override {
+  StatusOr<std::vector<Schedule>> list_schedules() override {
     return guard([&] { return inner_->list_schedules(); });
   }
-  Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override {
+  StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override {
     return guard([&] { return inner_->due_schedules(now, limit); });
   }
   std::optional<TimeMs> next_schedule_due() override { return inner_->next_schedule_due(); }
-  Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override {
+  StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override {
     return guard([&] { return inner_->take_callbacks(now, limit, hold_ms); });
   }
-  Result<bool> settle_callback(const CallbackSettle& settle) override {
+  StatusOr<bool> settle_callback(const CallbackSettle& settle) override {
     return guard([&] { return inner_->settle_callback(settle); });
   }
-  Result<void> ping() override {
+  StatusOr<void> ping() override {
     return guard([&] { return inner_->ping(); });
   }
 

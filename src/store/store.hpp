@@ -225,8 +225,8 @@ class Store {
   virtual ~Store() = default;
 
   // ---- Transactions (engine batch) ----
-  virtual Result<void> begin() = 0;
-  virtual Result<void> commit() = 0;
+  virtual StatusOr<void> begin() = 0;
+  virtual StatusOr<void> commit() = 0;
   virtual void rollback() = 0;
 
   // ---- Writes: call inside begin()/commit() ----
@@ -234,18 +234,18 @@ class Store {
   // Inserts the job unless (type, dedupe_key) is held by a job enqueued less than its window
   // ago; then answers that job's id and current state with deduplicated = true. A fresh insert
   // records the dedupe key with expiry created_at + dedupe_window_ms.
-  virtual Result<EnqueueResult> enqueue(const NewJob& job) = 0;
+  virtual StatusOr<EnqueueResult> enqueue(const NewJob& job) = 0;
 
   // Hands out up to `max` queued jobs from the listed, unpaused queues: higher priority first,
   // then earlier run_at, then id. Honours each queue's concurrency cap (active jobs across all
   // workers) and rate limit (jobs handed out per window). Each job handed out: state active,
   // attempts + 1, lease token, lease_expires_at = now + lease, started_at = now, worker set.
-  virtual Result<ReserveResult> reserve(const ReserveRequest& req) = 0;
+  virtual StatusOr<ReserveResult> reserve(const ReserveRequest& req) = 0;
 
   // active -> completed when lease_token is current: finished_at = now, result stored, lease
   // cleared, expires_at = now + queue's retain_completed_ms. kNotFound for an unknown id,
   // kLeaseLost when the job is not active or the token differs.
-  virtual Result<SettleResult> ack(const AckRequest& req) = 0;
+  virtual StatusOr<SettleResult> ack(const AckRequest& req) = 0;
 
   // active -> by kind, when lease_token is current (else kLeaseLost / kNotFound):
   //  retry:     error recorded; attempts < max_attempts ? retrying, run_at = now +
@@ -254,49 +254,49 @@ class Store {
   //  snooze:    attempts - 1; scheduled, run_at = now + retry_after_ms (0 -> queued at once).
   //  release:   attempts - 1; queued, run_at = now. Not recorded as an error.
   // dead sets finished_at and expires_at (retain_dead_ms). Errors keep the last kMaxErrorsKept.
-  virtual Result<SettleResult> fail(const FailRequest& req) = 0;
+  virtual StatusOr<SettleResult> fail(const FailRequest& req) = 0;
 
   // Renews an active job's lease to now + lease_ms (the job's own lease_ms when unset) and
   // stores progress when given.
   // Answers the new lease_expires_at (and the job's names). kLeaseLost / kNotFound as for ack.
-  virtual Result<ExtendResult> extend(const ExtendRequest& req) = 0;
+  virtual StatusOr<ExtendResult> extend(const ExtendRequest& req) = 0;
 
   // scheduled | queued | retrying -> cancelled (finished_at, expires_at set). kNotFound; kConflict
   // with the current state's name in the message for any other state.
-  virtual Result<SettleResult> cancel(const std::string& id, TimeMs now) = 0;
+  virtual StatusOr<SettleResult> cancel(const std::string& id, TimeMs now) = 0;
 
   // dead | cancelled -> queued, attempts reset to 0, run_at = now, finished_at and expires_at
   // cleared. kNotFound; kConflict otherwise.
-  virtual Result<SettleResult> retry(const std::string& id, TimeMs now) = 0;
+  virtual StatusOr<SettleResult> retry(const std::string& id, TimeMs now) = 0;
 
   // Every dead job of the queue (optionally of one type) -> queued as retry() does. Answers
   // each job requeued (its size is the count).
-  virtual Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
-                                                       const std::optional<std::string>& type,
-                                                       TimeMs now) = 0;
+  virtual StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                                         const std::optional<std::string>& type,
+                                                         TimeMs now) = 0;
 
   // Deletes the queue's jobs in a finished state (completed, dead or cancelled). Answers n.
-  virtual Result<std::int64_t> purge(const std::string& queue, JobState state) = 0;
+  virtual StatusOr<std::int64_t> purge(const std::string& queue, JobState state) = 0;
 
   // Creates the queue if new. Answers the queue as it now is (with counts).
-  virtual Result<QueueInfo> set_paused(const std::string& queue, bool paused) = 0;
-  virtual Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) = 0;
+  virtual StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) = 0;
+  virtual StatusOr<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) = 0;
 
   // Due work, at most `limit` jobs of each kind per call so one call stays short:
   // scheduled/retrying with run_at <= now -> queued; active with lease_expires_at <= now ->
   // (attempts < max_attempts ? retrying with backoff : dead), recording a kLeaseExpired error.
-  virtual Result<TickResult> tick(TimeMs now, int limit, double jitter) = 0;
+  virtual StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) = 0;
 
   // Deletes up to `limit` finished jobs whose expires_at <= now, and dedupe keys whose window
   // has passed. Answers how many jobs were deleted (less than limit: nothing more is due).
-  virtual Result<std::int64_t> sweep_retention(TimeMs now, int limit) = 0;
+  virtual StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) = 0;
 
   // Inserts or replaces the schedule with this id. kConflict when another schedule has the name.
-  virtual Result<Schedule> put_schedule(const Schedule& schedule) = 0;
+  virtual StatusOr<Schedule> put_schedule(const Schedule& schedule) = 0;
   // kNotFound for an unknown id.
-  virtual Result<void> delete_schedule(const std::string& id) = 0;
+  virtual StatusOr<void> delete_schedule(const std::string& id) = 0;
   // Applies one planned tick atomically (see ScheduleFire). kNotFound for an unknown schedule.
-  virtual Result<FireResult> fire_schedule(const ScheduleFire& fire) = 0;
+  virtual StatusOr<FireResult> fire_schedule(const ScheduleFire& fire) = 0;
 
   // ---- Reads: call outside a transaction ----
 
@@ -306,22 +306,22 @@ class Store {
   // The earliest expires_at of a finished job (retention), nullopt when none.
   virtual std::optional<TimeMs> next_expiry() = 0;
 
-  virtual Result<Job> get_job(const std::string& id) = 0;
-  virtual Result<JobPage> list_jobs(const JobFilter& filter) = 0;
-  virtual Result<QueueInfo> get_queue(const std::string& name) = 0;  // kNotFound if unknown
+  virtual StatusOr<Job> get_job(const std::string& id) = 0;
+  virtual StatusOr<JobPage> list_jobs(const JobFilter& filter) = 0;
+  virtual StatusOr<QueueInfo> get_queue(const std::string& name) = 0;  // kNotFound if unknown
   // Known queues: those with jobs, or configured (paused or with a non-default config).
-  virtual Result<std::vector<QueueInfo>> list_queues() = 0;
-  virtual Result<Stats> stats() = 0;
+  virtual StatusOr<std::vector<QueueInfo>> list_queues() = 0;
+  virtual StatusOr<Stats> stats() = 0;
   // The queue's config (defaults when unknown). Cheap: called on every enqueue.
   virtual QueueConfig queue_config(const std::string& name) = 0;
 
   // Schedules. get_schedule and schedule_by_name answer kNotFound when there is none; these
   // three may also be called inside a transaction (the engine reads before it writes).
-  virtual Result<Schedule> get_schedule(const std::string& id) = 0;
-  virtual Result<Schedule> schedule_by_name(const std::string& name) = 0;
-  virtual Result<std::vector<Schedule>> list_schedules() = 0;  // by name
+  virtual StatusOr<Schedule> get_schedule(const std::string& id) = 0;
+  virtual StatusOr<Schedule> schedule_by_name(const std::string& name) = 0;
+  virtual StatusOr<std::vector<Schedule>> list_schedules() = 0;  // by name
   // Unpaused schedules with next_run_at <= now, earliest first, at most `limit`.
-  virtual Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
+  virtual StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
   // The earliest next_run_at of an unpaused schedule; nullopt when none.
   virtual std::optional<TimeMs> next_schedule_due() = 0;
 
@@ -331,27 +331,28 @@ class Store {
   // Write: up to `limit` finished jobs whose pending callback is due at `now`, earliest first.
   // Each is held for this attempt: attempts + 1 and `at` = now + hold_ms, so a crash during the
   // attempt makes it due again after hold_ms (at least once). Answers the jobs as updated.
-  virtual Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) = 0;
+  virtual StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit,
+                                                    std::int64_t hold_ms) = 0;
   // Write: records an attempt's outcome, unless that attempt is no longer the one out (the
   // callback was taken again, or this attempt was answered already): then answers false and
   // writes nothing (a stale answer).
-  virtual Result<bool> settle_callback(const CallbackSettle& settle) = 0;
+  virtual StatusOr<bool> settle_callback(const CallbackSettle& settle) = 0;
 
   // ---- Per-minute aggregates and health ----
 
   // Write: adds each row's counts to the stored row of its (minute, queue, type).
-  virtual Result<void> add_minute_stats(std::span<const MinuteStats> rows) = 0;
+  virtual StatusOr<void> add_minute_stats(std::span<const MinuteStats> rows) = 0;
   // Write: deletes the rows of up to `limit` minutes before `before`. Answers how many rows.
-  virtual Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) = 0;
+  virtual StatusOr<std::int64_t> prune_minute_stats(TimeMs before, int limit) = 0;
   // Read: the rows of minutes >= from (of one queue when given), oldest first.
-  virtual Result<std::vector<MinuteStats>> minute_stats(
+  virtual StatusOr<std::vector<MinuteStats>> minute_stats(
       TimeMs from, const std::optional<std::string>& queue) = 0;
   // Read: every queue with queued jobs; `overdue` counts those with run_at <= overdue_before,
   // stopping at kBacklogCountBound so a huge backlog cannot stall the writer.
   static constexpr std::int64_t kBacklogCountBound = 100'000;
-  virtual Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) = 0;
+  virtual StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) = 0;
   // Read: a cheap round trip to the storage itself (not a cache): OK when it answers.
-  virtual Result<void> ping() = 0;
+  virtual StatusOr<void> ping() = 0;
 
   // Upkeep the engine runs about once a second after answering a batch (keeping SQLite's WAL
   // short). Must be quick: it delays the next batch.

@@ -20,7 +20,7 @@ namespace spool::store::conformance {
 // SQLite on a real file in a fresh temp dir (not :memory:, so WAL and reopen are exercised).
 struct SqliteBackend {
   static std::string name() { return "Sqlite"; }
-  Result<std::unique_ptr<Store>> open() {
+  StatusOr<std::unique_ptr<Store>> open() {
     return open_sqlite_store(SqliteOptions{dir.file("spool.db"), Durability::kFast, 0});
   }
   spool::testing::TempDir dir;

@@ -42,7 +42,7 @@ NewJob new_job(int n, std::string type = "email", std::optional<std::string> que
 }
 
 template <typename T>
-T must(Result<T> r) {
+T must(StatusOr<T> r) {
   if (!r) {
     ADD_FAILURE() << "unexpected error: " << r.error().message();
     return T{};
@@ -97,14 +97,14 @@ class StoreConformanceTest : public ::testing::Test {
     return reserve_result(std::move(queues), max, now, lease_ms, std::move(worker)).jobs;
   }
 
-  Result<SettleResult> ack(const Job& j, TimeMs now = kNow,
-                           std::optional<std::string> result = std::nullopt) {
+  StatusOr<SettleResult> ack(const Job& j, TimeMs now = kNow,
+                             std::optional<std::string> result = std::nullopt) {
     return write([&](Store& s) { return s.ack(AckRequest{j.id, j.lease_token, result, now}); });
   }
 
-  Result<SettleResult> fail(const Job& j, FailKind kind, TimeMs now = kNow,
-                            std::optional<std::int64_t> retry_after_ms = std::nullopt,
-                            double jitter = 0.5, std::string message = "boom") {
+  StatusOr<SettleResult> fail(const Job& j, FailKind kind, TimeMs now = kNow,
+                              std::optional<std::int64_t> retry_after_ms = std::nullopt,
+                              double jitter = 0.5, std::string message = "boom") {
     return write([&](Store& s) {
       return s.fail(FailRequest{j.id, j.lease_token, message, kind, retry_after_ms, now, jitter});
     });
@@ -681,7 +681,7 @@ TYPED_TEST(StoreConformanceTest, BacklogCountsOverdueJobsOfEveryPriorityOnBothSi
   std::map<std::string, std::pair<std::string, TimeMs>> waiting;  // id -> (queue, run_at)
   int n = 0;
   auto add = [&](Store& s, const std::string& queue, int count, TimeMs from,
-                 TimeMs step) -> Result<void> {
+                 TimeMs step) -> StatusOr<void> {
     for (int i = 0; i < count; ++i) {
       NewJob j = new_job(++n, "t", queue);
       j.job.priority = std::array{-3, 0, 7}[n % 3];
@@ -691,7 +691,7 @@ TYPED_TEST(StoreConformanceTest, BacklogCountsOverdueJobsOfEveryPriorityOnBothSi
     }
     return {};
   };
-  ASSERT_TRUE(this->write([&](Store& s) -> Result<void> {
+  ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
     // The last of the 3000 is due exactly at the instant, which is overdue.
     if (auto r = add(s, "mostly_late", 3000, before - 2999, 1); !r) return r;
     if (auto r = add(s, "mostly_late", 1500, before + 1, 7); !r) return r;

@@ -13,7 +13,7 @@
 namespace {
 
 spool::TimeZone zone(std::string_view name) {
-  spool::Result<spool::TimeZone> found = spool::TimeZone::find(name);
+  spool::StatusOr<spool::TimeZone> found = spool::TimeZone::find(name);
   if (!found) __builtin_trap();
   return *found;
 }
@@ -22,7 +22,7 @@ spool::TimeZone zone(std::string_view name) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const spool::Result<spool::CronExpression> cron = spool::CronExpression::parse(text);
+  const spool::StatusOr<spool::CronExpression> cron = spool::CronExpression::parse(text);
   if (!cron) {
     if (cron.error().message().empty() || cron.error().field() != "cron") __builtin_trap();
     return 0;

@@ -19,8 +19,8 @@ Status metrics_off() {
 }
 
 // ?hours=N (1..168, default 24) and ?queue=NAME.
-Result<metrics::SummaryQuery> parse_summary_query(const QueryParams& query,
-                                                  std::int64_t overdue_ms) {
+StatusOr<metrics::SummaryQuery> parse_summary_query(const QueryParams& query,
+                                                    std::int64_t overdue_ms) {
   metrics::SummaryQuery q;
   q.overdue_ms = overdue_ms;
   for (const auto& [key, value] : query) {
@@ -53,7 +53,7 @@ void metrics(Context& ctx, const Request&, ExchangePtr ex) {
   if (!ctx.metrics) return respond_error(ex, metrics_off());
   std::shared_ptr<metrics::JobMetrics> m = ctx.metrics;
   metrics::PushViewSource push = ctx.push;
-  ctx.engine.observe(engine::ObservationRequest{}, [ex, m, push](Result<engine::Observation> r) {
+  ctx.engine.observe(engine::ObservationRequest{}, [ex, m, push](StatusOr<engine::Observation> r) {
     if (!r) return respond_error(ex, r.error());
     ex->respond_with([ex, m, push, obs = std::move(*r)] {
       metrics::Gauges g;
@@ -82,7 +82,7 @@ void metrics_summary(Context& ctx, const Request& req, ExchangePtr ex) {
   o.minutes_back_ms = static_cast<std::int64_t>(query->hours) * 3'600'000 + metrics::kMinuteMs;
   o.queue = query->queue;
   std::shared_ptr<metrics::JobMetrics> m = ctx.metrics;
-  ctx.engine.observe(std::move(o), [ex, m, q = *query](Result<engine::Observation> r) {
+  ctx.engine.observe(std::move(o), [ex, m, q = *query](StatusOr<engine::Observation> r) {
     if (!r) return respond_error(ex, r.error());
     ex->respond_with([m, q, obs = std::move(*r)] {
       return json_response(200, metrics::summarize(obs, q, m->recent_failures()));
@@ -98,7 +98,7 @@ void readyz(Context& ctx, const Request&, ExchangePtr ex) {
   o.minutes_back_ms = kFailureRateWindowMs + metrics::kMinuteMs;
   ReadinessThresholds t = ctx.watch.ready;
   metrics::PushViewSource push = ctx.push;
-  ctx.engine.observe(std::move(o), [ex, start, t, push](Result<engine::Observation> r) {
+  ctx.engine.observe(std::move(o), [ex, start, t, push](StatusOr<engine::Observation> r) {
     double latency =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     bool ok = r && !r->store_error;

@@ -19,7 +19,7 @@ Status unknown_queue(const std::string& name) {
 }
 
 engine::Callback<QueueInfo> answer_queue(ExchangePtr ex, std::string name) {
-  return [ex = std::move(ex), name = std::move(name)](Result<QueueInfo> q) {
+  return [ex = std::move(ex), name = std::move(name)](StatusOr<QueueInfo> q) {
     if (!q) {
       return respond_error(
           ex, q.error().code() == StatusCode::kNotFound ? unknown_queue(name) : q.error());
@@ -75,7 +75,7 @@ std::string add_push_secret(const std::string& push_json, std::optional<std::str
 }  // namespace
 
 void list_queues(Context& ctx, const Request&, ExchangePtr ex) {
-  ctx.engine.list_queues([ex](Result<std::vector<QueueInfo>> queues) {
+  ctx.engine.list_queues([ex](StatusOr<std::vector<QueueInfo>> queues) {
     if (!queues) return respond_error(ex, queues.error());
     auto shared = std::make_shared<std::vector<QueueInfo>>(std::move(*queues));
     ex->respond_with([shared] { return json_response(200, encode_queues(*shared)); });
@@ -88,7 +88,7 @@ void get_queue(Context& ctx, const Request& req, ExchangePtr ex) {
   if (!check_queue_name(name).ok()) return respond_error(ex, unknown_queue(name));
   if (!ctx.push) return ctx.engine.get_queue(name, answer_queue(ex, name));
   metrics::PushViewSource push = ctx.push;
-  ctx.engine.get_queue(name, [ex, name, push](Result<QueueInfo> q) {
+  ctx.engine.get_queue(name, [ex, name, push](StatusOr<QueueInfo> q) {
     if (!q) {
       return respond_error(
           ex, q.error().code() == StatusCode::kNotFound ? unknown_queue(name) : q.error());
@@ -108,7 +108,7 @@ void patch_queue(Context& ctx, const Request& req, ExchangePtr ex) {
   if (patch->push_json) patch->push_json = add_push_secret(*patch->push_json, generated);
   if (!generated) return ctx.engine.patch_queue(name, std::move(*patch), answer_queue(ex, name));
   ctx.engine.patch_queue(name, std::move(*patch),
-                         [ex, name, secret = *generated](Result<QueueInfo> q) {
+                         [ex, name, secret = *generated](StatusOr<QueueInfo> q) {
                            if (!q) return respond_error(ex, q.error());
                            std::string body = encode_queue(*q);
                            body.pop_back();
@@ -136,7 +136,7 @@ void retry_dead(Context& ctx, const Request& req, ExchangePtr ex) {
   if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
   auto type = parse_retry_dead(req.body);
   if (!type) return respond_error(ex, type.error());
-  ctx.engine.retry_dead(name, std::move(*type), [ex](Result<std::int64_t> n) {
+  ctx.engine.retry_dead(name, std::move(*type), [ex](StatusOr<std::int64_t> n) {
     if (!n) return respond_error(ex, n.error());
     ex->respond(json_response(200, encode_count("retried", *n)));
   });
@@ -147,14 +147,14 @@ void purge_queue(Context& ctx, const Request& req, ExchangePtr ex) {
   if (Status s = check_queue_name(name); !s.ok()) return respond_error(ex, s);
   auto state = parse_purge(*req.query);
   if (!state) return respond_error(ex, state.error());
-  ctx.engine.purge(name, *state, [ex](Result<std::int64_t> n) {
+  ctx.engine.purge(name, *state, [ex](StatusOr<std::int64_t> n) {
     if (!n) return respond_error(ex, n.error());
     ex->respond(json_response(200, encode_count("deleted", *n)));
   });
 }
 
 void stats(Context& ctx, const Request&, ExchangePtr ex) {
-  ctx.engine.stats([ex](Result<store::Stats> s) {
+  ctx.engine.stats([ex](StatusOr<store::Stats> s) {
     if (!s) return respond_error(ex, s.error());
     auto shared = std::make_shared<store::Stats>(std::move(*s));
     ex->respond_with([shared] { return json_response(200, encode_stats(*shared)); });

@@ -15,7 +15,7 @@ Status unknown_schedule(const std::string& id) {
 bool plausible_id(const std::string& id) { return !id.empty() && id.size() <= kMaxIdBytes; }
 
 engine::Callback<Schedule> answer_schedule(ExchangePtr ex, int status, std::string id = {}) {
-  return [ex = std::move(ex), status, id = std::move(id)](Result<Schedule> s) {
+  return [ex = std::move(ex), status, id = std::move(id)](StatusOr<Schedule> s) {
     if (!s) {
       bool not_found = s.error().code() == StatusCode::kNotFound && !id.empty();
       return respond_error(ex, not_found ? unknown_schedule(id) : s.error());
@@ -33,7 +33,7 @@ void create_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
 }
 
 void list_schedules(Context& ctx, const Request&, ExchangePtr ex) {
-  ctx.engine.list_schedules([ex](Result<std::vector<Schedule>> all) {
+  ctx.engine.list_schedules([ex](StatusOr<std::vector<Schedule>> all) {
     if (!all) return respond_error(ex, all.error());
     auto shared = std::make_shared<std::vector<Schedule>>(std::move(*all));
     ex->respond_with([shared] { return json_response(200, encode_schedules(*shared)); });
@@ -43,7 +43,7 @@ void list_schedules(Context& ctx, const Request&, ExchangePtr ex) {
 void get_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (!plausible_id(id)) return respond_error(ex, unknown_schedule(id));
-  ctx.engine.get_schedule(id, [ex, id](Result<engine::ScheduleView> v) {
+  ctx.engine.get_schedule(id, [ex, id](StatusOr<engine::ScheduleView> v) {
     if (!v) {
       bool not_found = v.error().code() == StatusCode::kNotFound;
       return respond_error(ex, not_found ? unknown_schedule(id) : v.error());
@@ -63,7 +63,7 @@ void patch_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
 void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (!plausible_id(id)) return respond_error(ex, unknown_schedule(id));
-  ctx.engine.delete_schedule(id, [ex, id](Result<void> done) {
+  ctx.engine.delete_schedule(id, [ex, id](StatusOr<void> done) {
     if (!done) {
       bool not_found = done.error().code() == StatusCode::kNotFound;
       return respond_error(ex, not_found ? unknown_schedule(id) : done.error());
@@ -77,7 +77,7 @@ void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
 void trigger_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (!plausible_id(id)) return respond_error(ex, unknown_schedule(id));
-  ctx.engine.trigger_schedule(id, [ex, id](Result<store::EnqueueResult> r) {
+  ctx.engine.trigger_schedule(id, [ex, id](StatusOr<store::EnqueueResult> r) {
     if (!r) {
       bool not_found = r.error().code() == StatusCode::kNotFound;
       return respond_error(ex, not_found ? unknown_schedule(id) : r.error());

@@ -29,7 +29,7 @@ void release_all(engine::Engine& engine, const std::vector<Job>& jobs) {
     item.lease_token = job.lease_token;
     item.kind = FailKind::kRelease;
     item.message = "the worker disconnected before the job reached it";
-    engine.fail(std::move(item), [](Result<store::SettleResult>) {});
+    engine.fail(std::move(item), [](StatusOr<store::SettleResult>) {});
   }
 }
 
@@ -40,7 +40,7 @@ void reserve(Context& ctx, const Request& req, ExchangePtr ex) {
   if (!parsed) return respond_error(ex, parsed.error());
   const bool long_poll = parsed->wait_ms > 0;
   auto* engine = &ctx.engine;
-  auto waiter = engine->reserve(std::move(*parsed), [ex, engine](Result<std::vector<Job>> r) {
+  auto waiter = engine->reserve(std::move(*parsed), [ex, engine](StatusOr<std::vector<Job>> r) {
     if (!r) return respond_error(ex, r.error());
     auto jobs = std::make_shared<std::vector<Job>>(std::move(*r));
     bool taken = ex->respond_with([jobs, engine] {
@@ -67,7 +67,7 @@ void ack(Context& ctx, const Request& req, ExchangePtr ex) {
   auto item = parse_ack(req.params.at(0), req.body);
   if (!item) return respond_error(ex, item.error());
   std::string id = item->id;
-  ctx.engine.ack(std::move(*item), [ex, id = std::move(id)](Result<store::SettleResult> r) {
+  ctx.engine.ack(std::move(*item), [ex, id = std::move(id)](StatusOr<store::SettleResult> r) {
     if (!r) return respond_error(ex, settle_error(r.error(), id));
     ex->respond(json_response(200, encode_settle_result(*r)));
   });
@@ -77,7 +77,7 @@ void fail(Context& ctx, const Request& req, ExchangePtr ex) {
   auto item = parse_fail(req.params.at(0), req.body);
   if (!item) return respond_error(ex, item.error());
   std::string id = item->id;
-  ctx.engine.fail(std::move(*item), [ex, id = std::move(id)](Result<store::SettleResult> r) {
+  ctx.engine.fail(std::move(*item), [ex, id = std::move(id)](StatusOr<store::SettleResult> r) {
     if (!r) return respond_error(ex, settle_error(r.error(), id));
     ex->respond(json_response(200, encode_settle_result(*r, /*with_next_run_at=*/true)));
   });
@@ -87,7 +87,7 @@ void extend(Context& ctx, const Request& req, ExchangePtr ex) {
   auto item = parse_extend(req.params.at(0), req.body);
   if (!item) return respond_error(ex, item.error());
   std::string id = item->id;
-  ctx.engine.extend(std::move(*item), [ex, id = std::move(id)](Result<TimeMs> r) {
+  ctx.engine.extend(std::move(*item), [ex, id = std::move(id)](StatusOr<TimeMs> r) {
     if (!r) return respond_error(ex, settle_error(r.error(), id));
     ex->respond(json_response(200, encode_extend(id, *r)));
   });
@@ -101,8 +101,8 @@ void settle(Context& ctx, const Request& req, ExchangePtr ex) {
   for (const auto& a : parsed->acks) ids->push_back(a.id);
   for (const auto& f : parsed->fails) ids->push_back(f.id);
   ctx.engine.settle(std::move(parsed->acks), std::move(parsed->fails),
-                    [ex, ids](std::vector<Result<store::SettleResult>> results) {
-                      auto shared = std::make_shared<std::vector<Result<store::SettleResult>>>(
+                    [ex, ids](std::vector<StatusOr<store::SettleResult>> results) {
+                      auto shared = std::make_shared<std::vector<StatusOr<store::SettleResult>>>(
                           std::move(results));
                       ex->respond_with([ids, shared] {
                         for (std::size_t i = 0; i < shared->size() && i < ids->size(); ++i) {

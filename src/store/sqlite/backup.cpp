@@ -22,7 +22,7 @@ constexpr int kPagesPerStep = 1024;
 
 }  // namespace
 
-Result<void> backup_sqlite(const std::string& db_path, const std::string& out_path) {
+StatusOr<void> backup_sqlite(const std::string& db_path, const std::string& out_path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   Connection src(raw);

@@ -11,7 +11,7 @@ namespace {
 constexpr auto kInterval = std::chrono::milliseconds(200);
 }  // namespace
 
-Result<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& path, bool strict) {
+StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& path, bool strict) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc == SQLITE_OK) {

@@ -29,7 +29,7 @@ class Checkpointer {
  public:
   // Opens its own connection to `path`. On failure the caller keeps SQLite's automatic
   // checkpoints on the writer instead.
-  static Result<std::unique_ptr<Checkpointer>> start(const std::string& path, bool strict);
+  static StatusOr<std::unique_ptr<Checkpointer>> start(const std::string& path, bool strict);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;

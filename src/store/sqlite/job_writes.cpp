@@ -24,7 +24,7 @@ std::string state_conflict(const std::string& id, JobState state, std::string_vi
 
 // ---- Enqueue --------------------------------------------------------------------------------
 
-Result<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
+StatusOr<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
   SPOOL_DCHECK(in_txn_);
   const Job& job = nj.job;
   auto type_id = intern(job.type);
@@ -84,7 +84,7 @@ Result<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
 
 // ---- Reserve --------------------------------------------------------------------------------
 
-Result<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
+StatusOr<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
   SPOOL_DCHECK(in_txn_);
   ReserveResult out;
   // The engine supplies at least `max` tokens; never hand out a job without one.
@@ -176,7 +176,7 @@ Result<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
 
 // ---- Settle ---------------------------------------------------------------------------------
 
-Result<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, bool with_errors) {
+StatusOr<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, bool with_errors) {
   Use q(st_.find_settle);
   q.bind(1, id);
   int rc = q.step();
@@ -201,7 +201,7 @@ Result<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id, b
   return row;
 }
 
-Result<void> SqliteStore::arm_callback(const SettleRow& row, TimeMs now) {
+StatusOr<void> SqliteStore::arm_callback(const SettleRow& row, TimeMs now) {
   if (!row.has_callback) return {};
   Use q(st_.arm_callback);
   q.bind(1, row.seq).bind(2, now).bind(3, now + kCallbackRetainFloorMs);
@@ -221,8 +221,8 @@ SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, J
   return out;
 }
 
-Result<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
-                                      const std::string& token) {
+StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
+                                        const std::string& token) {
   if (row.state != JobState::kActive) {
     return error(StatusCode::kLeaseLost, "job " + id + " is " + std::string(to_string(row.state)) +
                                              ", not active: this lease no longer counts");
@@ -236,7 +236,7 @@ Result<void> SqliteStore::check_lease(const std::string& id, const SettleRow& ro
   return {};
 }
 
-Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
+StatusOr<SettleResult> SqliteStore::ack(const AckRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
@@ -253,7 +253,7 @@ Result<SettleResult> SqliteStore::ack(const AckRequest& req) {
   return out;
 }
 
-Result<SettleResult> SqliteStore::fail(const FailRequest& req) {
+StatusOr<SettleResult> SqliteStore::fail(const FailRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, true);
   if (!row) return tl::unexpected(row.error());
@@ -262,10 +262,10 @@ Result<SettleResult> SqliteStore::fail(const FailRequest& req) {
   return settle_failure(req.id, *row, record, req.kind, req.retry_after_ms, req.now, req.jitter);
 }
 
-Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const SettleRow& row,
-                                                 const ErrorRecord& record, FailKind kind,
-                                                 std::optional<std::int64_t> retry_after_ms,
-                                                 TimeMs now, double jitter) {
+StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const SettleRow& row,
+                                                   const ErrorRecord& record, FailKind kind,
+                                                   std::optional<std::int64_t> retry_after_ms,
+                                                   TimeMs now, double jitter) {
   JobState next = JobState::kDead;
   int attempts = row.attempts;
   TimeMs run_at = now;
@@ -325,7 +325,7 @@ Result<SettleResult> SqliteStore::settle_failure(const std::string& id, const Se
   return out;
 }
 
-Result<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
+StatusOr<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
@@ -340,7 +340,7 @@ Result<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
 
 // ---- Admin transitions ----------------------------------------------------------------------
 
-Result<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
+StatusOr<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(id, false);
   if (!row) return tl::unexpected(row.error());
@@ -358,7 +358,7 @@ Result<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
   return settled(id, *row, JobState::kCancelled, row->attempts);
 }
 
-Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
+StatusOr<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(id, false);
   if (!row) return tl::unexpected(row.error());
@@ -377,9 +377,9 @@ Result<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
   return out;
 }
 
-Result<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& queue,
-                                                          const std::optional<std::string>& type,
-                                                          TimeMs now) {
+StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& queue,
+                                                            const std::optional<std::string>& type,
+                                                            TimeMs now) {
   SPOOL_DCHECK(in_txn_);
   std::vector<SettleResult> out;
   auto queue_id = name_id(queue);
@@ -407,7 +407,7 @@ Result<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& que
   return out;
 }
 
-Result<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state) {
+StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state) {
   SPOOL_DCHECK(in_txn_);
   if (!is_finished(state)) {
     return invalid(
@@ -425,7 +425,8 @@ Result<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state
 
 // ---- Completion callbacks -------------------------------------------------------------------
 
-Result<std::vector<Job>> SqliteStore::take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) {
+StatusOr<std::vector<Job>> SqliteStore::take_callbacks(TimeMs now, int limit,
+                                                       std::int64_t hold_ms) {
   SPOOL_DCHECK(in_txn_);
   std::vector<std::pair<std::int64_t, Job>> picked;
   {
@@ -452,7 +453,7 @@ Result<std::vector<Job>> SqliteStore::take_callbacks(TimeMs now, int limit, std:
   return out;
 }
 
-Result<bool> SqliteStore::settle_callback(const CallbackSettle& s) {
+StatusOr<bool> SqliteStore::settle_callback(const CallbackSettle& s) {
   SPOOL_DCHECK(in_txn_);
   Use q(st_.mark_callback_settled);
   q.bind(1, s.id).bind(2, s.attempt).bind(3, to_string(s.state)).bind(4, s.at).bind(5, s.error);

@@ -53,7 +53,7 @@ std::string read_sql() {
 
 }  // namespace
 
-Result<const Statement*> SqliteStore::lazy(Statement& slot, std::string_view sql) {
+StatusOr<const Statement*> SqliteStore::lazy(Statement& slot, std::string_view sql) {
   if (!slot) {
     auto stmt = Statement::prepare(db_.get(), sql, path_);
     if (!stmt) return tl::unexpected(stmt.error());
@@ -62,7 +62,7 @@ Result<const Statement*> SqliteStore::lazy(Statement& slot, std::string_view sql
   return &slot;
 }
 
-Result<void> SqliteStore::add_minute_stats(std::span<const MinuteStats> rows) {
+StatusOr<void> SqliteStore::add_minute_stats(std::span<const MinuteStats> rows) {
   SPOOL_DCHECK(in_txn_);
   auto st = lazy(minute_st_.add, add_sql());
   if (!st) return tl::unexpected(st.error());
@@ -87,7 +87,7 @@ Result<void> SqliteStore::add_minute_stats(std::span<const MinuteStats> rows) {
   return {};
 }
 
-Result<std::int64_t> SqliteStore::prune_minute_stats(TimeMs before, int limit) {
+StatusOr<std::int64_t> SqliteStore::prune_minute_stats(TimeMs before, int limit) {
   SPOOL_DCHECK(in_txn_);
   // One chunk of whole minutes (WITHOUT ROWID: delete by the key's leading column).
   auto st = lazy(minute_st_.prune,
@@ -100,7 +100,7 @@ Result<std::int64_t> SqliteStore::prune_minute_stats(TimeMs before, int limit) {
   return static_cast<std::int64_t>(sqlite3_changes64(db_.get()));
 }
 
-Result<std::vector<MinuteStats>> SqliteStore::minute_stats(
+StatusOr<std::vector<MinuteStats>> SqliteStore::minute_stats(
     TimeMs from, const std::optional<std::string>& queue) {
   std::vector<MinuteStats> out;
   std::optional<std::int64_t> queue_id;
@@ -149,7 +149,7 @@ namespace {
 constexpr std::size_t kSkipScanPriorities = 64;
 }  // namespace
 
-Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
+StatusOr<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
   std::vector<QueueBacklog> out;
   auto next_priority =
       lazy(minute_st_.next_priority,
@@ -176,7 +176,7 @@ Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
 
   // One row of one of the statements above: its first column (null -> nullopt).
   auto one = [&](const Statement& st, std::int64_t queue_id,
-                 std::optional<std::int64_t> priority) -> Result<std::optional<std::int64_t>> {
+                 std::optional<std::int64_t> priority) -> StatusOr<std::optional<std::int64_t>> {
     Use q(st);
     q.bind(1, queue_id);
     if (priority) q.bind(2, *priority);
@@ -247,7 +247,7 @@ Result<std::vector<QueueBacklog>> SqliteStore::backlog(TimeMs overdue_before) {
   return out;
 }
 
-Result<void> SqliteStore::ping() {
+StatusOr<void> SqliteStore::ping() {
   auto st = lazy(minute_st_.ping, "SELECT COUNT(*) FROM (SELECT 1 FROM names LIMIT 1)");
   if (!st) return tl::unexpected(st.error());
   Use q(**st);

@@ -9,7 +9,7 @@
 
 namespace spool::store::sqlite {
 
-Result<Job> SqliteStore::get_job(const std::string& id) {
+StatusOr<Job> SqliteStore::get_job(const std::string& id) {
   Use q(st_.get_job);
   q.bind(1, id);
   int rc = q.step();
@@ -22,7 +22,7 @@ Result<Job> SqliteStore::get_job(const std::string& id) {
 // filtered page is a range scan of one index. ULIDs from the engine's generator increase with
 // seq; they could disagree only if the wall clock stepped back across a restart, and then seq is
 // the truer "order of creation". The cursor is the last job's id, mapped back to its seq.
-Result<JobPage> SqliteStore::list_jobs(const JobFilter& filter) {
+StatusOr<JobPage> SqliteStore::list_jobs(const JobFilter& filter) {
   JobPage page;
   std::optional<std::int64_t> type_id;
   std::optional<std::int64_t> queue_id;
@@ -104,7 +104,7 @@ Result<JobPage> SqliteStore::list_jobs(const JobFilter& filter) {
   return page;
 }
 
-Result<QueueInfo> SqliteStore::get_queue(const std::string& name) {
+StatusOr<QueueInfo> SqliteStore::get_queue(const std::string& name) {
   const QueueState* s = queues_.find(name);
   if (s == nullptr || (!s->has_row && !s->has_jobs())) {
     return error(StatusCode::kNotFound, "no queue named " + name);
@@ -112,7 +112,7 @@ Result<QueueInfo> SqliteStore::get_queue(const std::string& name) {
   return queue_info(name, *s);
 }
 
-Result<std::vector<QueueInfo>> SqliteStore::list_queues() {
+StatusOr<std::vector<QueueInfo>> SqliteStore::list_queues() {
   std::vector<QueueInfo> out;
   for (const auto& [name, s] : queues_.all()) {
     if (s.listed()) out.push_back(queue_info(name, s));
@@ -122,7 +122,7 @@ Result<std::vector<QueueInfo>> SqliteStore::list_queues() {
   return out;
 }
 
-Result<Stats> SqliteStore::stats() {
+StatusOr<Stats> SqliteStore::stats() {
   Stats out;
   for (const auto& [name, s] : queues_.all()) {
     if (!s.has_row && !s.has_jobs()) continue;

@@ -43,7 +43,7 @@ constexpr std::string_view kRecord =
 
 }  // namespace
 
-Result<std::vector<Schedule>> SqliteStore::read_schedules(Use& q) {
+StatusOr<std::vector<Schedule>> SqliteStore::read_schedules(Use& q) {
   std::vector<Schedule> out;
   for (;;) {
     int rc = q.step();
@@ -83,7 +83,7 @@ Result<std::vector<Schedule>> SqliteStore::read_schedules(Use& q) {
   }
 }
 
-Result<Schedule> SqliteStore::put_schedule(const Schedule& s) {
+StatusOr<Schedule> SqliteStore::put_schedule(const Schedule& s) {
   SPOOL_DCHECK(in_txn_);
   // INSERT OR REPLACE would silently replace a different schedule holding the name: refuse.
   if (auto other = schedule_by_name(s.name); other && other->id != s.id) {
@@ -129,7 +129,7 @@ Result<Schedule> SqliteStore::put_schedule(const Schedule& s) {
   return s;
 }
 
-Result<void> SqliteStore::delete_schedule(const std::string& id) {
+StatusOr<void> SqliteStore::delete_schedule(const std::string& id) {
   SPOOL_DCHECK(in_txn_);
   auto st = lazy(schedule_st_.remove, kRemove);
   if (!st) return tl::unexpected(st.error());
@@ -142,7 +142,7 @@ Result<void> SqliteStore::delete_schedule(const std::string& id) {
   return {};
 }
 
-Result<Schedule> SqliteStore::get_schedule(const std::string& id) {
+StatusOr<Schedule> SqliteStore::get_schedule(const std::string& id) {
   auto st = lazy(schedule_st_.by_id, kById);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
@@ -153,7 +153,7 @@ Result<Schedule> SqliteStore::get_schedule(const std::string& id) {
   return std::move(rows->front());
 }
 
-Result<Schedule> SqliteStore::schedule_by_name(const std::string& name) {
+StatusOr<Schedule> SqliteStore::schedule_by_name(const std::string& name) {
   auto st = lazy(schedule_st_.by_name, kByName);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
@@ -164,14 +164,14 @@ Result<Schedule> SqliteStore::schedule_by_name(const std::string& name) {
   return std::move(rows->front());
 }
 
-Result<std::vector<Schedule>> SqliteStore::list_schedules() {
+StatusOr<std::vector<Schedule>> SqliteStore::list_schedules() {
   auto st = lazy(schedule_st_.list, kList);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
   return read_schedules(q);
 }
 
-Result<std::vector<Schedule>> SqliteStore::due_schedules(TimeMs now, int limit) {
+StatusOr<std::vector<Schedule>> SqliteStore::due_schedules(TimeMs now, int limit) {
   auto st = lazy(schedule_st_.due, kDue);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
@@ -187,7 +187,7 @@ std::optional<TimeMs> SqliteStore::next_schedule_due() {
   return q.int64(0);
 }
 
-Result<FireResult> SqliteStore::fire_schedule(const ScheduleFire& fire) {
+StatusOr<FireResult> SqliteStore::fire_schedule(const ScheduleFire& fire) {
   SPOOL_DCHECK(in_txn_);
   std::optional<TimeMs> stored_next;
   std::optional<std::string> last_job_id;

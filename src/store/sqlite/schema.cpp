@@ -197,13 +197,13 @@ constexpr Migration kMigrations[] = {
     {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
-Result<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {
+StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite_status(db, rc, "migrating", path));
   return {};
 }
 
-Result<int> user_version(sqlite3* db, std::string_view path) {
+StatusOr<int> user_version(sqlite3* db, std::string_view path) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
   int version = 0;
@@ -221,7 +221,7 @@ Result<int> user_version(sqlite3* db, std::string_view path) {
 
 }  // namespace
 
-Result<void> migrate(sqlite3* db, std::string_view path) {
+StatusOr<void> migrate(sqlite3* db, std::string_view path) {
   auto version = user_version(db, path);
   if (!version) return tl::unexpected(version.error());
   if (*version > kSchemaVersion) {

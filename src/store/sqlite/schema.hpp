@@ -19,6 +19,6 @@ namespace spool::store::sqlite {
 inline constexpr int kSchemaVersion = 5;
 
 // Brings the database at `db` up to kSchemaVersion. `path` is for error messages.
-Result<void> migrate(sqlite3* db, std::string_view path);
+StatusOr<void> migrate(sqlite3* db, std::string_view path);
 
 }  // namespace spool::store::sqlite

@@ -10,7 +10,7 @@
 
 namespace spool::store {
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+StatusOr<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   return sqlite::SqliteStore::open(options);
 }
 
@@ -23,8 +23,8 @@ namespace {
 // sqlite3 shell) before failing with SQLITE_BUSY.
 constexpr int kBusyTimeoutMs = 5000;
 
-Result<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
-                  std::string_view path) {
+StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
+                    std::string_view path) {
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite_status(db, rc, doing, path));
   return {};
@@ -35,7 +35,7 @@ Result<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
 SqliteStore::SqliteStore(Connection db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
-Result<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
+StatusOr<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
   sqlite3* raw = nullptr;
   // NOMUTEX: the engine thread is the connection's only user, so SQLite's own locking is waste.
   int rc =
@@ -85,7 +85,7 @@ Result<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
   return std::unique_ptr<Store>(std::move(store));
 }
 
-Result<void> SqliteStore::prepare_all() {
+StatusOr<void> SqliteStore::prepare_all() {
   struct Entry {
     Statement* stmt;
     const char* sql;
@@ -199,7 +199,7 @@ Result<void> SqliteStore::prepare_all() {
   return {};
 }
 
-Result<void> SqliteStore::load_caches() {
+StatusOr<void> SqliteStore::load_caches() {
   {
     auto stmt = Statement::prepare(db_.get(), "SELECT id, name FROM names", path_);
     if (!stmt) return tl::unexpected(stmt.error());
@@ -260,7 +260,7 @@ tl::unexpected<Status> SqliteStore::failure(int rc, std::string_view doing) cons
   return tl::unexpected(sqlite_status(db_.get(), rc, doing, path_));
 }
 
-Result<void> SqliteStore::run(Use& use, std::string_view doing) {
+StatusOr<void> SqliteStore::run(Use& use, std::string_view doing) {
   int rc = use.step();
   while (rc == SQLITE_ROW) rc = use.step();
   if (rc != SQLITE_DONE) return failure(rc, doing);
@@ -269,7 +269,7 @@ Result<void> SqliteStore::run(Use& use, std::string_view doing) {
 
 // ---- Transactions ---------------------------------------------------------------------------
 
-Result<void> SqliteStore::begin() {
+StatusOr<void> SqliteStore::begin() {
   SPOOL_DCHECK(!in_txn_);
   // IMMEDIATE takes the write lock now, so a batch never fails half-way for want of it.
   Use q(st_.begin);
@@ -278,7 +278,7 @@ Result<void> SqliteStore::begin() {
   return {};
 }
 
-Result<void> SqliteStore::commit() {
+StatusOr<void> SqliteStore::commit() {
   Use q(st_.commit);
   if (auto ok = run(q, "committing to"); !ok) {
     // A failed COMMIT may leave the transaction open (SQLITE_BUSY) or already rolled back
@@ -314,7 +314,7 @@ void SqliteStore::rollback() {
 
 // ---- Names ----------------------------------------------------------------------------------
 
-Result<std::int64_t> SqliteStore::intern(const std::string& name) {
+StatusOr<std::int64_t> SqliteStore::intern(const std::string& name) {
   if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
   Use q(st_.insert_name);
   q.bind(1, name);
@@ -340,7 +340,7 @@ const std::string& SqliteStore::name_of(std::int64_t id) const {
   return it == names_.end() ? kUnknown : it->second;
 }
 
-Result<Job> SqliteStore::decode_job(const Use& row, int first) {
+StatusOr<Job> SqliteStore::decode_job(const Use& row, int first) {
   Job job;
   JobRowNames names = read_job_row(row, first, job);
   job.type = name_of(names.type);
@@ -350,7 +350,7 @@ Result<Job> SqliteStore::decode_job(const Use& row, int first) {
 
 // ---- Queues ---------------------------------------------------------------------------------
 
-Result<void> SqliteStore::write_queue(const std::string& name, const QueueState& s) {
+StatusOr<void> SqliteStore::write_queue(const std::string& name, const QueueState& s) {
   const QueueConfig& c = s.config;
   Use q(st_.upsert_queue);
   q.bind(1, name).bind(2, s.paused ? 1 : 0).bind(3, c.max_attempts);
@@ -373,7 +373,7 @@ QueueInfo SqliteStore::queue_info(const std::string& name, const QueueState& s) 
   return QueueInfo{name, s.paused, s.config, s.counts};
 }
 
-Result<QueueInfo> SqliteStore::set_paused(const std::string& queue, bool paused) {
+StatusOr<QueueInfo> SqliteStore::set_paused(const std::string& queue, bool paused) {
   QueueState& s = queues_.edit(queue);
   s.has_row = true;
   s.paused = paused;
@@ -381,7 +381,7 @@ Result<QueueInfo> SqliteStore::set_paused(const std::string& queue, bool paused)
   return queue_info(queue, s);
 }
 
-Result<QueueInfo> SqliteStore::patch_queue(const std::string& queue, const QueueConfig& patch) {
+StatusOr<QueueInfo> SqliteStore::patch_queue(const std::string& queue, const QueueConfig& patch) {
   QueueState& s = queues_.edit(queue);
   s.has_row = true;
   s.config.merge(patch);
@@ -399,7 +399,7 @@ QueueConfig SqliteStore::queue_config(const std::string& name) {
   return s == nullptr ? QueueConfig{} : s->config;
 }
 
-Result<std::int64_t> SqliteStore::pragma_value(std::string_view name) {
+StatusOr<std::int64_t> SqliteStore::pragma_value(std::string_view name) {
   auto stmt = Statement::prepare(db_.get(), "PRAGMA " + std::string(name), path_);
   if (!stmt) return tl::unexpected(stmt.error());
   Use q(*stmt);

@@ -25,10 +25,10 @@ struct SqliteOptions {
 };
 
 // Opens (creating if needed) and migrates the database. Errors name the file and the cause.
-Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+StatusOr<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
 // Copies the database at `db_path` to `out_path` with SQLite's online backup API. Safe while a
 // server is writing to it (WAL readers do not block the writer).
-Result<void> backup_sqlite(const std::string& db_path, const std::string& out_path);
+StatusOr<void> backup_sqlite(const std::string& db_path, const std::string& out_path);
 
 }  // namespace spool::store

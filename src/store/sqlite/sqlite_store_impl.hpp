@@ -40,56 +40,56 @@ using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
 
 class SqliteStore final : public Store {
  public:
-  static Result<std::unique_ptr<Store>> open(const SqliteOptions& options);
+  static StatusOr<std::unique_ptr<Store>> open(const SqliteOptions& options);
 
-  Result<void> begin() override;
-  Result<void> commit() override;
+  StatusOr<void> begin() override;
+  StatusOr<void> commit() override;
   void rollback() override;
 
-  Result<EnqueueResult> enqueue(const NewJob& job) override;
-  Result<ReserveResult> reserve(const ReserveRequest& req) override;
-  Result<SettleResult> ack(const AckRequest& req) override;
-  Result<SettleResult> fail(const FailRequest& req) override;
-  Result<ExtendResult> extend(const ExtendRequest& req) override;
-  Result<SettleResult> cancel(const std::string& id, TimeMs now) override;
-  Result<SettleResult> retry(const std::string& id, TimeMs now) override;
-  Result<std::vector<SettleResult>> retry_dead(const std::string& queue,
-                                               const std::optional<std::string>& type,
-                                               TimeMs now) override;
-  Result<std::int64_t> purge(const std::string& queue, JobState state) override;
-  Result<QueueInfo> set_paused(const std::string& queue, bool paused) override;
-  Result<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override;
-  Result<TickResult> tick(TimeMs now, int limit, double jitter) override;
-  Result<std::int64_t> sweep_retention(TimeMs now, int limit) override;
+  StatusOr<EnqueueResult> enqueue(const NewJob& job) override;
+  StatusOr<ReserveResult> reserve(const ReserveRequest& req) override;
+  StatusOr<SettleResult> ack(const AckRequest& req) override;
+  StatusOr<SettleResult> fail(const FailRequest& req) override;
+  StatusOr<ExtendResult> extend(const ExtendRequest& req) override;
+  StatusOr<SettleResult> cancel(const std::string& id, TimeMs now) override;
+  StatusOr<SettleResult> retry(const std::string& id, TimeMs now) override;
+  StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
+                                                 const std::optional<std::string>& type,
+                                                 TimeMs now) override;
+  StatusOr<std::int64_t> purge(const std::string& queue, JobState state) override;
+  StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) override;
+  StatusOr<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override;
+  StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) override;
+  StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) override;
 
   std::optional<TimeMs> next_due() override;
   std::optional<TimeMs> next_expiry() override;
-  Result<Job> get_job(const std::string& id) override;
-  Result<JobPage> list_jobs(const JobFilter& filter) override;
-  Result<QueueInfo> get_queue(const std::string& name) override;
-  Result<std::vector<QueueInfo>> list_queues() override;
-  Result<Stats> stats() override;
+  StatusOr<Job> get_job(const std::string& id) override;
+  StatusOr<JobPage> list_jobs(const JobFilter& filter) override;
+  StatusOr<QueueInfo> get_queue(const std::string& name) override;
+  StatusOr<std::vector<QueueInfo>> list_queues() override;
+  StatusOr<Stats> stats() override;
   QueueConfig queue_config(const std::string& name) override;
   void maintenance() override;
-  Result<void> add_minute_stats(std::span<const MinuteStats> rows) override;
-  Result<std::int64_t> prune_minute_stats(TimeMs before, int limit) override;
-  Result<std::vector<MinuteStats>> minute_stats(TimeMs from,
-                                                const std::optional<std::string>& queue) override;
-  Result<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override;
-  Result<void> ping() override;
-  Result<Schedule> put_schedule(const Schedule& schedule) override;
-  Result<void> delete_schedule(const std::string& id) override;
-  Result<FireResult> fire_schedule(const ScheduleFire& fire) override;
-  Result<Schedule> get_schedule(const std::string& id) override;
-  Result<Schedule> schedule_by_name(const std::string& name) override;
-  Result<std::vector<Schedule>> list_schedules() override;
-  Result<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
+  StatusOr<void> add_minute_stats(std::span<const MinuteStats> rows) override;
+  StatusOr<std::int64_t> prune_minute_stats(TimeMs before, int limit) override;
+  StatusOr<std::vector<MinuteStats>> minute_stats(TimeMs from,
+                                                  const std::optional<std::string>& queue) override;
+  StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override;
+  StatusOr<void> ping() override;
+  StatusOr<Schedule> put_schedule(const Schedule& schedule) override;
+  StatusOr<void> delete_schedule(const std::string& id) override;
+  StatusOr<FireResult> fire_schedule(const ScheduleFire& fire) override;
+  StatusOr<Schedule> get_schedule(const std::string& id) override;
+  StatusOr<Schedule> schedule_by_name(const std::string& name) override;
+  StatusOr<std::vector<Schedule>> list_schedules() override;
+  StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
   std::optional<TimeMs> next_schedule_due() override;
-  Result<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override;
-  Result<bool> settle_callback(const CallbackSettle& settle) override;
+  StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override;
+  StatusOr<bool> settle_callback(const CallbackSettle& settle) override;
 
   // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
-  Result<std::int64_t> pragma_value(std::string_view name);
+  StatusOr<std::int64_t> pragma_value(std::string_view name);
 
  private:
   // The statements prepared once at open and reused for every call.
@@ -127,41 +127,41 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(Connection db, std::string path);
-  Result<void> prepare_all();
-  Result<void> load_caches();
+  StatusOr<void> prepare_all();
+  StatusOr<void> load_caches();
 
   // A kUnavailable/kInternal status for a failed SQLite call.
   tl::unexpected<Status> failure(int rc, std::string_view doing) const;
   // Runs a statement that returns no rows (or whose rows are ignored).
-  Result<void> run(Use& use, std::string_view doing);
+  StatusOr<void> run(Use& use, std::string_view doing);
 
   // The id of `name` in `names`, inserting it if new (inside a transaction).
-  Result<std::int64_t> intern(const std::string& name);
+  StatusOr<std::int64_t> intern(const std::string& name);
   // The id of `name` if known.
   std::optional<std::int64_t> name_id(const std::string& name) const;
   const std::string& name_of(std::int64_t id) const;
 
   // Reads the row for a settle; kNotFound for an unknown id.
-  Result<SettleRow> find_settle(const std::string& id, bool with_errors);
+  StatusOr<SettleRow> find_settle(const std::string& id, bool with_errors);
   // kLeaseLost unless the row is active under `token`.
-  Result<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token);
+  StatusOr<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token);
   // The answer of a settle of `row`, now in `state`.
   SettleResult settled(const std::string& id, const SettleRow& row, JobState state,
                        int attempts) const;
   // Moves an active job on after a failed attempt (worker fail or expired lease).
-  Result<SettleResult> settle_failure(const std::string& id, const SettleRow& row,
-                                      const ErrorRecord& error, FailKind kind,
-                                      std::optional<std::int64_t> retry_after_ms, TimeMs now,
-                                      double jitter);
+  StatusOr<SettleResult> settle_failure(const std::string& id, const SettleRow& row,
+                                        const ErrorRecord& error, FailKind kind,
+                                        std::optional<std::int64_t> retry_after_ms, TimeMs now,
+                                        double jitter);
   // Arms the callback of a job that just completed or died, when it has a callback_url.
-  Result<void> arm_callback(const SettleRow& row, TimeMs now);
+  StatusOr<void> arm_callback(const SettleRow& row, TimeMs now);
   // How long a job of `queue` finishing in `state` is kept (the queue's config or the default).
   std::int64_t retain_ms(const std::string& queue, JobState state) const;
-  Result<void> write_queue(const std::string& name, const QueueState& q);
+  StatusOr<void> write_queue(const std::string& name, const QueueState& q);
   QueueInfo queue_info(const std::string& name, const QueueState& q) const;
-  Result<Job> decode_job(const Use& row, int first);
+  StatusOr<Job> decode_job(const Use& row, int first);
   // A statement of minute_stats.cpp, prepared on first use (most runs never read them).
-  Result<const Statement*> lazy(Statement& slot, std::string_view sql);
+  StatusOr<const Statement*> lazy(Statement& slot, std::string_view sql);
 
   Connection db_;
   std::string path_;
@@ -182,7 +182,7 @@ class SqliteStore final : public Store {
     Statement put, remove, by_id, by_name, list, due, next_due, fire_state, job_state, record;
   } schedule_st_;
   // Reads the schedule rows a statement selects (schedules.cpp's column list).
-  Result<std::vector<Schedule>> read_schedules(Use& q);
+  StatusOr<std::vector<Schedule>> read_schedules(Use& q);
 
   QueueStates queues_;
   std::unordered_map<std::string, std::int64_t> name_ids_;

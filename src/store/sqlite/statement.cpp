@@ -17,7 +17,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql, std::string_view path) {
+StatusOr<Statement> Statement::prepare(sqlite3* db, std::string_view sql, std::string_view path) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);

@@ -35,7 +35,7 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   // Prepares `sql` once for many executions (SQLITE_PREPARE_PERSISTENT).
-  static Result<Statement> prepare(sqlite3* db, std::string_view sql, std::string_view path);
+  static StatusOr<Statement> prepare(sqlite3* db, std::string_view sql, std::string_view path);
 
   sqlite3_stmt* get() const { return stmt_; }
   explicit operator bool() const { return stmt_ != nullptr; }

@@ -16,7 +16,7 @@ std::string lease_expired_message(std::int64_t held_ms, const std::string& worke
 
 }  // namespace
 
-Result<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
+StatusOr<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
   SPOOL_DCHECK(in_txn_);
   TickResult out;
 
@@ -72,7 +72,7 @@ Result<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
   return out;
 }
 
-Result<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
+StatusOr<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
   SPOOL_DCHECK(in_txn_);
   // Chunked by `limit`: one huge DELETE would hold the writer (and grow the WAL) for as long as
   // it takes; the engine calls again while the answer equals the limit.
