@@ -37,7 +37,7 @@ void write_job(JsonWriter& w, const Job& job) { write_job_view(w, job); }
 
 std::string encode_job(const Job& job) { return encode_job_view(job); }
 
-std::string encode_job_page(const store::JobPage& page) {
+std::string encode_job_page(const ops::JobPage& page) {
   JsonWriter w;
   std::size_t size = 64;
   for (const auto& j : page.jobs) size += 512 + j.payload_json.size();
@@ -84,7 +84,7 @@ std::string encode_reserved(const std::vector<Job>& jobs) {
   return w.take();
 }
 
-std::string encode_enqueue_result(const store::EnqueueResult& r) {
+std::string encode_enqueue_result(const ops::EnqueueResult& r) {
   JsonWriter w;
   w.str().reserve(80);
   w.begin_object()
@@ -95,7 +95,7 @@ std::string encode_enqueue_result(const store::EnqueueResult& r) {
   return w.take();
 }
 
-std::string encode_enqueue_batch(const std::vector<store::EnqueueResult>& results) {
+std::string encode_enqueue_batch(const std::vector<ops::EnqueueResult>& results) {
   JsonWriter w;
   w.str().reserve(16 + results.size() * 80);
   w.begin_object().key("jobs").begin_array();
@@ -110,7 +110,7 @@ std::string encode_enqueue_batch(const std::vector<store::EnqueueResult>& result
   return w.take();
 }
 
-std::string encode_settle_result(const store::SettleResult& r, bool with_next_run_at) {
+std::string encode_settle_result(const ops::SettleResult& r, bool with_next_run_at) {
   JsonWriter w;
   w.begin_object().field("id", r.id).field("state", to_string(r.state));
   if (with_next_run_at) w.key("next_run_at").time(r.next_run_at);
@@ -119,7 +119,7 @@ std::string encode_settle_result(const store::SettleResult& r, bool with_next_ru
 }
 
 std::string encode_settle_batch(const std::vector<std::string>& ids,
-                                const std::vector<StatusOr<store::SettleResult>>& results) {
+                                const std::vector<StatusOr<ops::SettleResult>>& results) {
   JsonWriter w;
   w.str().reserve(16 + results.size() * 64);
   w.begin_object().key("results").begin_array();
@@ -217,7 +217,7 @@ std::string encode_queues(const std::vector<QueueInfo>& queues) {
   return w.take();
 }
 
-std::string encode_stats(const store::Stats& stats) {
+std::string encode_stats(const ops::Stats& stats) {
   JsonWriter w;
   w.str().reserve(128 + stats.queues.size() * 192);
   w.begin_object().key("queues").begin_object();

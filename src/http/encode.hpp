@@ -8,27 +8,28 @@
 
 #include "core/job.hpp"
 #include "core/json_writer.hpp"
+#include "core/operations.hpp"
 #include "core/schedule.hpp"
-#include "store/store.hpp"
+#include "core/status.hpp"
 
 namespace spool::http {
 
 // GET /v1/jobs/{id} and list entries. Never includes the lease token.
 void write_job(JsonWriter& w, const Job& job);
 std::string encode_job(const Job& job);
-std::string encode_job_page(const store::JobPage& page);
+std::string encode_job_page(const ops::JobPage& page);
 
 // A job as POST /v1/reserve hands it to a worker, with its lease token.
 void write_reserved_job(JsonWriter& w, const Job& job);
 std::string encode_reserved(const std::vector<Job>& jobs);
 
-std::string encode_enqueue_result(const store::EnqueueResult& r);
-std::string encode_enqueue_batch(const std::vector<store::EnqueueResult>& results);
+std::string encode_enqueue_result(const ops::EnqueueResult& r);
+std::string encode_enqueue_batch(const std::vector<ops::EnqueueResult>& results);
 // {id, state} plus next_run_at when `with_next_run_at` (fail answers it, even when null).
-std::string encode_settle_result(const store::SettleResult& r, bool with_next_run_at = false);
+std::string encode_settle_result(const ops::SettleResult& r, bool with_next_run_at = false);
 // `ids` in request order (acks first), naming the items whose result is an error.
 std::string encode_settle_batch(const std::vector<std::string>& ids,
-                                const std::vector<StatusOr<store::SettleResult>>& results);
+                                const std::vector<StatusOr<ops::SettleResult>>& results);
 std::string encode_extend(const std::string& id, TimeMs lease_expires_at);
 
 void write_backoff(JsonWriter& w, const Backoff& backoff);
@@ -36,7 +37,7 @@ void write_counts(JsonWriter& w, const Counts& counts);
 void write_queue_config(JsonWriter& w, const QueueConfig& config);
 std::string encode_queue(const QueueInfo& q);
 std::string encode_queues(const std::vector<QueueInfo>& queues);
-std::string encode_stats(const store::Stats& stats);
+std::string encode_stats(const ops::Stats& stats);
 // {"<key>": n}: retry-dead, purge.
 std::string encode_count(std::string_view key, std::int64_t n);
 

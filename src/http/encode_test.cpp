@@ -101,8 +101,8 @@ TEST(EncodeTest, SmallAnswers) {
   EXPECT_EQ(encode_settle_result({"X", JobState::kDead, std::nullopt}, true),
             R"({"id":"X","state":"dead","next_run_at":null})");
   EXPECT_EQ(encode_count("deleted", 3), R"({"deleted":3})");
-  std::vector<StatusOr<store::SettleResult>> results;
-  results.push_back(store::SettleResult{"A", JobState::kCompleted, std::nullopt});
+  std::vector<StatusOr<ops::SettleResult>> results;
+  results.push_back(ops::SettleResult{"A", JobState::kCompleted, std::nullopt});
   results.push_back(tl::unexpected(Status(StatusCode::kLeaseLost, "stale")));
   EXPECT_EQ(encode_settle_batch({"A", "B"}, results),
             R"({"results":[{"id":"A","state":"completed"},)"
@@ -136,7 +136,7 @@ TEST(EncodeTest, QueueAndStats) {
   EXPECT_EQ(v.at("config").at("max_attempts").as_int64(), 5);
   EXPECT_TRUE(v.at("config").at("lease_ms").is_null());
   EXPECT_EQ(v.at("config").at("push").at("url").as_string(), "https://x");
-  store::Stats s;
+  ops::Stats s;
   s.queues.push_back(q);
   s.totals = q.counts;
   auto st = boost::json::parse(encode_stats(s));

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "core/job.hpp"
+#include "core/operations.hpp"
 #include "core/status.hpp"
 #include "engine/engine.hpp"
-#include "store/store.hpp"
 
 namespace spool::http {
 
@@ -51,7 +51,7 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // ---- Producing and inspecting (requests_jobs.cpp) ----
 StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body);
 StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body);
-StatusOr<store::JobFilter> parse_list_jobs(const QueryParams& query);
+StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query);
 
 // ---- Working (requests_working.cpp) ----
 StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body);

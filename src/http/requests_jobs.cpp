@@ -214,8 +214,8 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
   return out;
 }
 
-StatusOr<store::JobFilter> parse_list_jobs(const QueryParams& query) {
-  store::JobFilter f;
+StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query) {
+  ops::JobFilter f;
   f.limit = kDefaultListLimit;
   for (const auto& [key, value] : query) {
     if (key == "state") {

@@ -51,7 +51,7 @@ TEST(ExpositionTest, HistogramsAreCumulativeAndLabelsEscaped) {
 }
 
 TEST(SummaryMathTest, QuantilesInterpolateInsideTheBucket) {
-  std::array<std::int64_t, store::kRunMsBuckets.size() + 1> b{};
+  std::array<std::int64_t, ops::kRunMsBuckets.size() + 1> b{};
   EXPECT_FALSE(run_ms_quantile(b, 0.5));
   b[1] = 10;  // (5, 10] ms
   EXPECT_DOUBLE_EQ(*run_ms_quantile(b, 0.5), 7.5);
@@ -89,7 +89,7 @@ class MetricsTest : public ::testing::Test {
       r.backoff = Backoff{BackoffType::kFixed, 1000, 1000, false};
       batch.push_back(std::move(r));
     }
-    Answer<std::vector<store::EnqueueResult>> a;
+    Answer<std::vector<ops::EnqueueResult>> a;
     engine_->enqueue(std::move(batch), a.cb());
     engine_->run_once();
     a.ok();
@@ -106,7 +106,7 @@ class MetricsTest : public ::testing::Test {
   void ack_after(const std::string& queue, std::int64_t run_ms) {
     Job j = reserve(queue);
     clock_.advance_ms(run_ms);
-    Answer<store::SettleResult> a;
+    Answer<ops::SettleResult> a;
     engine_->ack({j.id, j.lease_token, std::nullopt}, a.cb());
     engine_->run_once();
     a.ok();
@@ -115,7 +115,7 @@ class MetricsTest : public ::testing::Test {
   void fail_after(const std::string& queue, std::int64_t run_ms, FailKind kind) {
     Job j = reserve(queue);
     clock_.advance_ms(run_ms);
-    Answer<store::SettleResult> a;
+    Answer<ops::SettleResult> a;
     engine_->fail({j.id, j.lease_token, "upstream 503", kind, std::nullopt}, a.cb());
     engine_->run_once();
     a.ok();
@@ -242,7 +242,7 @@ TEST_F(MetricsTest, CountersAndHistogramsFollowTheEvents) {
   ack_after("mail", 40);
   fail_after("mail", 10, FailKind::kPermanent);
   Job j = reserve("mail");
-  Answer<store::SettleResult> released;
+  Answer<ops::SettleResult> released;
   engine_->fail({j.id, j.lease_token, "bye", FailKind::kRelease, std::nullopt}, released.cb());
   engine_->run_once();
   std::string text = metrics_->render({});

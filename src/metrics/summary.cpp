@@ -12,7 +12,7 @@ constexpr int kPruneChunk = 60;  // minutes deleted per transaction at most
 
 int run_bucket(std::int64_t ms) {
   int i = 0;
-  while (i < static_cast<int>(store::kRunMsBuckets.size()) && ms > store::kRunMsBuckets[i]) ++i;
+  while (i < static_cast<int>(ops::kRunMsBuckets.size()) && ms > ops::kRunMsBuckets[i]) ++i;
   return i;
 }
 
@@ -23,7 +23,7 @@ bool spends_attempt(const engine::JobEvent& e) {
 
 struct Totals {
   std::int64_t enqueued = 0, completed = 0, failed = 0, dead = 0;
-  void add(const store::MinuteStats& m) {
+  void add(const ops::MinuteStats& m) {
     enqueued += m.enqueued;
     completed += m.completed;
     failed += m.failed;
@@ -62,11 +62,11 @@ StatusOr<void> MinuteRecorder::before_commit(store::Store& store, TimeMs now,
                   e.kind == engine::JobEventKind::kCompleted || spends_attempt(e);
     if (!counts) continue;
     TimeMs minute = e.at - e.at % kMinuteMs;
-    auto it = std::find_if(rows_.begin(), rows_.end(), [&](const store::MinuteStats& r) {
+    auto it = std::find_if(rows_.begin(), rows_.end(), [&](const ops::MinuteStats& r) {
       return r.minute == minute && r.queue == e.queue && r.type == e.type;
     });
     if (it == rows_.end()) {
-      it = rows_.insert(rows_.end(), store::MinuteStats{});
+      it = rows_.insert(rows_.end(), ops::MinuteStats{});
       it->minute = minute;
       it->queue = e.queue;
       it->type = e.type;
@@ -107,17 +107,17 @@ std::optional<double> run_ms_quantile(std::span<const std::int64_t> buckets, dou
   double seen = 0;
   for (std::size_t i = 0; i < buckets.size(); ++i) {
     if (buckets[i] == 0) continue;
-    double lower = i == 0 ? 0 : static_cast<double>(store::kRunMsBuckets[i - 1]);
-    if (i >= store::kRunMsBuckets.size()) return lower;  // past the last bound: its floor
-    double upper = static_cast<double>(store::kRunMsBuckets[i]);
+    double lower = i == 0 ? 0 : static_cast<double>(ops::kRunMsBuckets[i - 1]);
+    if (i >= ops::kRunMsBuckets.size()) return lower;  // past the last bound: its floor
+    double upper = static_cast<double>(ops::kRunMsBuckets[i]);
     double n = static_cast<double>(buckets[i]);
     if (seen + n >= rank) return lower + (upper - lower) * std::clamp((rank - seen) / n, 0.0, 1.0);
     seen += n;
   }
-  return static_cast<double>(store::kRunMsBuckets.back());
+  return static_cast<double>(ops::kRunMsBuckets.back());
 }
 
-std::optional<double> failure_rate(std::span<const store::MinuteStats> minutes, TimeMs from) {
+std::optional<double> failure_rate(std::span<const ops::MinuteStats> minutes, TimeMs from) {
   std::int64_t failed = 0, completed = 0;
   for (const auto& m : minutes) {
     if (m.minute < from) continue;
@@ -137,9 +137,9 @@ std::string summarize(const engine::Observation& obs, const SummaryQuery& query,
   Totals totals;
   std::map<std::string, Totals> by_type;
   std::map<TimeMs, Totals> series;
-  std::array<std::int64_t, store::kRunMsBuckets.size() + 1> buckets{};
+  std::array<std::int64_t, ops::kRunMsBuckets.size() + 1> buckets{};
   std::int64_t run_count = 0, run_ms_sum = 0;
-  for (const store::MinuteStats& m : obs.minutes) {
+  for (const ops::MinuteStats& m : obs.minutes) {
     if (m.minute < first_minute) continue;
     if (query.queue && m.queue != *query.queue) continue;
     totals.add(m);
@@ -156,7 +156,7 @@ std::string summarize(const engine::Observation& obs, const SummaryQuery& query,
   }
   std::int64_t overdue = 0;
   std::optional<TimeMs> oldest;
-  for (const store::QueueBacklog& b : obs.backlog) {
+  for (const ops::QueueBacklog& b : obs.backlog) {
     if (query.queue && b.queue != *query.queue) continue;
     overdue += b.overdue;
     if (b.oldest_run_at) oldest = oldest ? std::min(*oldest, *b.oldest_run_at) : *b.oldest_run_at;

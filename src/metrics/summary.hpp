@@ -32,7 +32,7 @@ class MinuteRecorder final : public engine::TransactionHook {
                                std::span<const engine::JobEvent> events) override;
 
  private:
-  std::vector<store::MinuteStats> rows_;  // reused between batches
+  std::vector<ops::MinuteStats> rows_;  // reused between batches
   TimeMs next_prune_at_ = 0;
 };
 
@@ -58,12 +58,12 @@ struct SummaryQuery {
 std::string summarize(const engine::Observation& obs, const SummaryQuery& query,
                       std::span<const RecentFailure> failures);
 
-// Percentile (0..1) of run time in ms from bucket counts (store::kRunMsBuckets), interpolated
+// Percentile (0..1) of run time in ms from bucket counts (ops::kRunMsBuckets), interpolated
 // linearly inside the bucket; nullopt when there are no samples.
 std::optional<double> run_ms_quantile(std::span<const std::int64_t> buckets, double q);
 
 // Failed attempts / (failed + completed) over the minutes at or after `from`, in 0..1;
 // nullopt when nothing ended.
-std::optional<double> failure_rate(std::span<const store::MinuteStats> minutes, TimeMs from);
+std::optional<double> failure_rate(std::span<const ops::MinuteStats> minutes, TimeMs from);
 
 }  // namespace spool::metrics

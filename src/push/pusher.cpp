@@ -343,7 +343,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
       for (const auto& a : pending_acks) ids.push_back(a.id);
       for (const auto& f : pending_fails) ids.push_back(f.id);
       engine.settle(std::move(pending_acks), std::move(pending_fails),
-                    [ids = std::move(ids)](std::vector<StatusOr<store::SettleResult>> results) {
+                    [ids = std::move(ids)](std::vector<StatusOr<ops::SettleResult>> results) {
                       for (std::size_t i = 0; i < results.size() && i < ids.size(); ++i) {
                         if (!results[i]) {
                           spdlog::info("event=push_settle_failed job={} error=\"{}\"", ids[i],

@@ -26,10 +26,21 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "core/operations.hpp"
 #include "core/schedule.hpp"
 #include "core/status.hpp"
 
 namespace spool::store {
+
+// The answers and listing values (core/operations.hpp), spelled here as the store's own.
+using ops::EnqueueResult;
+using ops::JobFilter;
+using ops::JobPage;
+using ops::kRunMsBuckets;
+using ops::MinuteStats;
+using ops::QueueBacklog;
+using ops::SettleResult;
+using ops::Stats;
 
 // ---- Enqueue --------------------------------------------------------------------------------
 
@@ -37,12 +48,6 @@ namespace spool::store {
 struct NewJob {
   Job job;
   std::int64_t dedupe_window_ms = kDefaultDedupeWindowMs;  // used when job.dedupe_key is set
-};
-
-struct EnqueueResult {
-  std::string id;
-  JobState state = JobState::kQueued;
-  bool deduplicated = false;  // true: an earlier job holds (type, dedupe_key); id is that job's
 };
 
 // ---- Reserve --------------------------------------------------------------------------------
@@ -85,20 +90,6 @@ struct FailRequest {
   double jitter = 0.5;  // uniform [0,1) sample for the backoff's jitter
 };
 
-struct SettleResult {
-  std::string id;
-  JobState state = JobState::kCompleted;
-  std::optional<TimeMs> next_run_at;  // when the job runs again (retrying, queued, scheduled)
-  std::string queue;  // the job's queue: tells the engine whose waiters to look at again
-  // What observers are told (engine/job_events.hpp); the store has the row at hand anyway.
-  std::string type;
-  int attempts = 0;  // after the transition
-  int max_attempts = 0;
-  std::optional<TimeMs> started_at;  // start of the attempt this settles (ack, fail, expiry)
-  std::string error;                 // the error recorded (fail, lease expiry), else empty
-  bool callback_armed = false;       // this transition armed the job's completion callback
-};
-
 struct ExtendResult {
   TimeMs lease_expires_at = 0;
   std::string queue;
@@ -115,29 +106,6 @@ struct ExtendRequest {
   TimeMs now = 0;
 };
 
-// ---- Listing --------------------------------------------------------------------------------
-
-struct JobFilter {
-  std::optional<JobState> state;
-  std::optional<std::string> type;
-  std::optional<std::string> queue;
-  std::optional<std::string> tag;
-  std::optional<std::string> dedupe_key;
-  int limit = 50;                       // 1..500
-  bool ascending = false;               // by creation (id) order
-  std::optional<std::string> after_id;  // cursor: continue past this id in the chosen order
-};
-
-struct JobPage {
-  std::vector<Job> jobs;
-  std::optional<std::string> next_cursor;  // id of the last job when more may follow
-};
-
-struct Stats {
-  std::vector<QueueInfo> queues;  // every known queue, with counts (config may be left empty)
-  Counts totals;
-};
-
 // ---- Upkeep ---------------------------------------------------------------------------------
 
 struct TickResult {
@@ -145,35 +113,6 @@ struct TickResult {
   std::int64_t expired = 0;   // active jobs whose lease ran out (-> retrying or dead)
   std::vector<std::string> queues_with_new_work;  // distinct queues that got queued jobs
   std::vector<SettleResult> expired_jobs;         // one per expiry, as fail() would answer
-};
-
-// ---- Per-minute aggregates (GET /v1/metrics/summary) ----------------------------------------
-
-// Upper bounds (ms, inclusive) of the run-time buckets kept per minute; one more bucket counts
-// the rest. Stored as columns by the SQLite store: change them => a store migration.
-inline constexpr std::array<std::int64_t, 15> kRunMsBuckets = {
-    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 1800000};
-
-// What happened in one minute to one (queue, type): added to, never rewritten.
-struct MinuteStats {
-  TimeMs minute = 0;  // start of the minute, a multiple of 60000 ms
-  std::string queue;
-  std::string type;
-  std::int64_t enqueued = 0;
-  std::int64_t completed = 0;
-  std::int64_t failed = 0;  // attempts failed: retry, permanent, lease expired
-  std::int64_t dead = 0;
-  std::int64_t run_count = 0;  // attempts that ended (completed or failed)
-  std::int64_t run_ms_sum = 0;
-  std::array<std::int64_t, kRunMsBuckets.size() + 1> run_buckets{};
-};
-
-// Queued (ready) jobs of one queue: how many, the oldest, and how many are overdue.
-struct QueueBacklog {
-  std::string queue;
-  std::int64_t queued = 0;
-  std::optional<TimeMs> oldest_run_at;  // the earliest run_at among them
-  std::int64_t overdue = 0;             // run_at <= the asked instant (counted up to a bound)
 };
 
 // ---- Schedules ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ void enqueue(Context& ctx, const Request& req, ExchangePtr ex) {
   std::vector<engine::EnqueueRequest> jobs;
   jobs.push_back(std::move(*job));
   if (Status s = check_callbacks(ctx, jobs, false); !s.ok()) return respond_error(ex, s);
-  ctx.engine.enqueue(std::move(jobs), [ex](StatusOr<std::vector<store::EnqueueResult>> r) {
+  ctx.engine.enqueue(std::move(jobs), [ex](StatusOr<std::vector<ops::EnqueueResult>> r) {
     if (!r) return respond_error(ex, r.error());
     if (r->empty())
       return respond_error(ex, Status(StatusCode::kInternal, "enqueue answered no job"));
@@ -58,9 +58,9 @@ void enqueue_batch(Context& ctx, const Request& req, ExchangePtr ex) {
   auto jobs = parse_enqueue_batch(req.body);
   if (!jobs) return respond_error(ex, jobs.error());
   if (Status s = check_callbacks(ctx, *jobs, true); !s.ok()) return respond_error(ex, s);
-  ctx.engine.enqueue(std::move(*jobs), [ex](StatusOr<std::vector<store::EnqueueResult>> r) {
+  ctx.engine.enqueue(std::move(*jobs), [ex](StatusOr<std::vector<ops::EnqueueResult>> r) {
     if (!r) return respond_error(ex, r.error());
-    auto results = std::make_shared<std::vector<store::EnqueueResult>>(std::move(*r));
+    auto results = std::make_shared<std::vector<ops::EnqueueResult>>(std::move(*r));
     ex->respond_with([results] { return json_response(202, encode_enqueue_batch(*results)); });
   });
 }
@@ -81,9 +81,9 @@ void get_job(Context& ctx, const Request& req, ExchangePtr ex) {
 void list_jobs(Context& ctx, const Request& req, ExchangePtr ex) {
   auto filter = parse_list_jobs(*req.query);
   if (!filter) return respond_error(ex, filter.error());
-  ctx.engine.list_jobs(std::move(*filter), [ex](StatusOr<store::JobPage> page) {
+  ctx.engine.list_jobs(std::move(*filter), [ex](StatusOr<ops::JobPage> page) {
     if (!page) return respond_error(ex, page.error());
-    auto shared = std::make_shared<store::JobPage>(std::move(*page));
+    auto shared = std::make_shared<ops::JobPage>(std::move(*page));
     ex->respond_with([shared] { return json_response(200, encode_job_page(*shared)); });
   });
 }
@@ -92,7 +92,7 @@ void cancel_job(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (id.size() > kMaxIdBytes) return respond_error(ex, unknown_job(id));
   auto* engine = &ctx.engine;
-  engine->cancel(id, [ex, engine, id](StatusOr<store::SettleResult> r) {
+  engine->cancel(id, [ex, engine, id](StatusOr<ops::SettleResult> r) {
     if (r) return void(ex->respond(json_response(200, encode_settle_result(*r))));
     if (r.error().code() == StatusCode::kConflict) {
       return answer_conflict_with_state(*engine, ex, id, r.error());
@@ -105,7 +105,7 @@ void retry_job(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (id.size() > kMaxIdBytes) return respond_error(ex, unknown_job(id));
   auto* engine = &ctx.engine;
-  engine->retry(id, [ex, engine, id](StatusOr<store::SettleResult> r) {
+  engine->retry(id, [ex, engine, id](StatusOr<ops::SettleResult> r) {
     if (r) return void(ex->respond(json_response(200, encode_settle_result(*r))));
     if (r.error().code() == StatusCode::kConflict) {
       return answer_conflict_with_state(*engine, ex, id, r.error());

@@ -154,9 +154,9 @@ void purge_queue(Context& ctx, const Request& req, ExchangePtr ex) {
 }
 
 void stats(Context& ctx, const Request&, ExchangePtr ex) {
-  ctx.engine.stats([ex](StatusOr<store::Stats> s) {
+  ctx.engine.stats([ex](StatusOr<ops::Stats> s) {
     if (!s) return respond_error(ex, s.error());
-    auto shared = std::make_shared<store::Stats>(std::move(*s));
+    auto shared = std::make_shared<ops::Stats>(std::move(*s));
     ex->respond_with([shared] { return json_response(200, encode_stats(*shared)); });
   });
 }

@@ -77,7 +77,7 @@ void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
 void trigger_schedule(Context& ctx, const Request& req, ExchangePtr ex) {
   const std::string& id = req.params.at(0);
   if (!plausible_id(id)) return respond_error(ex, unknown_schedule(id));
-  ctx.engine.trigger_schedule(id, [ex, id](StatusOr<store::EnqueueResult> r) {
+  ctx.engine.trigger_schedule(id, [ex, id](StatusOr<ops::EnqueueResult> r) {
     if (!r) {
       bool not_found = r.error().code() == StatusCode::kNotFound;
       return respond_error(ex, not_found ? unknown_schedule(id) : r.error());

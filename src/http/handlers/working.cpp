@@ -29,7 +29,7 @@ void release_all(engine::Engine& engine, const std::vector<Job>& jobs) {
     item.lease_token = job.lease_token;
     item.kind = FailKind::kRelease;
     item.message = "the worker disconnected before the job reached it";
-    engine.fail(std::move(item), [](StatusOr<store::SettleResult>) {});
+    engine.fail(std::move(item), [](StatusOr<ops::SettleResult>) {});
   }
 }
 
@@ -67,7 +67,7 @@ void ack(Context& ctx, const Request& req, ExchangePtr ex) {
   auto item = parse_ack(req.params.at(0), req.body);
   if (!item) return respond_error(ex, item.error());
   std::string id = item->id;
-  ctx.engine.ack(std::move(*item), [ex, id = std::move(id)](StatusOr<store::SettleResult> r) {
+  ctx.engine.ack(std::move(*item), [ex, id = std::move(id)](StatusOr<ops::SettleResult> r) {
     if (!r) return respond_error(ex, settle_error(r.error(), id));
     ex->respond(json_response(200, encode_settle_result(*r)));
   });
@@ -77,7 +77,7 @@ void fail(Context& ctx, const Request& req, ExchangePtr ex) {
   auto item = parse_fail(req.params.at(0), req.body);
   if (!item) return respond_error(ex, item.error());
   std::string id = item->id;
-  ctx.engine.fail(std::move(*item), [ex, id = std::move(id)](StatusOr<store::SettleResult> r) {
+  ctx.engine.fail(std::move(*item), [ex, id = std::move(id)](StatusOr<ops::SettleResult> r) {
     if (!r) return respond_error(ex, settle_error(r.error(), id));
     ex->respond(json_response(200, encode_settle_result(*r, /*with_next_run_at=*/true)));
   });
@@ -101,8 +101,8 @@ void settle(Context& ctx, const Request& req, ExchangePtr ex) {
   for (const auto& a : parsed->acks) ids->push_back(a.id);
   for (const auto& f : parsed->fails) ids->push_back(f.id);
   ctx.engine.settle(std::move(parsed->acks), std::move(parsed->fails),
-                    [ex, ids](std::vector<StatusOr<store::SettleResult>> results) {
-                      auto shared = std::make_shared<std::vector<StatusOr<store::SettleResult>>>(
+                    [ex, ids](std::vector<StatusOr<ops::SettleResult>> results) {
+                      auto shared = std::make_shared<std::vector<StatusOr<ops::SettleResult>>>(
                           std::move(results));
                       ex->respond_with([ids, shared] {
                         for (std::size_t i = 0; i < shared->size() && i < ids->size(); ++i) {
