@@ -67,6 +67,29 @@ TEST(JobIdTest, UlidEncodesTheTimestampInItsFirstTenChars) {
   EXPECT_EQ(a.next_ulid(0).substr(0, 2), "01");  // earlier ms: stays monotonic, keeps last ts
 }
 
+// D12: a lease token is a capability. Two generators given the same seed (the engine's seed
+// option, set by tests for reproducible jitter) must still hand out unrelated tokens and ids.
+TEST(JobIdTest, TokensAndIdsDoNotFollowFromTheSeed) {
+  IdGenerator a(7), b(7);
+  std::set<std::string> tokens;
+  for (int i = 0; i < 1000; ++i) {
+    tokens.insert(a.next_token());
+    tokens.insert(b.next_token());
+  }
+  EXPECT_EQ(tokens.size(), 2000u);
+  EXPECT_NE(a.next_ulid(1'764'000'000'000).substr(10), b.next_ulid(1'764'000'000'000).substr(10));
+}
+
+TEST(JobIdTest, JitterSamplesFollowTheSeed) {
+  IdGenerator a(7), b(7);
+  for (int i = 0; i < 10; ++i) {
+    double sample = a.next_unit();
+    EXPECT_EQ(sample, b.next_unit());
+    EXPECT_GE(sample, 0.0);
+    EXPECT_LT(sample, 1.0);
+  }
+}
+
 TEST(TimeFormatTest, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_rfc3339(1'795'998'889'123), "2026-11-30T00:34:49.123Z");
