@@ -171,7 +171,9 @@ TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         // Undo migrations 5 and 4: the file is as version 3 left it.
+                         // Undo migrations 6, 5 and 4: the file is as version 3 left it.
+                         "ALTER TABLE dedupe DROP COLUMN job_id; "
+                         "ALTER TABLE dedupe DROP COLUMN last_state; "
                          "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
                          "ALTER TABLE jobs DROP COLUMN callback_due; "
                          "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
@@ -204,6 +206,52 @@ TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
   EXPECT_EQ((*backlog)[0].queued, 3);
   EXPECT_EQ((*backlog)[0].overdue, 2);
   EXPECT_EQ((*backlog)[0].oldest_run_at, kNow - 180'000);
+}
+
+// Migration 6 names each dedupe row's job by id. A row whose seq still points at the job that
+// holds its key keeps holding it; a row whose job is gone (the old rule freed it) holds nothing.
+TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
+  testing::TempDir dir;
+  NewJob held = make_job(1);
+  held.job.dedupe_key = "invoice-42";
+  NewJob gone = make_job(2);
+  gone.job.dedupe_key = "invoice-43";
+  {
+    auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->begin());
+    ASSERT_TRUE(store->enqueue(held));
+    ASSERT_TRUE(store->enqueue(gone));
+    ASSERT_TRUE(store->commit());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   // As version 5 left it, with the second job deleted under its key.
+                   "ALTER TABLE dedupe DROP COLUMN job_id; "
+                   "ALTER TABLE dedupe DROP COLUMN last_state; "
+                   "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; PRAGMA user_version = 5",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_TRUE(store);
+  EXPECT_EQ(pragma(*store, "user_version"), sqlite::kSchemaVersion);
+  ASSERT_TRUE(store->begin());
+  NewJob again = make_job(3);
+  again.job.dedupe_key = "invoice-42";
+  auto hit = store->enqueue(again);
+  ASSERT_TRUE(hit) << hit.error().message();
+  EXPECT_TRUE(hit->deduplicated);
+  EXPECT_EQ(hit->id, held.job.id);
+  NewJob fresh = make_job(4);
+  fresh.job.dedupe_key = "invoice-43";
+  auto stored = store->enqueue(fresh);
+  ASSERT_TRUE(stored) << stored.error().message();
+  EXPECT_FALSE(stored->deduplicated);
+  EXPECT_EQ(stored->id, fresh.job.id);
+  ASSERT_TRUE(store->commit());
 }
 
 TEST(SqliteStoreTest, AFileFromANewerSchemaIsRefused) {

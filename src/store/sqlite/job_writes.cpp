@@ -37,8 +37,10 @@ StatusOr<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
     q.bind(1, *type_id).bind(2, *job.dedupe_key);
     int rc = q.step();
     if (rc == SQLITE_ROW) {
-      // A key whose job was since deleted (purged, swept) holds nothing: enqueue afresh.
-      bool held = q.int64(0) > job.created_at && !q.is_null(1);
+      // Held for the whole window, even when its job was since deleted (purge, retention): the
+      // answer is then the job's id and the state it was deleted in. A NULL id or state is a
+      // row from before migration 6 whose job is gone: it holds nothing, as it did then.
+      bool held = q.int64(0) > job.created_at && !q.is_null(1) && !q.is_null(2);
       if (held) return EnqueueResult{q.text(1), static_cast<JobState>(q.int32(2)), true};
     } else if (rc != SQLITE_DONE) {
       return failure(rc, "reading");
@@ -75,7 +77,8 @@ StatusOr<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
     q.bind(1, *type_id)
         .bind(2, *job.dedupe_key)
         .bind(3, static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_.get())))
-        .bind(4, job.created_at + nj.dedupe_window_ms);
+        .bind(4, job.created_at + nj.dedupe_window_ms)
+        .bind(5, job.id);
     if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   }
   queues_.move(job.queue, std::nullopt, job.state);
@@ -415,6 +418,13 @@ StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState sta
   }
   auto queue_id = name_id(queue);
   if (!queue_id) return 0;
+  {
+    // Deleted jobs keep their dedupe keys until the window ends (migration 6): note the state
+    // the hit will answer.
+    Use keep(st_.keep_purged_dedupe_state);
+    keep.bind(1, *queue_id).bind(2, static_cast<int>(state));
+    if (auto ok = run(keep, "writing"); !ok) return tl::unexpected(ok.error());
+  }
   Use q(st_.purge);
   q.bind(1, *queue_id).bind(2, static_cast<int>(state));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());

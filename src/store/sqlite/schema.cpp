@@ -187,14 +187,28 @@ ALTER TABLE jobs ADD COLUMN callback_due INTEGER;
 CREATE INDEX jobs_callback_due ON jobs (callback_due) WHERE callback_due IS NOT NULL;
 )sql";
 
+// Migration 6: a dedupe key holds for its whole window whatever happens to its job, and a hit
+// answers that job, never another (issue 13, D3). Rows named their job by `job` = jobs.seq,
+// which SQLite reuses once the highest row is deleted, so a purged job's key could answer the
+// next job stored. Now the row names the job by id, and `last_state` keeps the job's state when
+// purge or retention deletes it, so a hit on a deleted job still answers its id and last state.
+// Rows written before this migration get the id of the job they point at, when that job is
+// still the one that holds the key; the others (NULL job_id) hold nothing, as before.
+constexpr std::string_view kMigration6 = R"sql(
+ALTER TABLE dedupe ADD COLUMN job_id TEXT;
+ALTER TABLE dedupe ADD COLUMN last_state INTEGER;
+UPDATE dedupe SET job_id = (SELECT j.id FROM jobs j WHERE j.seq = dedupe.job
+                            AND j.type = dedupe.type AND j.dedupe_key = dedupe.key);
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
 
 // Index i holds migration i + 1.
-constexpr Migration kMigrations[] = {
-    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5}};
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
+                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

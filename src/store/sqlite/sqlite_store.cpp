@@ -102,10 +102,12 @@ StatusOr<void> SqliteStore::prepare_all() {
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
        "?18)"},
       {&st_.find_dedupe,
-       "SELECT d.expires_at, j.id, j.state FROM dedupe d LEFT JOIN jobs j ON j.seq = d.job "
-       "WHERE d.type = ?1 AND d.key = ?2"},
+       "SELECT d.expires_at, d.job_id, COALESCE(j.state, d.last_state) FROM dedupe d "
+       "LEFT JOIN jobs j ON j.id = d.job_id WHERE d.type = ?1 AND d.key = ?2"},
+      // `job` (the row's seq) is no longer read (migration 6); it is NOT NULL, so still written.
       {&st_.put_dedupe,
-       "INSERT OR REPLACE INTO dedupe (type, key, job, expires_at) VALUES (?1, ?2, ?3, ?4)"},
+       "INSERT OR REPLACE INTO dedupe (type, key, job, expires_at, job_id, last_state) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, NULL)"},
       // INDEXED BY makes a plan change a loud error instead of a silent table scan.
       {&st_.select_ready,
        "SELECT seq, " SPOOL_JOB_COLUMNS " FROM jobs INDEXED BY jobs_ready "
@@ -143,6 +145,10 @@ StatusOr<void> SqliteStore::prepare_all() {
        "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
        "expires_at = NULL WHERE queue = ?1 AND state = 5 AND (?3 IS NULL OR type = ?3) "
        "RETURNING id, type, max_attempts"},
+      {&st_.keep_purged_dedupe_state,
+       "UPDATE dedupe SET last_state = j.state FROM jobs j WHERE j.queue = ?1 AND j.state = ?2 "
+       "AND j.dedupe_key IS NOT NULL AND dedupe.type = j.type AND dedupe.key = j.dedupe_key "
+       "AND dedupe.job_id = j.id"},
       {&st_.purge, "DELETE FROM jobs WHERE queue = ?1 AND state = ?2"},
       {&st_.upsert_queue,
        "INSERT OR REPLACE INTO queues (name, paused, max_attempts, backoff_type, "
@@ -158,7 +164,10 @@ StatusOr<void> SqliteStore::prepare_all() {
        "WHERE state = 2 AND lease_expires_at <= ?1 ORDER BY lease_expires_at LIMIT ?2"},
       {&st_.sweep_jobs,
        "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_expiry "
-       "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) RETURNING queue, state"},
+       "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) "
+       "RETURNING queue, state, type, dedupe_key, id"},
+      {&st_.keep_swept_dedupe_state,
+       "UPDATE dedupe SET last_state = ?3 WHERE type = ?1 AND key = ?2 AND job_id = ?4"},
       {&st_.sweep_dedupe,
        "DELETE FROM dedupe WHERE (type, key) IN (SELECT type, key FROM dedupe "
        "INDEXED BY dedupe_expiry WHERE expires_at <= ?1 LIMIT ?2)"},

@@ -99,10 +99,10 @@ class SqliteStore final : public Store {
     Statement insert_job, find_dedupe, put_dedupe;
     Statement select_ready, mark_reserved;
     Statement find_settle, mark_completed, mark_failed, mark_extended, mark_cancelled, mark_retried;
-    Statement retry_dead, purge;
+    Statement retry_dead, keep_purged_dedupe_state, purge;
     Statement upsert_queue;
     Statement select_due, mark_promoted, select_expired;
-    Statement sweep_jobs, sweep_dedupe;
+    Statement sweep_jobs, keep_swept_dedupe_state, sweep_dedupe;
     Statement next_run, next_lease, next_expiry;
     Statement get_job, seq_of_id, seq_before_id, seq_after_id;
     Statement arm_callback, select_callbacks_due, mark_callback_taken, mark_callback_settled;

@@ -81,9 +81,20 @@ StatusOr<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
     Use q(st_.sweep_jobs);
     q.bind(1, now).bind(2, limit);
     int rc;
+    // DELETE ... RETURNING makes every change at the first step, so writing dedupe rows
+    // between steps is safe.
     while ((rc = q.step()) == SQLITE_ROW) {
       queues_.move(name_of(q.int64(0)), static_cast<JobState>(q.int32(1)), std::nullopt);
       ++deleted;
+      if (!q.is_null(3)) {
+        // The key outlives its job until its window ends (migration 6): keep the state to answer.
+        Use keep(st_.keep_swept_dedupe_state);
+        keep.bind(1, q.int64(2))
+            .bind(2, q.text_view(3))
+            .bind(3, q.int32(1))
+            .bind(4, q.text_view(4));
+        if (auto ok = run(keep, "writing"); !ok) return tl::unexpected(ok.error());
+      }
     }
     if (rc != SQLITE_DONE) return failure(rc, "deleting from");
   }
