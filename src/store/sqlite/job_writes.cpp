@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/backoff.hpp"
+#include "core/time_format.hpp"
 #include "store/sqlite/job_row.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
 
@@ -225,7 +226,7 @@ SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, J
 }
 
 StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
-                                        const std::string& token) {
+                                        const std::string& token, TimeMs now) {
   if (row.state != JobState::kActive) {
     return error(StatusCode::kLeaseLost, "job " + id + " is " + std::string(to_string(row.state)) +
                                              ", not active: this lease no longer counts");
@@ -236,6 +237,13 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
                      " has a newer lease: this worker's lease expired and the job was "
                      "handed out again");
   }
+  // Expiry is decided here too, not only by tick(): a tick expires a bounded number of leases
+  // per batch, and a lease past its deadline must not be settled or revived meanwhile (D4).
+  if (row.lease_expires_at <= now) {
+    return error(StatusCode::kLeaseLost, "job " + id + "'s lease expired at " +
+                                             format_rfc3339(row.lease_expires_at) +
+                                             ": this lease no longer counts");
+  }
   return {};
 }
 
@@ -243,7 +251,8 @@ StatusOr<SettleResult> SqliteStore::ack(const AckRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
-  if (auto ok = check_lease(req.id, *row, req.lease_token); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
+    return tl::unexpected(ok.error());
   const std::string& queue = name_of(row->queue);
   TimeMs expires = req.now + retain_ms(queue, JobState::kCompleted);
   Use q(st_.mark_completed);
@@ -260,7 +269,8 @@ StatusOr<SettleResult> SqliteStore::fail(const FailRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, true);
   if (!row) return tl::unexpected(row.error());
-  if (auto ok = check_lease(req.id, *row, req.lease_token); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
+    return tl::unexpected(ok.error());
   ErrorRecord record{req.message, req.kind, req.now, row->attempts};
   return settle_failure(req.id, *row, record, req.kind, req.retry_after_ms, req.now, req.jitter);
 }
@@ -332,7 +342,8 @@ StatusOr<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   SPOOL_DCHECK(in_txn_);
   auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
-  if (auto ok = check_lease(req.id, *row, req.lease_token); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
+    return tl::unexpected(ok.error());
   TimeMs expires = req.now + req.lease_ms.value_or(row->lease_ms);
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);

@@ -144,7 +144,9 @@ class SqliteStore final : public Store {
   // Reads the row for a settle; kNotFound for an unknown id.
   StatusOr<SettleRow> find_settle(const std::string& id, bool with_errors);
   // kLeaseLost unless the row is active under `token`.
-  StatusOr<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token);
+  // kLeaseLost unless the job is active under `token` and its lease has not expired at `now`.
+  StatusOr<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token,
+                             TimeMs now);
   // The answer of a settle of `row`, now in `state`.
   SettleResult settled(const std::string& id, const SettleRow& row, JobState state,
                        int attempts) const;
