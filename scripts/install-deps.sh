@@ -14,8 +14,9 @@ packages=(
   prometheus
   chromium
 )
-# The dashboard is built with npm (ui/); Debian's nodejs and npm only when none is installed
-# (a newer Node.js on the PATH is kept: vite 7 needs Node.js 20.19 or later).
+# The dashboard is built with npm (ui/); Debian's nodejs (18) and npm (9) only when none is
+# installed, and a newer Node.js on the PATH is kept. ui/'s packages are held to ones that run
+# on Node 18 (vite 6, playwright-core 1.61): scripts/check-node18.sh proves it.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 
