@@ -1,5 +1,6 @@
 #include "http/json_input.hpp"
 
+#include <algorithm>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -150,7 +151,71 @@ Status check_name(const boost::json::value& v, std::string_view field, std::stri
 }
 
 const boost::json::value* FieldReader::find(std::string_view key) const {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.push_back(key);
   return object_.if_contains(key);
+}
+
+namespace {
+
+// Edits (insert, delete, substitute, swap two neighbours) between a and b: "dealy" -> "delay"
+// is 1. Field names are short, so the quadratic table is nothing.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+Status unknown_field(std::string_view key, std::span<const std::string_view> known,
+                     std::string_view prefix, std::string_view what) {
+  std::string name = std::string(prefix) + std::string(key);
+  std::string message =
+      quote_for_message(name) + " is not a " + std::string(what) + " of this request";
+  // The nearest known name, if it is close enough to be what was meant: a third of its letters
+  // wrong at most (at least one edit allowed, two from five letters up: "status" for state).
+  std::string_view best;
+  std::size_t best_distance = std::string_view::npos;
+  for (std::string_view candidate : known) {
+    // A missing unit suffix ("wait" for wait_ms) counts as one edit.
+    bool prefix_of = key.size() >= 3 && candidate.size() > key.size() && candidate.starts_with(key);
+    std::size_t distance = prefix_of ? 1 : edit_distance(key, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  std::size_t allowed = std::max<std::size_t>(best.size() >= 5 ? 2 : 1, best.size() / 3);
+  if (!best.empty() && best_distance <= allowed) {
+    message += "; did you mean " + std::string(prefix) + std::string(best) + "?";
+  } else if (!known.empty()) {
+    message += "; the " + std::string(what) + "s are:";
+    for (std::size_t i = 0; i < known.size(); ++i) {
+      message += (i == 0 ? " " : ", ");
+      message += std::string(prefix) + std::string(known[i]);
+    }
+  }
+  // The name is the client's: kept short in `field`, as in the message.
+  return Status(StatusCode::kInvalidArgument, std::move(message), name.substr(0, 128));
+}
+
+bool FieldReader::refuse_unknown() {
+  for (const auto& member : object_) {
+    std::string_view key = member.key();
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    return fail_with(unknown_field(key, known_, prefix_, "field"));
+  }
+  return true;
 }
 
 std::string FieldReader::field_name(std::string_view key) const {

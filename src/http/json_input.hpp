@@ -7,10 +7,13 @@
 // from a document and remembers the first error it met.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +52,19 @@ class FieldReader {
   FieldReader(const boost::json::object& object, std::string prefix = {})
       : object_(object), prefix_(std::move(prefix)) {}
 
+  // Every getter looks its key up through find(), which also notes the key as known, so
+  // refuse_unknown() can tell a typo from a field. REQUIRES: `key` outlives the reader (the
+  // decoders pass string literals).
   const boost::json::value* find(std::string_view key) const;
+
+  // Call after reading every field: fails on the first member of the object that no getter asked
+  // for, naming it and suggesting the nearest known field ("did you mean delay_ms?"), or listing
+  // the known ones. A typo must not be silently dropped: "dealy_ms" would run the job at once.
+  bool refuse_unknown();
+  // Fields that are valid here but checked elsewhere (push's headers, by push/push_config.cpp).
+  void also_known(std::initializer_list<std::string_view> keys) {
+    for (std::string_view key : keys) find(key);
+  }
 
   bool required(std::string_view key, const boost::json::value*& out);
   bool opt_int(std::string_view key, std::int64_t lo, std::int64_t hi,
@@ -81,12 +96,20 @@ class FieldReader {
   const boost::json::object& object_;
   std::string prefix_;
   Status status_;
+  // Keys asked for, in the order asked; inline, so reading a request allocates nothing for it.
+  mutable boost::container::small_vector<std::string_view, 24> known_;
 };
 
 // Checks one value (not a field of an object) against the same rules; `field` names it.
 Status check_int(const boost::json::value& v, std::string_view field, std::int64_t lo,
                  std::int64_t hi, std::int64_t& out);
 Status check_name(const boost::json::value& v, std::string_view field, std::string& out);
+
+// The 400 for a request member that is not one of `known`: names it (with `prefix`, "jobs[1].")
+// and suggests the nearest known name ("did you mean delay_ms?"), or lists them all. `what` is
+// "field" for bodies, "query parameter" for queries.
+Status unknown_field(std::string_view key, std::span<const std::string_view> known,
+                     std::string_view prefix, std::string_view what);
 
 // Shows a value the client sent, shortened and quoted, for an error message.
 std::string quote_for_message(std::string_view text);

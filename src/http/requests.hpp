@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body);
 StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body);
 StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query);
+// kInvalidArgument for a parameter not in `known` (suggesting the nearest) or given twice.
+Status check_query(const QueryParams& query, std::span<const std::string_view> known);
 
 // ---- Working (requests_working.cpp) ----
 StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body);

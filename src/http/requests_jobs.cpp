@@ -1,4 +1,5 @@
 // Decoding POST /v1/jobs, POST /v1/jobs/batch and GET /v1/jobs (see requests.hpp).
+#include <algorithm>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <limits>
@@ -38,6 +39,13 @@ bool read_tags(FieldReader& r, std::vector<std::string>& out) {
 // One job object, as in POST /v1/jobs or an element of a batch.
 StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::string prefix) {
   FieldReader r(o, std::move(prefix));
+  if (o.contains("id")) {
+    // Said plainly, as a silently dropped id would make the client's own id point nowhere.
+    return invalid(r.field_name("id"),
+                   r.field_name("id") +
+                       " cannot be chosen: the server assigns every job's id and answers it. To "
+                       "make an enqueue safe to retry, give a dedupe_key");
+  }
   engine::EnqueueRequest job;
   const boost::json::value* payload = nullptr;
   if (!r.req_name("type", job.type)) return tl::unexpected(r.take_status());
@@ -94,6 +102,7 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
   if (!r.opt_string("callback_url", kMaxCallbackUrlBytes, job.callback_url)) {
     return tl::unexpected(r.take_status());
   }
+  if (!r.refuse_unknown()) return tl::unexpected(r.take_status());
   return job;
 }
 
@@ -155,7 +164,8 @@ bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& 
   std::optional<std::int64_t> base, max;
   std::optional<bool> jitter;
   if (!b.opt_int("base_ms", 1, kMaxBackoffBaseMs, base) ||
-      !b.opt_int("max_ms", 1, kMaxBackoffMaxMs, max) || !b.opt_bool("jitter", jitter)) {
+      !b.opt_int("max_ms", 1, kMaxBackoffMaxMs, max) || !b.opt_bool("jitter", jitter) ||
+      !b.refuse_unknown()) {
     return r.fail_with(b.take_status());
   }
   if (base) backoff.base_ms = *base;
@@ -194,6 +204,7 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
     return invalid("jobs", "jobs must be an array of 1 to " + std::to_string(kMaxBatchJobs) +
                                " jobs, got " + std::string(describe_kind(*jobs_value)));
   }
+  if (!r.refuse_unknown()) return tl::unexpected(r.take_status());
   const auto& jobs = jobs_value->get_array();
   if (jobs.empty() || jobs.size() > kMaxBatchJobs) {
     return invalid("jobs", "jobs must hold 1 to " + std::to_string(kMaxBatchJobs) + " jobs, got " +
@@ -214,7 +225,31 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
   return out;
 }
 
+// A query names each parameter once, from `known`: an unknown one (a typo, or `status` for
+// state) would list every job, and a repeated one would keep only its last value.
+Status check_query(const QueryParams& query, std::span<const std::string_view> known) {
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const std::string& key = query[i].first;
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return unknown_field(key, known, {}, "query parameter");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (query[j].first == key) {
+        return Status(StatusCode::kInvalidArgument,
+                      key +
+                          " is given more than once in the query; give it once (listing by "
+                          "several values of one parameter is not supported)",
+                      key);
+      }
+    }
+  }
+  return {};
+}
+
 StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query) {
+  static constexpr std::string_view kKnown[] = {"state",      "type",  "queue", "tag",
+                                                "dedupe_key", "limit", "order", "cursor"};
+  if (Status s = check_query(query, kKnown); !s.ok()) return tl::unexpected(std::move(s));
   ops::JobFilter f;
   f.limit = kDefaultListLimit;
   for (const auto& [key, value] : query) {

@@ -23,7 +23,8 @@ bool read_rate_limit(FieldReader& r, std::optional<RateLimit>& out) {
   if (!o) return true;
   FieldReader rl(*o, "rate_limit.");
   std::optional<std::int64_t> limit, per_ms;
-  if (!rl.opt_int("limit", 1, kMaxRateLimit, limit) || !rl.opt_int("per_ms", 1, kDayMs, per_ms)) {
+  if (!rl.opt_int("limit", 1, kMaxRateLimit, limit) || !rl.opt_int("per_ms", 1, kDayMs, per_ms) ||
+      !rl.refuse_unknown()) {
     return r.fail_with(rl.take_status());
   }
   if (!limit) return r.fail("rate_limit.limit", "rate_limit.limit is required (jobs per window)");
@@ -44,12 +45,15 @@ bool read_push(FieldReader& r, std::optional<std::string>& out) {
   if (!r.opt_object("push", o)) return false;
   if (!o) return true;
   FieldReader p(*o, "push.");
+  // Checked in full when the pusher reads the config (push/push_config.cpp, docs/push.md).
+  p.also_known({"headers", "ca_file", "previous_secret", "previous_secret_expires_at",
+                "connect_timeout_ms"});
   std::string url;
   std::optional<std::string> secret;
   std::optional<std::int64_t> timeout_ms, concurrency;
   if (!p.req_string("url", kMaxUrlBytes, url) || !p.opt_string("secret", kMaxSecretBytes, secret) ||
       !p.opt_int("timeout_ms", 1, kMaxPushTimeoutMs, timeout_ms) ||
-      !p.opt_int("concurrency", 1, kMaxPushConcurrency, concurrency)) {
+      !p.opt_int("concurrency", 1, kMaxPushConcurrency, concurrency) || !p.refuse_unknown()) {
     return r.fail_with(p.take_status());
   }
   auto parsed = boost::urls::parse_absolute_uri(url);
@@ -86,7 +90,7 @@ StatusOr<QueueConfig> parse_queue_patch(std::string_view body) {
       !r.opt_int("retain_completed_ms", 0, kMaxRetainMs, c.retain_completed_ms) ||
       !r.opt_int("retain_dead_ms", 0, kMaxRetainMs, c.retain_dead_ms) ||
       !r.opt_int("retain_cancelled_ms", 0, kMaxRetainMs, c.retain_cancelled_ms) ||
-      !read_push(r, c.push_json)) {
+      !read_push(r, c.push_json) || !r.refuse_unknown()) {
     return tl::unexpected(r.take_status());
   }
   if (max_attempts) c.max_attempts = static_cast<int>(*max_attempts);
@@ -102,11 +106,13 @@ StatusOr<std::optional<std::string>> parse_retry_dead(std::string_view body) {
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
   FieldReader r(doc.root());
   std::optional<std::string> type;
-  if (!r.opt_name("type", type)) return tl::unexpected(r.take_status());
+  if (!r.opt_name("type", type) || !r.refuse_unknown()) return tl::unexpected(r.take_status());
   return type;
 }
 
 StatusOr<JobState> parse_purge(const QueryParams& query) {
+  static constexpr std::string_view kKnown[] = {"state"};
+  if (Status s = check_query(query, kKnown); !s.ok()) return tl::unexpected(std::move(s));
   const std::string* state = nullptr;
   for (const auto& [k, v] : query) {
     if (k == "state") state = &v;

@@ -47,6 +47,7 @@ StatusOr<engine::SchedulePatch> read_fields(const boost::json::object& o) {
     if (!t) return tl::unexpected(std::move(t.error()));
     f.job = std::move(*t);
   }
+  if (!r.refuse_unknown()) return tl::unexpected(r.take_status());
   return f;
 }
 

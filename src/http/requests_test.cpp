@@ -94,11 +94,11 @@ TEST(ParseEnqueue, RejectsEmptyBodiesNonObjectsAndTrailingText) {
   EXPECT_FALSE(parse_enqueue(R"({"type":"t","payload":1)"));
 }
 
-TEST(ParseEnqueue, AcceptsAFullJobAndIgnoresUnknownFields) {
+TEST(ParseEnqueue, AcceptsAFullJob) {
   auto r = parse_enqueue(R"({"type":"send_email","queue":"mail","payload":{"a":[1,2,{"b":null}]},
     "priority":-5,"run_at":"2026-11-25T02:34:49.123Z","dedupe_key":"k","dedupe_window_ms":1000,
     "max_attempts":7,"backoff":{"type":"fixed","base_ms":7200000},"lease_ms":1e3,
-    "tags":["x","y:z"],"whatever":true})");
+    "tags":["x","y:z"]})");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->type, "send_email");
   EXPECT_EQ(r->queue, "mail");
@@ -113,6 +113,91 @@ TEST(ParseEnqueue, AcceptsAFullJobAndIgnoresUnknownFields) {
   EXPECT_EQ(r->backoff->max_ms, 7200000);  // raised to base_ms when not given
   EXPECT_EQ(r->lease_ms, 1000);
   EXPECT_EQ(r->tags.size(), 2u);
+}
+
+// D13: a typo must not be dropped silently ("dealy_ms" would run the job at once).
+TEST(ParseEnqueue, AnUnknownFieldIsRefusedWithTheNearestKnownName) {
+  auto r = parse_enqueue(R"({"type":"t","payload":{},"dealy_ms":5000})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field(), "dealy_ms");
+  EXPECT_EQ(r.error().message(),
+            "\"dealy_ms\" is not a field of this request; did you mean delay_ms?");
+  auto attempts = parse_enqueue(R"({"type":"t","payload":{},"max_attemps":1})");
+  ASSERT_FALSE(attempts);
+  EXPECT_NE(attempts.error().message().find("did you mean max_attempts?"), std::string::npos);
+}
+
+TEST(ParseEnqueue, AFieldFarFromEveryNameListsTheKnownOnes) {
+  auto r = parse_enqueue(R"({"type":"t","payload":{},"whatever":true})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field(), "whatever");
+  EXPECT_NE(r.error().message().find("the fields are: type, queue, payload, priority, delay_ms"),
+            std::string::npos)
+      << r.error().message();
+}
+
+TEST(ParseEnqueue, NestedAndBatchFieldsNameTheirPath) {
+  auto backoff = parse_enqueue(R"({"type":"t","payload":{},"backoff":{"base":100}})");
+  ASSERT_FALSE(backoff);
+  EXPECT_EQ(backoff.error().field(), "backoff.base");
+  auto batch = parse_enqueue_batch(R"({"jobs":[{"type":"t","payload":{}},
+    {"type":"t","payload":{},"tag":["x"]}]})");
+  ASSERT_FALSE(batch);
+  EXPECT_EQ(batch.error().field(), "jobs[1].tag");
+  EXPECT_NE(batch.error().message().find("did you mean jobs[1].tags?"), std::string::npos)
+      << batch.error().message();
+}
+
+TEST(ParseEnqueue, AClientChosenIdIsRefusedNotDropped) {
+  auto r = parse_enqueue(R"({"id":"order-1","type":"t","payload":{}})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field(), "id");
+  EXPECT_NE(r.error().message().find("dedupe_key"), std::string::npos);
+}
+
+TEST(ParseQueuePatch, AnUnknownFieldIsRefused) {
+  auto r = parse_queue_patch(R"({"concurency":2})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field(), "concurency");
+  EXPECT_NE(r.error().message().find("did you mean concurrency?"), std::string::npos);
+  auto push = parse_queue_patch(
+      R"({"push":{"url":"https://a.example/h","headers":{"X-A":"1"},"timout_ms":5}})");
+  ASSERT_FALSE(push);
+  EXPECT_EQ(push.error().field(), "push.timout_ms");
+}
+
+TEST(ParseWorking, UnknownFieldsInReserveAndSettleAreRefused) {
+  auto reserve = parse_reserve(R"({"queues":["q"],"wait":1000})");
+  ASSERT_FALSE(reserve);
+  EXPECT_NE(reserve.error().message().find("did you mean wait_ms?"), std::string::npos);
+  auto settle = parse_settle(R"({"ack":[{"id":"a","lease":"l","reslt":1}]})");
+  ASSERT_FALSE(settle);
+  EXPECT_EQ(settle.error().field(), "ack[0].reslt");
+  auto fail = parse_fail("a", R"({"lease":"l","error":{"message":"x","kin":"retry"}})");
+  ASSERT_FALSE(fail);
+  EXPECT_EQ(fail.error().field(), "error.kin");
+}
+
+// D13: `status=dead` (the name the apps use) listed every job instead of the dead ones.
+TEST(ParseListJobs, AnUnknownOrRepeatedParameterIsRefused) {
+  auto status = parse_list_jobs({{"status", "dead"}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().field(), "status");
+  EXPECT_EQ(status.error().message(),
+            "\"status\" is not a query parameter of this request; did you mean state?");
+  auto created = parse_list_jobs({{"created_after", "2026-01-01T00:00:00Z"}});
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message().find("the query parameters are: state, type, queue"),
+            std::string::npos)
+      << created.error().message();
+  auto tags = parse_list_jobs({{"tag", "a"}, {"tag", "b"}});
+  ASSERT_FALSE(tags);
+  EXPECT_EQ(tags.error().field(), "tag");
+  auto purge = parse_purge({{"state", "completed"}, {"queue", "q"}});
+  ASSERT_FALSE(purge);
+  EXPECT_EQ(purge.error().field(), "queue");
+  EXPECT_TRUE(parse_list_jobs({{"state", "dead"}, {"tag", "a"}, {"limit", "5"}}));
 }
 
 TEST(ParseEnqueue, NullPayloadIsAValue) {
@@ -169,8 +254,7 @@ TEST(ParseListJobs, ChecksEveryFilter) {
                        {"limit", "500"},
                        {"order", "asc"},
                        {"tag", "x"},
-                       {"cursor", "01ABC"},
-                       {"unknown", "fine"}});
+                       {"cursor", "01ABC"}});
   ASSERT_TRUE(f);
   EXPECT_EQ(f->state, JobState::kDead);
   EXPECT_EQ(f->limit, 500);

@@ -50,7 +50,7 @@ bool read_fail_error(FieldReader& r, engine::FailItem& item) {
     }
     item.kind = *kind;
   }
-  if (!e.opt_int("retry_after_ms", 0, kMaxDelayMs, item.retry_after_ms)) {
+  if (!e.opt_int("retry_after_ms", 0, kMaxDelayMs, item.retry_after_ms) || !e.refuse_unknown()) {
     return r.fail_with(e.take_status());
   }
   return true;
@@ -93,6 +93,7 @@ StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
   std::optional<std::string> worker;
   if (!r.opt_name("worker", worker)) return failed(r);
   if (worker) req.worker = std::move(*worker);
+  if (!r.refuse_unknown()) return failed(r);
   return req;
 }
 
@@ -102,7 +103,8 @@ StatusOr<engine::AckItem> parse_ack(std::string id, std::string_view body) {
   FieldReader r(doc.root());
   engine::AckItem item;
   item.id = std::move(id);
-  if (!read_lease(r, item.lease_token) || !r.opt_json("result", item.result_json)) {
+  if (!read_lease(r, item.lease_token) || !r.opt_json("result", item.result_json) ||
+      !r.refuse_unknown()) {
     return failed(r);
   }
   return item;
@@ -114,7 +116,9 @@ StatusOr<engine::FailItem> parse_fail(std::string id, std::string_view body) {
   FieldReader r(doc.root());
   engine::FailItem item;
   item.id = std::move(id);
-  if (!read_lease(r, item.lease_token) || !read_fail_error(r, item)) return failed(r);
+  if (!read_lease(r, item.lease_token) || !read_fail_error(r, item) || !r.refuse_unknown()) {
+    return failed(r);
+  }
   return item;
 }
 
@@ -127,7 +131,7 @@ StatusOr<engine::ExtendItem> parse_extend(std::string id, std::string_view body)
   std::optional<std::int64_t> lease_ms;
   if (!read_lease(r, item.lease_token) ||
       !r.opt_int("lease_ms", kMinLeaseMs, kMaxLeaseMs, lease_ms) ||
-      !r.opt_json("progress", item.progress_json)) {
+      !r.opt_json("progress", item.progress_json) || !r.refuse_unknown()) {
     return failed(r);
   }
   item.lease_ms = lease_ms;
@@ -140,7 +144,9 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
   FieldReader r(doc.root());
   const boost::json::array* acks = nullptr;
   const boost::json::array* fails = nullptr;
-  if (!r.opt_array("ack", acks) || !r.opt_array("fail", fails)) return failed(r);
+  if (!r.opt_array("ack", acks) || !r.opt_array("fail", fails) || !r.refuse_unknown()) {
+    return failed(r);
+  }
   std::size_t total = (acks ? acks->size() : 0) + (fails ? fails->size() : 0);
   if (total > kMaxSettleItems) {
     return invalid(acks && acks->size() > 0 ? "ack" : "fail",
@@ -167,7 +173,7 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
       FieldReader ir(**o, name + ".");
       engine::AckItem item;
       if (!read_id(ir, item.id) || !read_lease(ir, item.lease_token) ||
-          !ir.opt_json("result", item.result_json)) {
+          !ir.opt_json("result", item.result_json) || !ir.refuse_unknown()) {
         return failed(ir);
       }
       out.acks.push_back(std::move(item));
@@ -182,7 +188,7 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
       FieldReader ir(**o, name + ".");
       engine::FailItem item;
       if (!read_id(ir, item.id) || !read_lease(ir, item.lease_token) ||
-          !read_fail_error(ir, item)) {
+          !read_fail_error(ir, item) || !ir.refuse_unknown()) {
         return failed(ir);
       }
       out.fails.push_back(std::move(item));
