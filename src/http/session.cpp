@@ -1,3 +1,7 @@
+// Session (session.hpp): one connection while it carries requests, driven by one State (see
+// the enum); the client's keep-alive wish stays a field beside it. SessionExchange, the Exchange
+// a handler answers through, posts every answer to the session's strand, where deliver() checks
+// it still concerns the request in flight. Ownership and threading: see the header.
 #include "http/session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -5,7 +9,6 @@
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +18,7 @@
 
 #include "core/log.hpp"
 #include "http/errors.hpp"
+#include "http/stream_session.hpp"
 #include "metrics/job_metrics.hpp"
 
 namespace spool::http {
@@ -28,8 +32,8 @@ using tcp = net::ip::tcp;
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr auto kBodyTimeout = std::chrono::seconds(30);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
-// After a 413 the rest of the body is read and dropped, up to these bounds, so the client reads
-// the answer instead of a connection reset (a close with unread data sends RST).
+// After a refusal (413, 431, 400) the rest of the input is read and dropped, up to these bounds, so
+// the client reads the answer instead of a connection reset (a close with unread data sends RST).
 constexpr std::size_t kMaxDrainBytes = 16 << 20;
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
 // Bytes a parked long poll may buffer from its client (pipelined requests) before it stops
@@ -37,9 +41,6 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 constexpr std::size_t kMaxWatchBuffer = 1 << 20;
 constexpr std::size_t kMaxRequestIdBytes = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-// A stream's kernel send buffer: events are small, and a fixed bound (autotuning could grow it to
-// megabytes) makes a consumer that stopped reading show up as lag within a few hundred KiB.
-constexpr int kStreamSendBuffer = 256 * 1024;
 
 bool sane_request_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
@@ -57,31 +58,25 @@ bool is_http_parse_error(const beast::error_code& ec) {
 
 }  // namespace
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, SessionShared& shared) : stream_(std::move(socket)), shared_(shared) {
-    std::lock_guard lock(shared_.mu);
-    shared_.sessions.insert(this);
+    shared_.enter(this);
   }
-  ~Session() {
-    std::lock_guard lock(shared_.mu);
-    shared_.sessions.erase(this);
-  }
+  ~Session() override { shared_.leave(this); }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  std::shared_ptr<Connection> share() override { return weak_from_this().lock(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
   void start() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::read_header, shared_from_this()));
   }
 
-  // On the strand.
-  void drain() {
-    // A stream has no end of its own: shutdown ends it now; the client resumes elsewhere or later
-    // with Last-Event-ID.
-    if (streaming_) return end_stream("shutdown");
-    // Idle between requests: close now. Busy: the answer goes out with Connection: close.
-    if (idle_ && buffer_.size() == 0) {
+  // On the strand. Idle between requests: close now. Busy: the answer goes out with
+  // Connection: close. A stream is its StreamSession's to end.
+  void drain() override {
+    if (state_ == State::kIdle && buffer_.size() == 0) {
       beast::error_code ec;
       stream_.socket().cancel(ec);
     }
@@ -89,10 +84,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the strand: the answer to request `seq`.
   void deliver(std::uint64_t seq, Response response) {
-    if (seq != seq_ || answered_) return;
-    answered_ = true;
-    if (watching_) {
+    if (seq != seq_ || !awaiting_answer()) return;
+    if (state_ == State::kWatching) {
       // The watch read completes (aborted) and writes the answer; see on_watch_read.
+      state_ = State::kWatchAnswered;
       pending_ = std::move(response);
       beast::error_code ec;
       stream_.socket().cancel(ec);
@@ -103,67 +98,73 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the strand, from a handler: report the client's disconnect while request `seq` waits.
   void watch(std::uint64_t seq, std::function<void()> on_gone) {
-    if (seq != seq_ || answered_ || watching_) return;
+    if (seq != seq_ || state_ != State::kHandling) return;
     on_gone_ = std::move(on_gone);
-    watching_ = true;
+    state_ = State::kWatching;
     // A long poll may wait longer than any read timeout; the engine bounds it (wait_ms).
     stream_.expires_never();
     watch_read();
   }
 
-  std::uint64_t seq() const { return seq_; }
-
-  // On the strand: answer request `seq` with a stream (see StreamSource in handler.hpp).
+  // On the strand: answer request `seq` with a stream (see StreamSource in handler.hpp). The
+  // socket goes to a StreamSession; this Session ends once the last Exchange lets go of it.
   void deliver_stream(std::uint64_t seq, StreamResponse r) {
-    if (seq != seq_ || answered_ || watching_) {
+    if (seq != seq_ || (state_ != State::kHandling && state_ != State::kOrphaned)) {
       r.source->stop();
       return;
     }
-    answered_ = true;
     if (shared_.draining) {
       r.source->stop();
       return write(error_response(
           Status(StatusCode::kUnavailable, "the server is shutting down; reconnect shortly")));
     }
-    streaming_ = true;
-    source_ = std::move(r.source);
-    keepalive_ = r.keepalive;
-    keepalive_bytes_ = std::move(r.keepalive_bytes);
-    auto status = bhttp::int_to_status(static_cast<unsigned>(r.status));
-    // The head by hand: a Beast response would want a length or chunking. The body ends when the
-    // connection closes, which every HTTP/1.x client understands.
-    stream_out_ = std::string(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") +
-                  std::to_string(r.status) + " " + std::string(bhttp::obsolete_reason(status)) +
-                  "\r\nContent-Type: " + std::string(r.content_type) +
-                  "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no"
-                  "\r\nx-request-id: " +
-                  request_id_ + "\r\n\r\n";
-    beast::error_code ec;
-    stream_.socket().set_option(net::socket_base::send_buffer_size(kStreamSendBuffer), ec);
-    spdlog::debug("event=request method={} path={} status={} stream=open request_id={}",
-                  to_string(method_), path_, r.status, request_id_);
-    stream_writing_ = true;
-    stream_.expires_after(kWriteTimeout);
-    net::async_write(stream_, net::buffer(stream_out_),
-                     beast::bind_front_handler(&Session::on_stream_head, shared_from_this()));
+    state_ = State::kStreaming;
+    start_stream_session(stream_.release_socket(), shared_, std::move(r),
+                         StreamRequest{version_, method_, path_, request_id_, started_});
   }
 
  private:
-  enum class AfterWrite { kContinue, kClose, kDrainThenClose };
+  // One request at a time (see session.hpp), so one state says where the connection is:
+  //
+  //   kIdle -> kReading -> kHandling -> kWriting -> kIdle ...           (keep-alive)
+  //                        kHandling -> kWritingLast -> kClosed           (Connection: close)
+  //                        kHandling -> kWatching -> kWatchAnswered -> kWriting...
+  //                                     kWatching -> kOrphaned -> kWritingLast -> kClosed
+  //                        kHandling -> kStreaming                        (socket handed off)
+  //   kIdle/kReading -> kWritingRefusal -> kDrainingInput -> kClosed     (413, 431, 400)
+  //   any -> kClosed                                                     (EOF, errors, timeouts)
+  enum class State {
+    kIdle,            // waiting for the next request's header; drain closes the connection now
+    kReading,         // reading the body (after a 100 Continue when asked for one)
+    kHandling,        // the handler has the request; nothing is read until it answers
+    kWatching,        // as kHandling, while a read watches for the client leaving (long poll)
+    kWatchAnswered,   // answered while watching: the watch read is cancelled, then pending_ goes
+    kOrphaned,        // as kHandling, but the client left: the answer, if any, is the last
+    kWriting,         // an answer is being written; the next request is read after it
+    kWritingLast,     // an answer with Connection: close is being written; then close
+    kWritingRefusal,  // the answer to a request we could not read (413, 431, 400); then drain
+    kDrainingInput,   // reading and dropping what the client still sends, then close
+    kStreaming,       // the socket belongs to a StreamSession now
+    kClosed,
+  };
+
+  bool awaiting_answer() const {
+    return state_ == State::kHandling || state_ == State::kWatching || state_ == State::kOrphaned;
+  }
 
   void read_header() {
     if (shared_.draining && buffer_.size() == 0) return close();
     parser_.emplace();
     parser_->body_limit(shared_.body_limit_bytes);
     parser_->header_limit(kHeaderLimit);
-    idle_ = true;
+    state_ = State::kIdle;
     stream_.expires_after(shared_.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
-    idle_ = false;
+    state_ = State::kReading;
     if (ec) return on_read_error(ec);
     started_ = std::chrono::steady_clock::now();
     route_ = "unmatched";
@@ -200,8 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
         started_ = std::chrono::steady_clock::now();
       }
       take_request_id();
-      after_write_ = AfterWrite::kDrainThenClose;
-      return write(json_response(
+      return refuse(json_response(
           413, error_body("too_large", "the request body is larger than the limit of " +
                                            std::to_string(shared_.body_limit_bytes) +
                                            " bytes; send less (a batch of fewer jobs)")));
@@ -211,9 +211,8 @@ class Session : public std::enable_shared_from_this<Session> {
         return close();
       }
       take_request_id();
-      after_write_ = AfterWrite::kDrainThenClose;
       int status = ec == bhttp::error::header_limit ? 431 : 400;
-      return write(json_response(
+      return refuse(json_response(
           status, error_body("invalid_request", "malformed HTTP request: " + ec.message())));
     }
     // EOF between requests, timeouts, resets, drain: nothing to answer.
@@ -240,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_request() {
     auto& req = parser_->get();
     ++seq_;
-    answered_ = false;
+    state_ = State::kHandling;
     route_ = "unmatched";
     keep_alive_ = req.keep_alive();
     version_ = req.version();
@@ -250,13 +249,13 @@ class Session : public std::enable_shared_from_this<Session> {
     path_.assign(target.substr(0, target.find('?')));
 
     auto parsed = parse_target(target);
-    if (!parsed) return answer_now(error_response(parsed.error()));
+    if (!parsed) return write(error_response(parsed.error()));
     auto match = shared_.router.match(method_, parsed->segments);
     // spool_http_request_seconds is labelled by pattern, never by raw path (bounded labels).
     route_ = match.route ? match.route->pattern : std::string_view("unmatched");
     if (!match.route) {
       if (match.allow.empty()) {
-        return answer_now(error_response(Status(
+        return write(error_response(Status(
             StatusCode::kNotFound,
             "no endpoint " + std::string(to_string(method_)) + " " + path_ + "; see docs/api.md")));
       }
@@ -265,7 +264,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                         std::string(to_string(method_)) + " is not " +
                                             "allowed on " + path_ + "; allowed: " + match.allow));
       r.headers.emplace_back("Allow", std::move(match.allow));
-      return answer_now(std::move(r));
+      return write(std::move(r));
     }
     RoleSet roles = 0;
     Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access, &roles);
@@ -274,7 +273,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auth.code() == StatusCode::kUnauthenticated) {
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
       }
-      return answer_now(std::move(r));
+      return write(std::move(r));
     }
     query_ = std::move(parsed->query);
     Request request;
@@ -300,22 +299,25 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ExchangePtr make_exchange();
 
-  void answer_now(Response r) {
-    answered_ = true;
-    write(std::move(r));
+  // Answers the request in flight; kept alive when the client asked for it and nothing speaks
+  // against it (shutdown, the client gone).
+  void write(Response r) {
+    bool keep = keep_alive_ && !shared_.draining && state_ != State::kOrphaned;
+    start_write(std::move(r), keep ? State::kWriting : State::kWritingLast);
   }
 
-  void write(Response r) {
+  // Answers input we could not read as a request; then drains it and closes.
+  void refuse(Response r) { start_write(std::move(r), State::kWritingRefusal); }
+
+  void start_write(Response r, State writing) {
+    state_ = writing;
     res_ = {};
     res_.version(version_);
     res_.result(static_cast<unsigned>(r.status));
     res_.set(bhttp::field::content_type, r.content_type);
     res_.set("x-request-id", request_id_);
     for (auto& [name, value] : r.headers) res_.set(name, value);
-    bool keep =
-        keep_alive_ && !shared_.draining && !peer_gone_ && after_write_ == AfterWrite::kContinue;
-    if (!keep && after_write_ == AfterWrite::kContinue) after_write_ = AfterWrite::kClose;
-    res_.keep_alive(keep);
+    res_.keep_alive(writing == State::kWriting);
     res_.body() = std::move(r.body);
     res_.prepare_payload();
     on_written_ = std::move(r.on_written);
@@ -330,9 +332,23 @@ class Session : public std::enable_shared_from_this<Session> {
       on_written_ = nullptr;
       cb(!ec);
     }
-    // One line per request at debug; answers the server failed (5xx) also at warn, so an
-    // operator sees them at the default level. Never headers, never bodies: a token or a payload
-    // must not reach the log.
+    log_request(ec);
+    started_ = {};
+    if (ec) return close();
+    switch (state_) {
+      case State::kWriting:
+        return read_header();
+      case State::kWritingRefusal:
+        return start_drain();
+      default:
+        return close();
+    }
+  }
+
+  // One line per request at debug; answers the server failed (5xx) also at warn, so an operator
+  // sees them at the default level. Never headers, never bodies: a token or a payload must not
+  // reach the log. And the request's duration for spool_http_request_seconds.
+  void log_request(beast::error_code ec) {
     auto level = res_.result_int() >= 500 ? spdlog::level::warn : spdlog::level::debug;
     if (spdlog::should_log(level)) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -347,16 +363,6 @@ class Session : public std::enable_shared_from_this<Session> {
           route_, res_.result_int(),
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     }
-    started_ = {};
-    if (ec) return close();
-    switch (after_write_) {
-      case AfterWrite::kContinue:
-        return read_header();
-      case AfterWrite::kClose:
-        return close();
-      case AfterWrite::kDrainThenClose:
-        return start_drain();
-    }
   }
 
   void watch_read() {
@@ -366,126 +372,28 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_watch_read(beast::error_code ec, std::size_t n) {
     if (!ec) buffer_.commit(n);
-    if (pending_) {
-      watching_ = false;
+    if (state_ == State::kWatchAnswered) {
       on_gone_ = nullptr;
       Response r = std::move(*pending_);
       pending_.reset();
       return write(std::move(r));
     }
     if (!ec && buffer_.size() < kMaxWatchBuffer) return watch_read();
-    watching_ = false;
     auto on_gone = std::move(on_gone_);
     on_gone_ = nullptr;
-    if (!ec) return;  // too much pipelined input to keep watching; the answer still comes
+    if (!ec) {
+      state_ = State::kHandling;  // too much pipelined input to keep watching; the answer comes
+      return;
+    }
     // EOF or an error: the client is gone (or shut its side). Drop the waiter; whatever answer
     // follows is written if the socket still takes it, then the connection closes.
-    peer_gone_ = true;
+    state_ = State::kOrphaned;
     if (on_gone) on_gone();
   }
 
-  // ---- Streams (SSE) ----
-  void on_stream_head(beast::error_code ec, std::size_t) {
-    stream_writing_ = false;
-    if (!streaming_) return;
-    if (ec) return end_stream("write_failed");
-    stream_.expires_never();
-    stream_read();
-    keepalive_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
-    arm_keepalive();
-    std::weak_ptr<Session> weak = weak_from_this();
-    source_->start([weak, ex = executor()] {
-      if (auto self = weak.lock()) {
-        net::post(ex, [self] { self->on_stream_wake(); });
-      }
-    });
-    pump();
-  }
-
-  void on_stream_wake() {
-    if (!streaming_) return;
-    if (stream_writing_) {
-      if (source_->overrun()) end_stream("slow_consumer");
-      return;
-    }
-    pump();
-  }
-
-  void pump() {
-    if (!streaming_ || stream_writing_) return;
-    StreamSource::Chunk chunk = source_->next();
-    if (!chunk.bytes.empty()) {
-      stream_end_after_write_ = chunk.end;
-      stream_end_reason_ = chunk.end_reason;
-      return write_stream(std::move(chunk.bytes));
-    }
-    if (chunk.end) end_stream(chunk.end_reason);
-  }
-
-  void write_stream(std::string bytes) {
-    stream_writing_ = true;
-    wrote_since_tick_ = true;
-    stream_out_ = std::move(bytes);
-    // A client that stopped reading fills the socket buffers; the write then waits. The source
-    // ends such a stream once it lags (overrun); this bounds the wait when no events come.
-    stream_.expires_after(kWriteTimeout);
-    net::async_write(stream_, net::buffer(stream_out_),
-                     beast::bind_front_handler(&Session::on_stream_write, shared_from_this()));
-  }
-
-  void on_stream_write(beast::error_code ec, std::size_t n) {
-    stream_writing_ = false;
-    stream_bytes_ += n;
-    if (!streaming_) return;
-    if (ec) return end_stream(ec == beast::error::timeout ? "write_timeout" : "write_failed");
-    stream_.expires_never();
-    if (stream_end_after_write_) return end_stream(stream_end_reason_);
-    pump();
-  }
-
-  void arm_keepalive() {
-    keepalive_timer_->expires_after(keepalive_);
-    keepalive_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || !self->streaming_) return;
-      if (!self->stream_writing_ && !self->wrote_since_tick_) {
-        self->write_stream(self->keepalive_bytes_);
-      }
-      self->wrote_since_tick_ = false;
-      self->arm_keepalive();
-    });
-  }
-
-  // Watches the client's side: EOF or an error means it left. Anything it sends is dropped.
-  void stream_read() {
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        beast::bind_front_handler(&Session::on_stream_read, shared_from_this()));
-  }
-
-  void on_stream_read(beast::error_code ec, std::size_t n) {
-    if (!streaming_) return;
-    if (ec) return end_stream(ec == beast::error::timeout ? "write_timeout" : "client_gone");
-    buffer_.commit(n);
-    buffer_.consume(buffer_.size());
-    stream_read();
-  }
-
-  void end_stream(std::string_view reason) {
-    if (!streaming_) return;
-    streaming_ = false;
-    if (keepalive_timer_) keepalive_timer_->cancel();
-    source_->stop();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started_)
-                  .count();
-    // A dropped slow consumer is worth an operator's attention; the rest is routine.
-    spdlog::log(reason == "slow_consumer" ? spdlog::level::warn : spdlog::level::info,
-                "event=stream_closed path={} reason={} bytes={} duration_ms={} request_id={}",
-                path_, reason, stream_bytes_, ms, request_id_);
-    close();
-  }
-
+  // See kMaxDrainBytes for why a refusal is followed by a drain.
   void start_drain() {
+    state_ = State::kDrainingInput;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     drained_ = 0;
@@ -506,6 +414,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    state_ = State::kClosed;
     on_gone_ = nullptr;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -518,35 +427,21 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
 
-  std::uint64_t seq_ = 0;
-  bool answered_ = false;
-  bool idle_ = false;
+  State state_ = State::kIdle;
+  std::uint64_t seq_ = 0;  // the request in flight; an Exchange of an older one is ignored
+  // The client's wish for the request in flight (its Connection header, its HTTP version),
+  // orthogonal to State: write() weighs it with shutdown and kOrphaned.
   bool keep_alive_ = true;
-  bool watching_ = false;
-  bool peer_gone_ = false;
   unsigned version_ = 11;
-  AfterWrite after_write_ = AfterWrite::kContinue;
   Method method_ = Method::kOther;
   std::string path_;
   std::string_view route_ = "unmatched";  // the matched route's pattern (static storage)
   std::string request_id_;
   QueryParams query_;
   std::chrono::steady_clock::time_point started_{};
-  std::optional<Response> pending_;
-  std::function<void()> on_gone_;
+  std::optional<Response> pending_;  // kWatchAnswered: the answer, until the watch read returns
+  std::function<void()> on_gone_;    // kWatching: the handler's disconnect callback
   std::function<void(bool)> on_written_;
-  // Streams: set while the connection carries a stream instead of requests.
-  bool streaming_ = false;
-  bool stream_writing_ = false;
-  bool stream_end_after_write_ = false;
-  bool wrote_since_tick_ = false;
-  std::string_view stream_end_reason_;
-  std::shared_ptr<StreamSource> source_;
-  std::string stream_out_;
-  std::uint64_t stream_bytes_ = 0;
-  std::chrono::milliseconds keepalive_{};
-  std::string keepalive_bytes_;
-  std::unique_ptr<net::steady_timer> keepalive_timer_;
   std::size_t drained_ = 0;
   std::unique_ptr<std::array<char, 16384>> drain_buf_;
 };
@@ -617,26 +512,26 @@ void start_session(tcp::socket socket, SessionShared& shared) {
 }
 
 void drain_sessions(SessionShared& shared) {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(shared.mu);
-    live.reserve(shared.sessions.size());
-    for (Session* s : shared.sessions) {
-      // A session whose destructor waits on `mu` has expired: lock() answers null.
-      if (auto session = s->weak_from_this().lock()) live.push_back(std::move(session));
+    live.reserve(shared.connections.size());
+    for (Connection* c : shared.connections) {
+      // A connection whose destructor waits on `mu` has expired: share() answers null.
+      if (auto connection = c->share()) live.push_back(std::move(connection));
     }
   }
   // Outside the lock: once a posted drain has run on an io thread, the reference held here may
   // be a session's last, and its destructor takes `mu` (dropping it under the lock deadlocked
   // shutdown now and then).
-  for (auto& session : live) {
-    net::post(session->executor(), [session] { session->drain(); });
+  for (auto& connection : live) {
+    net::post(connection->executor(), [connection] { connection->drain(); });
   }
 }
 
 std::size_t session_count(SessionShared& shared) {
   std::lock_guard lock(shared.mu);
-  return shared.sessions.size();
+  return shared.connections.size();
 }
 
 }  // namespace spool::http

@@ -1,5 +1,8 @@
-// Session: one HTTP/1.1 connection (Beast). Internal to src/http; included only by server.cpp
-// and session.cpp so Beast stays out of widely-included headers.
+// Session: one HTTP/1.1 connection (Beast) while it carries requests: reading them, routing and
+// auth, long-poll disconnect watching, the 413 drain, access logging and keep-alive. When a
+// handler answers with a stream, the Session hands its socket to a StreamSession
+// (stream_session.hpp) and is done. Internal to src/http; included only by server.cpp and the
+// session files, so Beast stays out of widely-included headers.
 //
 // Ownership: a Session is held by shared_ptr: by its pending Asio operations and by the
 // Exchange of the request in flight (and so by engine callbacks). It borrows SessionShared,
@@ -14,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
@@ -27,7 +31,19 @@
 
 namespace spool::http {
 
-class Session;
+// What shutdown needs of an open connection, whichever class carries it now (Session or
+// StreamSession): its strand, and a way to make it finish. Each registers itself in
+// SessionShared::connections from its constructor to its destructor.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Any thread, under SessionShared::mu: the connection, or null once its destruction began.
+  virtual std::shared_ptr<Connection> share() = 0;
+  virtual boost::asio::any_io_executor executor() = 0;
+  // On the strand: close when idle, finish the request in flight with Connection: close, or
+  // end a stream now.
+  virtual void drain() = 0;
+};
 
 // What every session of one server shares. Immutable after start except where noted.
 struct SessionShared {
@@ -41,14 +57,27 @@ struct SessionShared {
   std::atomic<bool> draining{false};
 
   std::mutex mu;
-  std::unordered_set<Session*> sessions;  // GUARDED_BY(mu): for drain
+  std::unordered_set<Connection*> connections;  // GUARDED_BY(mu): for drain
+
+  // Called by the most derived class's constructor and destructor body, so drain_sessions()
+  // never meets a connection whose share() is not yet or no longer its own.
+  void enter(Connection* c) {
+    std::lock_guard lock(mu);
+    connections.insert(c);
+  }
+  void leave(Connection* c) {
+    std::lock_guard lock(mu);
+    connections.erase(c);
+  }
 };
 
 // Starts serving an accepted connection.
 void start_session(boost::asio::ip::tcp::socket socket, SessionShared& shared);
 
-// Asks every session to finish its request in flight and close (idle ones close at once).
+// Asks every connection to finish its request in flight and close (idle ones close at once,
+// streams end at once).
 void drain_sessions(SessionShared& shared);
+// Open connections, streams included.
 std::size_t session_count(SessionShared& shared);
 
 }  // namespace spool::http

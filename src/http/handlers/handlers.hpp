@@ -44,7 +44,7 @@ void patch_schedule(Context& ctx, const Request& req, ExchangePtr ex);
 void delete_schedule(Context& ctx, const Request& req, ExchangePtr ex);
 void trigger_schedule(Context& ctx, const Request& req, ExchangePtr ex);
 
-// Watching (watch.cpp)
+// Watching (health.cpp)
 void healthz(Context& ctx, const Request& req, ExchangePtr ex);
 void readyz(Context& ctx, const Request& req, ExchangePtr ex);  // metrics.cpp
 void metrics(Context& ctx, const Request& req, ExchangePtr ex);
