@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/names.hpp"
+#include "http/raw_json.hpp"
 
 namespace spool::http {
 namespace {
@@ -69,6 +70,7 @@ Status JsonDocument::parse_object(std::string_view body) {
     }
   }
   value_ = parser.release();
+  text_ = body;
   if (!value_.is_object()) {
     return Status(StatusCode::kInvalidArgument,
                   std::string("the request body must be a JSON object, got ") +
@@ -311,6 +313,12 @@ bool FieldReader::req_name(std::string_view key, std::string& out) {
 bool FieldReader::opt_json(std::string_view key, std::optional<std::string>& out) {
   const auto* v = find(key);
   if (!v) return true;
+  if (!raw_.empty()) {
+    if (auto text = raw_member(raw_, key)) {
+      out = std::string(*text);
+      return true;
+    }
+  }
   out = to_json_text(*v);
   return true;
 }

@@ -32,11 +32,15 @@ class JsonDocument {
   // the line and column of the problem.
   Status parse_object(std::string_view body);
   const boost::json::object& root() const { return value_.get_object(); }
+  // The body as given to parse_object (borrowed: it must outlive the document's use), where
+  // raw_json.hpp finds values' exact bytes.
+  std::string_view text() const { return text_; }
 
  private:
   alignas(16) unsigned char arena_buffer_[8192];
   boost::json::monotonic_resource arena_;
   boost::json::value value_;
+  std::string_view text_;
 };
 
 // "a string", "an array", ... for messages.
@@ -49,8 +53,10 @@ std::string to_json_text(const boost::json::value& v);
 // to field names in errors ("jobs[3]." -> "jobs[3].type").
 class FieldReader {
  public:
-  FieldReader(const boost::json::object& object, std::string prefix = {})
-      : object_(object), prefix_(std::move(prefix)) {}
+  // `raw` is the object's own text in the body, when the caller has it: opt_json() then answers
+  // a value's bytes as the client wrote them (raw_json.hpp) instead of re-serializing it.
+  FieldReader(const boost::json::object& object, std::string prefix = {}, std::string_view raw = {})
+      : object_(object), prefix_(std::move(prefix)), raw_(raw) {}
 
   // Every getter looks its key up through find(), which also notes the key as known, so
   // refuse_unknown() can tell a typo from a field. REQUIRES: `key` outlives the reader (the
@@ -76,7 +82,8 @@ class FieldReader {
   // Names: [A-Za-z0-9_.:-]{1,128}.
   bool opt_name(std::string_view key, std::optional<std::string>& out);
   bool req_name(std::string_view key, std::string& out);
-  // Any JSON value, as compact JSON text; JSON null counts as given ("null").
+  // Any JSON value, as its text in the body (re-serialized when the reader has no raw text);
+  // JSON null counts as given ("null").
   bool opt_json(std::string_view key, std::optional<std::string>& out);
   bool opt_object(std::string_view key, const boost::json::object*& out);
   bool opt_array(std::string_view key, const boost::json::array*& out);
@@ -95,6 +102,7 @@ class FieldReader {
  private:
   const boost::json::object& object_;
   std::string prefix_;
+  std::string_view raw_;
   Status status_;
   // Keys asked for, in the order asked; inline, so reading a request allocates nothing for it.
   mutable boost::container::small_vector<std::string_view, 24> known_;

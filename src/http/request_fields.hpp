@@ -15,7 +15,9 @@ namespace spool::http {
 // Missing members take the server default; a missing max_ms is at least base_ms.
 bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& out);
 
-// A schedule's `job`: POST /v1/jobs' fields without delay_ms, run_at and dedupe fields.
-StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix);
+// A schedule's `job`: POST /v1/jobs' fields without delay_ms, run_at and dedupe fields. `raw` is
+// the object's text in the body (its payload is kept byte for byte), or empty.
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix,
+                                          std::string_view raw = {});
 
 }  // namespace spool::http

@@ -8,6 +8,7 @@
 #include "core/names.hpp"
 #include "core/time_format.hpp"
 #include "http/json_input.hpp"
+#include "http/raw_json.hpp"
 #include "http/request_fields.hpp"
 #include "http/requests.hpp"
 
@@ -37,8 +38,10 @@ bool read_tags(FieldReader& r, std::vector<std::string>& out) {
 }
 
 // One job object, as in POST /v1/jobs or an element of a batch.
-StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::string prefix) {
-  FieldReader r(o, std::move(prefix));
+// `raw` is the job object's text in the body, so the payload is kept as the client wrote it.
+StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::string prefix,
+                                            std::string_view raw) {
+  FieldReader r(o, std::move(prefix), raw);
   if (o.contains("id")) {
     // Said plainly, as a silently dropped id would make the client's own id point nowhere.
     return invalid(r.field_name("id"),
@@ -54,7 +57,7 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
     return invalid(r.field_name("payload"),
                    r.field_name("payload") + " is required (any JSON value, e.g. {} or null)");
   }
-  job.payload_json = to_json_text(*payload);
+  if (!r.opt_json("payload", job.payload_json)) return tl::unexpected(r.take_status());
 
   std::optional<std::int64_t> n;
   if (!r.opt_int("priority", kInt32Min, kInt32Max, n)) return tl::unexpected(r.take_status());
@@ -108,7 +111,8 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
 
 }  // namespace
 
-StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix) {
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix,
+                                          std::string_view raw) {
   // The schedule decides when its jobs run and keys each fire: refuse what would contradict it.
   for (std::string_view key : {"delay_ms", "run_at", "dedupe_key", "dedupe_window_ms"}) {
     if (o.contains(key)) {
@@ -118,7 +122,7 @@ StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::str
                          "runs, and each fire is deduplicated by schedule and fire time");
     }
   }
-  auto job = decode_job(o, prefix);
+  auto job = decode_job(o, prefix, raw);
   if (!job) return tl::unexpected(std::move(job.error()));
   if (job->callback_url) {
     return invalid(prefix + "callback_url",
@@ -188,7 +192,7 @@ bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& 
 StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  return decode_job(doc.root(), {});
+  return decode_job(doc.root(), {}, doc.text());
 }
 
 StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body) {
@@ -210,6 +214,10 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
     return invalid("jobs", "jobs must hold 1 to " + std::to_string(kMaxBatchJobs) + " jobs, got " +
                                std::to_string(jobs.size()));
   }
+  std::vector<std::string_view> raw_jobs =
+      raw_elements(raw_member(doc.text(), "jobs").value_or(""));
+  // Never fewer than the parsed jobs; if the scan disagrees, payloads are re-serialized.
+  raw_jobs.resize(jobs.size());
   std::vector<engine::EnqueueRequest> out;
   out.reserve(jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -218,7 +226,7 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
       return invalid(prefix,
                      prefix + " must be an object, got " + std::string(describe_kind(jobs[i])));
     }
-    auto job = decode_job(jobs[i].get_object(), prefix + ".");
+    auto job = decode_job(jobs[i].get_object(), prefix + ".", raw_jobs[i]);
     if (!job) return tl::unexpected(std::move(job.error()));
     out.push_back(std::move(*job));
   }

@@ -5,6 +5,7 @@
 
 #include "engine/schedule_plan.hpp"
 #include "http/json_input.hpp"
+#include "http/raw_json.hpp"
 #include "http/request_fields.hpp"
 #include "http/requests.hpp"
 
@@ -12,8 +13,8 @@ namespace spool::http {
 namespace {
 
 // The fields POST and PATCH share, each set when given.
-StatusOr<engine::SchedulePatch> read_fields(const boost::json::object& o) {
-  FieldReader r(o);
+StatusOr<engine::SchedulePatch> read_fields(const boost::json::object& o, std::string_view raw) {
+  FieldReader r(o, {}, raw);
   engine::SchedulePatch f;
   if (!r.opt_name("name", f.name) || !r.opt_string("cron", kMaxCronBytes, f.cron) ||
       !r.opt_int("every_ms", kMinEveryMs, kMaxEveryMs, f.every_ms) ||
@@ -43,7 +44,7 @@ StatusOr<engine::SchedulePatch> read_fields(const boost::json::object& o) {
   const boost::json::object* job = nullptr;
   if (!r.opt_object("job", job)) return tl::unexpected(r.take_status());
   if (job) {
-    auto t = decode_job_template(*job, "job.");
+    auto t = decode_job_template(*job, "job.", raw_member(raw, "job").value_or(""));
     if (!t) return tl::unexpected(std::move(t.error()));
     f.job = std::move(*t);
   }
@@ -68,7 +69,7 @@ Status check_fields_timing(const std::optional<std::string>& cron,
 StatusOr<engine::ScheduleSpec> parse_schedule_create(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  auto f = read_fields(doc.root());
+  auto f = read_fields(doc.root(), doc.text());
   if (!f) return tl::unexpected(std::move(f.error()));
   if (!f->name) return invalid("name", "name is required: a unique name such as daily_digest");
   if (!f->cron && !f->every_ms) {
@@ -100,7 +101,7 @@ StatusOr<engine::ScheduleSpec> parse_schedule_create(std::string_view body) {
 StatusOr<engine::SchedulePatch> parse_schedule_patch(std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  auto f = read_fields(doc.root());
+  auto f = read_fields(doc.root(), doc.text());
   if (!f) return tl::unexpected(std::move(f.error()));
   if (f->cron || f->every_ms || f->timezone) {
     if (Status s = check_fields_timing(f->cron, f->every_ms, f->timezone.value_or("UTC"));

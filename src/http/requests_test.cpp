@@ -200,6 +200,21 @@ TEST(ParseListJobs, AnUnknownOrRepeatedParameterIsRefused) {
   EXPECT_TRUE(parse_list_jobs({{"state", "dead"}, {"tag", "a"}, {"limit", "5"}}));
 }
 
+// D6: Boost.JSON would write 10.5 as 1.05E1 and round the big integer to a double.
+TEST(ParseEnqueue, ThePayloadIsKeptAsWritten) {
+  auto r =
+      parse_enqueue(R"({"type":"t","payload":{"a":10.5, "b":123456789012345678901234567890}})");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->payload_json, R"({"a":10.5, "b":123456789012345678901234567890})");
+  auto batch =
+      parse_enqueue_batch(R"({"jobs":[{"type":"t","payload":1.0},{"type":"t","payload":2.50}]})");
+  ASSERT_TRUE(batch) << batch.error().message();
+  EXPECT_EQ((*batch)[1].payload_json, "2.50");
+  auto ack = parse_ack("a", R"({"lease":"l","result":{"total":0.10}})");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->result_json, R"({"total":0.10})");
+}
+
 TEST(ParseEnqueue, NullPayloadIsAValue) {
   auto r = parse_enqueue(R"({"type":"t","payload":null})");
   ASSERT_TRUE(r);
@@ -250,11 +265,8 @@ TEST(ParseListJobs, ChecksEveryFilter) {
   EXPECT_EQ(parse_list_jobs({{"order", "up"}}).error().field(), "order");
   EXPECT_EQ(parse_list_jobs({{"queue", "a b"}}).error().field(), "queue");
   EXPECT_EQ(parse_list_jobs({{"type", ""}}).error().field(), "type");
-  f = parse_list_jobs({{"state", "dead"},
-                       {"limit", "500"},
-                       {"order", "asc"},
-                       {"tag", "x"},
-                       {"cursor", "01ABC"}});
+  f = parse_list_jobs(
+      {{"state", "dead"}, {"limit", "500"}, {"order", "asc"}, {"tag", "x"}, {"cursor", "01ABC"}});
   ASSERT_TRUE(f);
   EXPECT_EQ(f->state, JobState::kDead);
   EXPECT_EQ(f->limit, 500);

@@ -2,6 +2,7 @@
 #include <boost/json/value.hpp>
 
 #include "http/json_input.hpp"
+#include "http/raw_json.hpp"
 #include "http/requests.hpp"
 
 namespace spool::http {
@@ -100,7 +101,7 @@ StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
 StatusOr<engine::AckItem> parse_ack(std::string id, std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  FieldReader r(doc.root());
+  FieldReader r(doc.root(), {}, doc.text());
   engine::AckItem item;
   item.id = std::move(id);
   if (!read_lease(r, item.lease_token) || !r.opt_json("result", item.result_json) ||
@@ -125,7 +126,7 @@ StatusOr<engine::FailItem> parse_fail(std::string id, std::string_view body) {
 StatusOr<engine::ExtendItem> parse_extend(std::string id, std::string_view body) {
   JsonDocument doc;
   if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  FieldReader r(doc.root());
+  FieldReader r(doc.root(), {}, doc.text());
   engine::ExtendItem item;
   item.id = std::move(id);
   std::optional<std::int64_t> lease_ms;
@@ -165,12 +166,16 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
     return ir.req_string("id", kMaxIdBytes, id);
   };
   if (acks) {
+    std::vector<std::string_view> raw_acks =
+        raw_elements(raw_member(doc.text(), "ack").value_or(""));
+    // Never fewer than the parsed items; if the scan disagrees, results are re-serialized.
+    raw_acks.resize(acks->size());
     out.acks.reserve(acks->size());
     for (std::size_t i = 0; i < acks->size(); ++i) {
       std::string name = "ack[" + std::to_string(i) + "]";
       auto o = item_object((*acks)[i], name);
       if (!o) return tl::unexpected(std::move(o.error()));
-      FieldReader ir(**o, name + ".");
+      FieldReader ir(**o, name + ".", raw_acks[i]);
       engine::AckItem item;
       if (!read_id(ir, item.id) || !read_lease(ir, item.lease_token) ||
           !ir.opt_json("result", item.result_json) || !ir.refuse_unknown()) {

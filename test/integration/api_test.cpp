@@ -111,6 +111,81 @@ TEST_F(ApiTest, DedupeKeyAnswersTheFirstJob) {
   EXPECT_EQ(second.json().at("deduplicated"), true);
 }
 
+// D6: a payment amount or an id that loses digits is data loss; JSON comes back as given.
+TEST_F(ApiTest, PayloadResultAndProgressComeBackByteForByte) {
+  auto c = connect();
+  const std::string payload = R"({"a":10.5,"b":123456789012345678901234567890, "c":[1e2,-0.0]})";
+  std::string id = enqueue(c, R"({"type":"charge","payload":)" + payload + "}");
+  auto got = c.request("GET", "/v1/jobs/" + id);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_NE(got.body.find(R"("payload":)" + payload), std::string::npos) << got.body;
+
+  auto batch = c.request("POST", "/v1/jobs/batch",
+                         R"({"jobs":[{"type":"charge","payload":{"amount":0.10}}]})");
+  ASSERT_EQ(batch.status, 202) << batch.body;
+  std::string batch_id(batch.json().at("jobs").at(0).at("id").as_string());
+  EXPECT_NE(c.request("GET", "/v1/jobs/" + batch_id).body.find(R"("payload":{"amount":0.10})"),
+            std::string::npos);
+
+  auto reserved = c.request("POST", "/v1/reserve", R"({"queues":["charge"],"max":1})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  EXPECT_NE(reserved.body.find(R"("payload":)" + payload), std::string::npos) << reserved.body;
+  std::string lease(reserved.json().at("jobs").at(0).at("lease").as_string());
+  auto extended = c.request("POST", "/v1/jobs/" + id + "/extend",
+                            R"({"lease":")" + lease + R"(","progress":{"pct":12.50}})");
+  ASSERT_EQ(extended.status, 200) << extended.body;
+  EXPECT_NE(c.request("GET", "/v1/jobs/" + id).body.find(R"("progress":{"pct":12.50})"),
+            std::string::npos);
+  auto acked = c.request("POST", "/v1/settle",
+                         R"({"ack":[{"id":")" + id + R"(","lease":")" + lease +
+                             R"(","result":{"charged":1.10,"ref":18446744073709551616}}]})");
+  ASSERT_EQ(acked.status, 200) << acked.body;
+  EXPECT_NE(c.request("GET", "/v1/jobs/" + id)
+                .body.find(R"("result":{"charged":1.10,"ref":18446744073709551616})"),
+            std::string::npos);
+}
+
+// D3: SQLite reuses the rowid of a deleted last row; a dedupe key must still answer its own job.
+TEST_F(ApiTest, ADedupeKeyOutlivesItsPurgedJobAndNeverAnswersAnother) {
+  auto c = connect();
+  const std::string keyed = R"({"type":"t","queue":"q","payload":{},"dedupe_key":"K"})";
+  std::string first = enqueue(c, keyed);
+  auto reserved = c.request("POST", "/v1/reserve", R"({"queues":["q"],"max":1})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  std::string lease(reserved.json().at("jobs").at(0).at("lease").as_string());
+  ASSERT_EQ(
+      c.request("POST", "/v1/jobs/" + first + "/ack", R"({"lease":")" + lease + R"("})").status,
+      200);
+  ASSERT_EQ(c.request("DELETE", "/v1/queues/q/jobs?state=completed").status, 200);
+  std::string other = enqueue(c, R"({"type":"u","queue":"q","payload":{}})");
+  auto again = c.request("POST", "/v1/jobs", keyed);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("id").as_string(), first) << "never another job's id (" << other << ")";
+  EXPECT_EQ(again.json().at("deduplicated"), true);
+  EXPECT_EQ(again.json().at("state"), "completed");
+  EXPECT_EQ(c.request("GET", "/v1/jobs?queue=q").json().at("jobs").as_array().size(), 1u);
+}
+
+// D13: a typo in a field or a query parameter is refused, naming it, instead of being dropped.
+TEST_F(ApiTest, TyposAreRefusedWithTheNearestNameNotDropped) {
+  auto c = connect();
+  auto delay = c.request("POST", "/v1/jobs", R"({"type":"t","payload":{},"dealy_ms":5000})");
+  EXPECT_EQ(delay.status, 400);
+  EXPECT_EQ(delay.json().at("error").at("code"), "invalid_request");
+  EXPECT_EQ(delay.json().at("error").at("field"), "dealy_ms");
+  EXPECT_NE(delay.body.find("did you mean delay_ms?"), std::string::npos) << delay.body;
+  auto patch = c.request("PATCH", "/v1/queues/x", R"({"concurency":2})");
+  EXPECT_EQ(patch.status, 400);
+  EXPECT_EQ(patch.json().at("error").at("field"), "concurency");
+  auto list = c.request("GET", "/v1/jobs?status=dead");
+  EXPECT_EQ(list.status, 400);
+  EXPECT_NE(list.body.find("did you mean state?"), std::string::npos) << list.body;
+  auto id = c.request("POST", "/v1/jobs", R"({"id":"mine","type":"t","payload":{}})");
+  EXPECT_EQ(id.status, 400);
+  EXPECT_EQ(id.json().at("error").at("field"), "id");
+  EXPECT_EQ(c.request("GET", "/v1/jobs").json().at("jobs").as_array().size(), 0u);
+}
+
 TEST_F(ApiTest, FailedJobsRetryThenDieAndReplayFromTheDeadLetterQueue) {
   auto c = connect();
   std::string id = enqueue(
