@@ -1,0 +1,187 @@
+// Engine::Impl: the state and the writer thread behind Engine (engine.hpp). Private to engine/;
+// the rest of the program sees only the Engine facade.
+//
+// Ownership: owns the Store, the writer thread, the parked waiters and the batch's pending
+// events. Threading: the submit_* methods, stop() and waiter_count() may be called from any
+// thread and touch only what mu_ guards; everything else runs on the writer thread (or, in
+// tests, on the thread that calls run_once()).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/job_id.hpp"
+#include "engine/engine.hpp"
+#include "engine/waiters.hpp"
+
+namespace spool::engine {
+
+class Engine::Impl {
+ public:
+  // What a write leaves behind until its batch commits: it answers its caller with its own
+  // result, or with the batch's failure when the commit (or another write of the batch) failed.
+  using Completion = std::function<void(const Status* batch_failure)>;
+
+  // A write is applied inside the batch's transaction; refuse answers it without touching the
+  // store (the engine stopped, or an earlier write broke the batch).
+  struct WriteOp {
+    std::function<Completion(Impl&)> apply;
+    std::function<void(const Status&)> refuse;
+  };
+  struct ReadOp {
+    std::function<void(Impl&)> apply;
+    std::function<void(const Status&)> refuse;
+  };
+
+  Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options);
+
+  // ---- Submission (any thread) ----
+  void submit_write(WriteOp op);
+  void submit_read(ReadOp op);
+  WaiterId submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done);
+  void submit_cancel_waiter(WaiterId id);
+
+  // ---- Writer thread ----
+  void start();
+  void stop();
+  void run();
+  // Applies one batch: pending commands, due work, waiters; one transaction; then callbacks.
+  void run_once();
+  // After stop: every parked long poll is answered empty; later calls are refused.
+  void finish();
+  std::size_t waiter_count() const;
+
+  // ---- Helpers used by write ops (writer thread, inside the transaction) ----
+
+  // Records a batch-breaking store error; answers whether the result can be used.
+  template <typename T>
+  bool accept(const StatusOr<T>& result) {
+    if (!result && breaks_batch(result.error())) batch_failure_ = result.error();
+    return result.has_value();
+  }
+
+  StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests);
+  StatusOr<store::SettleResult> apply_ack(AckItem& item);
+  StatusOr<store::SettleResult> apply_fail(FailItem& item);
+  StatusOr<TimeMs> apply_extend(ExtendItem& item);
+  StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
+                                          const std::optional<std::string>& type);
+
+  // ---- Schedules (writer thread, inside the transaction) ----
+  StatusOr<Schedule> apply_create_schedule(ScheduleSpec& spec);
+  StatusOr<Schedule> apply_upsert_schedule(ScheduleSpec& spec);
+  StatusOr<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch);
+  StatusOr<void> apply_delete_schedule(const std::string& id);
+  StatusOr<store::EnqueueResult> apply_trigger_schedule(const std::string& id);
+  // Fires what is due, at most schedule_limit ticks per transaction.
+  void run_schedules();
+
+  // ---- Job events (writer thread) ----
+  bool observing() const { return !observers_.empty() || !hooks_.empty(); }
+  // Appends an event of this batch; the caller fills in the job's fields.
+  JobEvent& emit(JobEventKind kind, JobState state);
+  void emit_settle(JobEventKind kind, const store::SettleResult& r,
+                   std::optional<FailKind> fail_kind);
+  // A worker's fail or an expired lease, named by where the job went.
+  void emit_failure(const store::SettleResult& r, FailKind kind);
+  void emit_started(const std::vector<Job>& jobs);
+
+  void add_observer(std::shared_ptr<JobObserver> observer);
+  void add_transaction_hook(std::shared_ptr<TransactionHook> hook);
+
+  Observation observe(const ObservationRequest& req);
+
+  store::Store& store() { return *store_; }
+  TimeMs now() const { return now_; }
+  // Something in the queue changed that may let a waiter have a job: a job became queued, or a
+  // settled job freed a concurrency slot. Its waiters get another look in this batch.
+  void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
+
+  void refresh_hints();
+
+ private:
+  // A store error that breaks the whole transaction, as opposed to one that only refuses one
+  // command (not found, lease lost, conflict), which the store guarantees wrote nothing.
+  static bool breaks_batch(const Status& status);
+
+  bool has_pending_locked() const;
+
+  store::NewJob resolve(EnqueueRequest& r);
+
+  // Sets what a spec decides, and plans the first tick from now.
+  void set_spec(Schedule& s, ScheduleSpec& spec);
+  // The first tick of a schedule (re)timed now. An interval's first tick is one interval away.
+  std::optional<TimeMs> first_tick(const Schedule& s) const;
+  // The job of one fire, resolved like POST /v1/jobs (queue config, then server defaults).
+  store::NewJob job_of(const Schedule& s, std::optional<std::string> dedupe_key);
+  // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
+  StatusOr<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire);
+
+  bool schedules_due() const;
+  bool rate_timer_due() const;
+  bool tick_due() const;
+  bool sweep_due() const;
+  void run_tick();
+  void run_sweep();
+
+  // Serves waiters oldest first. A waiter is tried when it is fresh or one of its queues may
+  // have work (dirty); a queue that came up empty is not asked again in this pass.
+  void serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served);
+  void answer_expired_waiters();
+
+  // The earliest time the writer has something to do without a new command.
+  TimeMs next_wake() const;
+
+  std::unique_ptr<store::Store> store_;
+  const Clock& clock_;
+  EngineOptions options_;
+
+  // Shared with submitting threads.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<WriteOp> pending_writes_;    // guarded by mu_
+  std::vector<ReadOp> pending_reads_;      // guarded by mu_
+  std::vector<Waiter> pending_reserves_;   // guarded by mu_
+  std::vector<WaiterId> pending_cancels_;  // guarded by mu_
+  WaiterId last_waiter_id_ = 0;            // guarded by mu_
+  bool stop_requested_ = false;            // guarded by mu_
+  bool stopped_ = false;                   // guarded by mu_
+  std::thread writer_;
+
+  // Writer thread only.
+  IdGenerator ids_;
+  TimeMs now_ = 0;
+  TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
+  Waiters waiters_;
+  std::optional<Status> batch_failure_;
+  std::set<std::string> dirty_;    // queues that may have work for waiters
+  bool all_queues_dirty_ = false;  // lease expiries freed capacity in queues we cannot name
+  std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
+  std::optional<TimeMs> next_due_;
+  std::optional<TimeMs> next_expiry_;
+  std::optional<TimeMs> next_schedule_due_;
+  bool schedules_touched_ = true;  // a schedule was written since next_schedule_due_ was read
+  TimeMs schedule_hint_at_ = 0;
+  static constexpr std::int64_t kScheduleHintMaxAgeMs = 1'000;
+  std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
+  std::vector<JobEvent> events_;                         // this batch's, until it commits
+  std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
+  std::optional<Status> last_write_failure_;  // the last transaction's, until one commits
+  TimeMs last_write_failure_at_ = 0;
+  static constexpr std::int64_t kWriteFailureMemoryMs = 10'000;
+  TimeMs next_sweep_at_ = 0;
+  TimeMs last_maintenance_ = 0;
+
+  friend class Engine;
+};
+
+}  // namespace spool::engine
