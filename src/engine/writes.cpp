@@ -1,0 +1,106 @@
+#include "engine/engine_impl.hpp"
+
+namespace spool::engine {
+
+StatusOr<std::vector<store::EnqueueResult>> Engine::Impl::apply_enqueue(
+    std::vector<EnqueueRequest>& requests) {
+  std::vector<store::EnqueueResult> results;
+  results.reserve(requests.size());
+  for (EnqueueRequest& r : requests) {
+    store::NewJob nj = resolve(r);
+    auto result = store_->enqueue(nj);
+    if (!accept(result)) return tl::unexpected(result.error());
+    if (!result->deduplicated && result->state == JobState::kQueued) {
+      dirty_.insert(nj.job.queue);
+    }
+    if (observing() && !result->deduplicated) {
+      JobEvent& ev = emit(JobEventKind::kEnqueued, result->state);
+      ev.id = std::move(nj.job.id);
+      ev.type = std::move(nj.job.type);
+      ev.queue = std::move(nj.job.queue);
+      ev.max_attempts = nj.job.max_attempts;
+    }
+    results.push_back(std::move(*result));
+  }
+  return results;
+}
+
+store::NewJob Engine::Impl::resolve(EnqueueRequest& r) {
+  store::NewJob nj;
+  Job& job = nj.job;
+  job.queue = r.queue ? std::move(*r.queue) : r.type;
+  QueueConfig config = store_->queue_config(job.queue);
+  job.id = ids_.next_ulid(now_);
+  job.type = std::move(r.type);
+  job.payload_json = std::move(r.payload_json);
+  job.priority = r.priority;
+  job.created_at = now_;
+  // A delay counts from the enqueue's instant rounded up, and due checks compare with now_
+  // (rounded down): a delayed job is never handed out before its delay has fully passed.
+  std::int64_t delay = r.delay_ms.value_or(0);
+  job.run_at = r.run_at ? *r.run_at : delay > 0 ? delay_base_ + delay : now_;
+  job.state = job.run_at > now_ ? JobState::kScheduled : JobState::kQueued;
+  job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
+  job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
+  job.lease_ms = r.lease_ms.value_or(config.lease_ms.value_or(kDefaultLeaseMs));
+  job.dedupe_key = std::move(r.dedupe_key);
+  job.tags = std::move(r.tags);
+  job.callback_url = std::move(r.callback_url);
+  nj.dedupe_window_ms = r.dedupe_window_ms.value_or(kDefaultDedupeWindowMs);
+  return nj;
+}
+
+StatusOr<store::SettleResult> Engine::Impl::apply_ack(AckItem& item) {
+  store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
+  auto result = store_->ack(req);
+  accept(result);
+  if (result) {
+    mark_dirty(result->queue);
+    emit_settle(JobEventKind::kCompleted, *result, std::nullopt);
+  }
+  return result;
+}
+
+StatusOr<store::SettleResult> Engine::Impl::apply_fail(FailItem& item) {
+  store::FailRequest req{item.id,         item.lease_token,    std::move(item.message),
+                         item.kind,       item.retry_after_ms, now_,
+                         ids_.next_unit()};
+  auto result = store_->fail(req);
+  accept(result);
+  if (result) {
+    mark_dirty(result->queue);
+    emit_failure(*result, req.kind);
+  }
+  return result;
+}
+
+StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
+  store::ExtendRequest req{item.id, item.lease_token, item.lease_ms, std::move(item.progress_json),
+                           now_};
+  auto result = store_->extend(req);
+  accept(result);
+  if (!result) return tl::unexpected(result.error());
+  if (observing() && req.progress_json) {
+    JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
+    ev.id = std::move(req.id);
+    ev.type = std::move(result->type);
+    ev.queue = std::move(result->queue);
+    ev.attempt = result->attempts;
+    ev.max_attempts = result->max_attempts;
+    ev.progress_json = std::move(req.progress_json);
+  }
+  return result->lease_expires_at;
+}
+
+StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
+                                                      const std::optional<std::string>& type) {
+  auto result = store_->retry_dead(queue, type, now_);
+  if (!accept(result)) return tl::unexpected(result.error());
+  mark_dirty(queue);
+  for (const store::SettleResult& r : *result) {
+    emit_settle(JobEventKind::kRetried, r, std::nullopt);
+  }
+  return static_cast<std::int64_t>(result->size());
+}
+
+}  // namespace spool::engine
