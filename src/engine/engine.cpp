@@ -23,8 +23,8 @@ Engine::Impl::Completion complete_with(StatusOr<T> result, Callback<T> done) {
 template <typename T, typename F>
 Engine::Impl::WriteOp make_write(F apply, Callback<T> done) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable -> Engine::Impl::Completion {
-            return complete_with<T>(apply(e), std::move(*cb));
+  return {[apply = std::move(apply), cb](Engine::Impl& engine) mutable -> Engine::Impl::Completion {
+            return complete_with<T>(apply(engine), std::move(*cb));
           },
           [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
 }
@@ -32,7 +32,7 @@ Engine::Impl::WriteOp make_write(F apply, Callback<T> done) {
 template <typename T, typename F>
 Engine::Impl::ReadOp make_read(F apply, Callback<T> done) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable { (*cb)(apply(e)); },
+  return {[apply = std::move(apply), cb](Engine::Impl& engine) mutable { (*cb)(apply(engine)); },
           [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
 }
 
@@ -60,9 +60,9 @@ std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
 
 void Engine::enqueue(std::vector<EnqueueRequest> jobs,
                      Callback<std::vector<store::EnqueueResult>> done) {
-  impl_->submit_write(
-      make_write([jobs = std::move(jobs)](Impl& e) mutable { return e.apply_enqueue(jobs); },
-                 std::move(done)));
+  impl_->submit_write(make_write(
+      [jobs = std::move(jobs)](Impl& engine) mutable { return engine.apply_enqueue(jobs); },
+      std::move(done)));
 }
 
 WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
@@ -72,18 +72,21 @@ WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done
 void Engine::cancel_waiter(WaiterId id) { impl_->submit_cancel_waiter(id); }
 
 void Engine::ack(AckItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_ack(item); }, std::move(done)));
+  impl_->submit_write(
+      make_write([item = std::move(item)](Impl& engine) mutable { return engine.apply_ack(item); },
+                 std::move(done)));
 }
 
 void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_fail(item); }, std::move(done)));
+  impl_->submit_write(
+      make_write([item = std::move(item)](Impl& engine) mutable { return engine.apply_fail(item); },
+                 std::move(done)));
 }
 
 void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
   impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_extend(item); }, std::move(done)));
+      [item = std::move(item)](Impl& engine) mutable { return engine.apply_extend(item); },
+      std::move(done)));
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
@@ -99,11 +102,12 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
     }
   };
   impl_->submit_write(make_write(
-      [acks = std::move(acks), fails = std::move(fails)](Impl& e) mutable -> StatusOr<Results> {
+      [acks = std::move(acks),
+       fails = std::move(fails)](Impl& engine) mutable -> StatusOr<Results> {
         Results results;
         results.reserve(acks.size() + fails.size());
-        for (AckItem& a : acks) results.push_back(e.apply_ack(a));
-        for (FailItem& f : fails) results.push_back(e.apply_fail(f));
+        for (AckItem& a : acks) results.push_back(engine.apply_ack(a));
+        for (FailItem& f : fails) results.push_back(engine.apply_fail(f));
         return results;
       },
       std::move(outer)));
@@ -111,9 +115,10 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
 
 void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) {
-        auto result = e.store().cancel(id, e.now());
-        if (e.accept(result)) e.emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
+      [id = std::move(id)](Impl& engine) {
+        auto result = engine.store().cancel(id, engine.now());
+        engine.note_batch_failure(result);
+        if (result) engine.emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
         return result;
       },
       std::move(done)));
@@ -121,11 +126,12 @@ void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
 
 void Engine::retry(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) {
-        auto result = e.store().retry(id, e.now());
-        if (e.accept(result)) {
-          e.mark_dirty(result->queue);
-          e.emit_settle(JobEventKind::kRetried, *result, std::nullopt);
+      [id = std::move(id)](Impl& engine) {
+        auto result = engine.store().retry(id, engine.now());
+        engine.note_batch_failure(result);
+        if (result) {
+          engine.mark_dirty(result->queue);
+          engine.emit_settle(JobEventKind::kRetried, *result, std::nullopt);
         }
         return result;
       },
@@ -135,15 +141,15 @@ void Engine::retry(std::string id, Callback<store::SettleResult> done) {
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
   impl_->submit_write(make_write([queue = std::move(queue), type = std::move(type)](
-                                     Impl& e) { return e.apply_retry_dead(queue, type); },
+                                     Impl& engine) { return engine.apply_retry_dead(queue, type); },
                                  std::move(done)));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
   impl_->submit_write(make_write(
-      [queue = std::move(queue), state](Impl& e) {
-        auto result = e.store().purge(queue, state);
-        e.accept(result);
+      [queue = std::move(queue), state](Impl& engine) {
+        auto result = engine.store().purge(queue, state);
+        engine.note_batch_failure(result);
         return result;
       },
       std::move(done)));
@@ -151,9 +157,10 @@ void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> don
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
   impl_->submit_write(make_write(
-      [queue = std::move(queue), paused](Impl& e) {
-        auto result = e.store().set_paused(queue, paused);
-        if (e.accept(result)) e.mark_dirty(queue);
+      [queue = std::move(queue), paused](Impl& engine) {
+        auto result = engine.store().set_paused(queue, paused);
+        engine.note_batch_failure(result);
+        if (result) engine.mark_dirty(queue);
         return result;
       },
       std::move(done)));
@@ -161,9 +168,10 @@ void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done
 
 void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done) {
   impl_->submit_write(make_write(
-      [queue = std::move(queue), patch = std::move(patch)](Impl& e) {
-        auto result = e.store().patch_queue(queue, patch);
-        if (e.accept(result)) e.mark_dirty(queue);
+      [queue = std::move(queue), patch = std::move(patch)](Impl& engine) {
+        auto result = engine.store().patch_queue(queue, patch);
+        engine.note_batch_failure(result);
+        if (result) engine.mark_dirty(queue);
         return result;
       },
       std::move(done)));
@@ -171,9 +179,9 @@ void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInf
 
 void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done) {
   impl_->submit_write(make_write(
-      [limit, hold_ms](Impl& e) {
-        auto result = e.store().take_callbacks(e.now(), limit, hold_ms);
-        e.accept(result);
+      [limit, hold_ms](Impl& engine) {
+        auto result = engine.store().take_callbacks(engine.now(), limit, hold_ms);
+        engine.note_batch_failure(result);
         return result;
       },
       std::move(done)));
@@ -181,15 +189,15 @@ void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vecto
 
 void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
   impl_->submit_write(make_write(
-      [outcome = std::move(outcome)](Impl& e) {
+      [outcome = std::move(outcome)](Impl& engine) {
         store::CallbackSettle s;
         s.id = outcome.id;
         s.attempt = outcome.attempt;
         s.state = outcome.state;
-        s.at = e.now() + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
+        s.at = engine.now() + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
         s.error = outcome.error;
-        auto result = e.store().settle_callback(s);
-        e.accept(result);
+        auto result = engine.store().settle_callback(s);
+        engine.note_batch_failure(result);
         return result;
       },
       std::move(done)));
@@ -197,36 +205,40 @@ void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
 
 void Engine::create_schedule(ScheduleSpec spec, Callback<Schedule> done) {
   impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& e) mutable { return e.apply_create_schedule(spec); },
+      [spec = std::move(spec)](Impl& engine) mutable { return engine.apply_create_schedule(spec); },
       std::move(done)));
 }
 
 void Engine::upsert_schedule(ScheduleSpec spec, Callback<Schedule> done) {
   impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& e) mutable { return e.apply_upsert_schedule(spec); },
+      [spec = std::move(spec)](Impl& engine) mutable { return engine.apply_upsert_schedule(spec); },
       std::move(done)));
 }
 
 void Engine::patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done) {
-  impl_->submit_write(make_write([id = std::move(id), patch = std::move(patch)](
-                                     Impl& e) mutable { return e.apply_patch_schedule(id, patch); },
-                                 std::move(done)));
+  impl_->submit_write(make_write(
+      [id = std::move(id), patch = std::move(patch)](Impl& engine) mutable {
+        return engine.apply_patch_schedule(id, patch);
+      },
+      std::move(done)));
 }
 
 void Engine::delete_schedule(std::string id, Callback<void> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) { return e.apply_delete_schedule(id); }, std::move(done)));
+  impl_->submit_write(
+      make_write([id = std::move(id)](Impl& engine) { return engine.apply_delete_schedule(id); },
+                 std::move(done)));
 }
 
 void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) { return e.apply_trigger_schedule(id); }, std::move(done)));
+  impl_->submit_write(
+      make_write([id = std::move(id)](Impl& engine) { return engine.apply_trigger_schedule(id); },
+                 std::move(done)));
 }
 
 void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
   impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& e) -> StatusOr<ScheduleView> {
-        auto found = e.store().get_schedule(id);
+      [id = std::move(id)](Impl& engine) -> StatusOr<ScheduleView> {
+        auto found = engine.store().get_schedule(id);
         if (!found) return tl::unexpected(found.error());
         ScheduleView view;
         view.schedule = std::move(*found);
@@ -236,7 +248,7 @@ void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
           auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
           view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
         } else if (s.paused) {
-          view.next_runs = upcoming_ticks(s, e.now(), kNextRunsShown);
+          view.next_runs = upcoming_ticks(s, engine.now(), kNextRunsShown);
         }
         return view;
       },
@@ -245,36 +257,39 @@ void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
 
 void Engine::list_schedules(Callback<std::vector<Schedule>> done) {
   impl_->submit_read(
-      make_read([](Impl& e) { return e.store().list_schedules(); }, std::move(done)));
+      make_read([](Impl& engine) { return engine.store().list_schedules(); }, std::move(done)));
 }
 
 void Engine::get_job(std::string id, Callback<Job> done) {
-  impl_->submit_read(
-      make_read([id = std::move(id)](Impl& e) { return e.store().get_job(id); }, std::move(done)));
+  impl_->submit_read(make_read(
+      [id = std::move(id)](Impl& engine) { return engine.store().get_job(id); }, std::move(done)));
 }
 
 void Engine::list_jobs(store::JobFilter filter, Callback<store::JobPage> done) {
-  impl_->submit_read(
-      make_read([filter = std::move(filter)](Impl& e) { return e.store().list_jobs(filter); },
-                std::move(done)));
+  impl_->submit_read(make_read(
+      [filter = std::move(filter)](Impl& engine) { return engine.store().list_jobs(filter); },
+      std::move(done)));
 }
 
 void Engine::get_queue(std::string name, Callback<QueueInfo> done) {
-  impl_->submit_read(make_read(
-      [name = std::move(name)](Impl& e) { return e.store().get_queue(name); }, std::move(done)));
+  impl_->submit_read(
+      make_read([name = std::move(name)](Impl& engine) { return engine.store().get_queue(name); },
+                std::move(done)));
 }
 
 void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
-  impl_->submit_read(make_read([](Impl& e) { return e.store().list_queues(); }, std::move(done)));
+  impl_->submit_read(
+      make_read([](Impl& engine) { return engine.store().list_queues(); }, std::move(done)));
 }
 
 void Engine::stats(Callback<store::Stats> done) {
-  impl_->submit_read(make_read([](Impl& e) { return e.store().stats(); }, std::move(done)));
+  impl_->submit_read(
+      make_read([](Impl& engine) { return engine.store().stats(); }, std::move(done)));
 }
 
 void Engine::observe(ObservationRequest request, Callback<Observation> done) {
-  impl_->submit_read(make_read([request = std::move(request)](
-                                   Impl& e) -> StatusOr<Observation> { return e.observe(request); },
+  impl_->submit_read(make_read([request = std::move(request)](Impl& engine)
+                                   -> StatusOr<Observation> { return engine.observe(request); },
                                std::move(done)));
 }
 

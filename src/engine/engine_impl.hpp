@@ -62,11 +62,11 @@ class Engine::Impl {
 
   // ---- Helpers used by write ops (writer thread, inside the transaction) ----
 
-  // Records a batch-breaking store error; answers whether the result can be used.
+  // Notes a store error that breaks the batch: the batch then rolls back and the writes after
+  // this one are refused. An error that refuses only its own command is left to the caller.
   template <typename T>
-  bool accept(const StatusOr<T>& result) {
+  void note_batch_failure(const StatusOr<T>& result) {
     if (!result && breaks_batch(result.error())) batch_failure_ = result.error();
-    return result.has_value();
   }
 
   StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests);

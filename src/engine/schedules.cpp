@@ -11,14 +11,14 @@ StatusOr<Schedule> Engine::Impl::apply_create_schedule(ScheduleSpec& spec) {
   if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
   schedules_touched_ = true;
   auto put = store_->put_schedule(s);
-  accept(put);
+  note_batch_failure(put);
   return put;
 }
 
 StatusOr<Schedule> Engine::Impl::apply_upsert_schedule(ScheduleSpec& spec) {
   auto existing = store_->schedule_by_name(spec.name);
   if (!existing) {
-    accept(existing);
+    note_batch_failure(existing);
     if (existing.error().code() != StatusCode::kNotFound) return existing;
     return apply_create_schedule(spec);
   }
@@ -38,13 +38,14 @@ StatusOr<Schedule> Engine::Impl::apply_upsert_schedule(ScheduleSpec& spec) {
   }
   schedules_touched_ = true;
   auto put = store_->put_schedule(s);
-  accept(put);
+  note_batch_failure(put);
   return put;
 }
 
 StatusOr<Schedule> Engine::Impl::apply_patch_schedule(const std::string& id, SchedulePatch& patch) {
   auto found = store_->get_schedule(id);
-  if (!accept(found)) return found;
+  note_batch_failure(found);
+  if (!found) return found;
   Schedule s = std::move(*found);
   bool retime = false;
   if (patch.name) s.name = std::move(*patch.name);
@@ -79,20 +80,21 @@ StatusOr<Schedule> Engine::Impl::apply_patch_schedule(const std::string& id, Sch
   }
   schedules_touched_ = true;
   auto put = store_->put_schedule(s);
-  accept(put);
+  note_batch_failure(put);
   return put;
 }
 
 StatusOr<void> Engine::Impl::apply_delete_schedule(const std::string& id) {
   schedules_touched_ = true;
   auto deleted = store_->delete_schedule(id);
-  accept(deleted);
+  note_batch_failure(deleted);
   return deleted;
 }
 
 StatusOr<store::EnqueueResult> Engine::Impl::apply_trigger_schedule(const std::string& id) {
   auto found = store_->get_schedule(id);
-  if (!accept(found)) return tl::unexpected(found.error());
+  note_batch_failure(found);
+  if (!found) return tl::unexpected(found.error());
   store::ScheduleFire fire;
   fire.schedule_id = found->id;
   fire.fire_at = now_;
@@ -103,7 +105,8 @@ StatusOr<store::EnqueueResult> Engine::Impl::apply_trigger_schedule(const std::s
 StatusOr<store::EnqueueResult> Engine::Impl::apply_fire(const store::ScheduleFire& fire) {
   schedules_touched_ = true;
   auto fired = store_->fire_schedule(fire);
-  if (!accept(fired)) return tl::unexpected(fired.error());
+  note_batch_failure(fired);
+  if (!fired) return tl::unexpected(fired.error());
   if (fired->outcome != store::FireOutcome::kEnqueued || !fired->job) {
     return error(StatusCode::kConflict, "the schedule's tick was not fired");
   }
@@ -123,7 +126,8 @@ StatusOr<store::EnqueueResult> Engine::Impl::apply_fire(const store::ScheduleFir
 void Engine::Impl::run_schedules() {
   if (!schedules_due()) return;
   auto due = store_->due_schedules(now_, options_.schedule_limit);
-  if (!accept(due)) return;
+  note_batch_failure(due);
+  if (!due) return;
   for (const Schedule& s : *due) {
     FirePlan plan = plan_fire(s, now_);
     store::ScheduleFire fire;

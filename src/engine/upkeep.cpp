@@ -18,7 +18,8 @@ bool Engine::Impl::schedules_due() const {
 void Engine::Impl::run_tick() {
   if (!tick_due()) return;
   auto ticked = store_->tick(now_, options_.tick_limit, ids_.next_unit());
-  if (!accept(ticked)) return;
+  note_batch_failure(ticked);
+  if (!ticked) return;
   for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
   if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
   for (const store::SettleResult& r : ticked->expired_jobs) {
@@ -29,7 +30,8 @@ void Engine::Impl::run_tick() {
 void Engine::Impl::run_sweep() {
   if (!sweep_due()) return;
   auto swept = store_->sweep_retention(now_, options_.sweep_limit);
-  if (!accept(swept)) return;
+  note_batch_failure(swept);
+  if (!swept) return;
   // A full chunk means more is due: come back on the next pass, not in this transaction,
   // so one long delete never holds the writer.
   next_sweep_at_ = *swept >= options_.sweep_limit ? now_ : now_ + options_.sweep_interval_ms;

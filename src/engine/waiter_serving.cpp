@@ -44,7 +44,8 @@ void Engine::Impl::serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>
     req.lease_tokens.reserve(req.max);
     for (int i = 0; i < req.max; ++i) req.lease_tokens.push_back(ids_.next_token());
     auto reserved = store_->reserve(req);
-    if (!accept(reserved)) {
+    note_batch_failure(reserved);
+    if (!reserved) {
       if (batch_failure_) return;
       ++it;
       continue;

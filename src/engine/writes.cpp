@@ -9,7 +9,8 @@ StatusOr<std::vector<store::EnqueueResult>> Engine::Impl::apply_enqueue(
   for (EnqueueRequest& r : requests) {
     store::NewJob nj = resolve(r);
     auto result = store_->enqueue(nj);
-    if (!accept(result)) return tl::unexpected(result.error());
+    note_batch_failure(result);
+    if (!result) return tl::unexpected(result.error());
     if (!result->deduplicated && result->state == JobState::kQueued) {
       dirty_.insert(nj.job.queue);
     }
@@ -53,7 +54,7 @@ store::NewJob Engine::Impl::resolve(EnqueueRequest& r) {
 StatusOr<store::SettleResult> Engine::Impl::apply_ack(AckItem& item) {
   store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
   auto result = store_->ack(req);
-  accept(result);
+  note_batch_failure(result);
   if (result) {
     mark_dirty(result->queue);
     emit_settle(JobEventKind::kCompleted, *result, std::nullopt);
@@ -66,7 +67,7 @@ StatusOr<store::SettleResult> Engine::Impl::apply_fail(FailItem& item) {
                          item.kind,       item.retry_after_ms, now_,
                          ids_.next_unit()};
   auto result = store_->fail(req);
-  accept(result);
+  note_batch_failure(result);
   if (result) {
     mark_dirty(result->queue);
     emit_failure(*result, req.kind);
@@ -78,7 +79,7 @@ StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
   store::ExtendRequest req{item.id, item.lease_token, item.lease_ms, std::move(item.progress_json),
                            now_};
   auto result = store_->extend(req);
-  accept(result);
+  note_batch_failure(result);
   if (!result) return tl::unexpected(result.error());
   if (observing() && req.progress_json) {
     JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
@@ -95,7 +96,8 @@ StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
 StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
                                                       const std::optional<std::string>& type) {
   auto result = store_->retry_dead(queue, type, now_);
-  if (!accept(result)) return tl::unexpected(result.error());
+  note_batch_failure(result);
+  if (!result) return tl::unexpected(result.error());
   mark_dirty(queue);
   for (const store::SettleResult& r : *result) {
     emit_settle(JobEventKind::kRetried, r, std::nullopt);
