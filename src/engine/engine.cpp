@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "engine/engine_impl.hpp"
-#include "engine/schedule_plan.hpp"
 
 namespace spool::engine {
 
@@ -91,7 +90,7 @@ void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
                     std::function<void(std::vector<StatusOr<store::SettleResult>>)> done) {
-  using Results = std::vector<StatusOr<store::SettleResult>>;
+  using Results = Impl::SettleResults;
   // Per-item errors live inside the vector; the outer StatusOr only carries a batch failure.
   Callback<Results> outer = [done = std::move(done),
                              n = acks.size() + fails.size()](StatusOr<Results> r) {
@@ -102,40 +101,20 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
     }
   };
   impl_->submit_write(make_write(
-      [acks = std::move(acks),
-       fails = std::move(fails)](Impl& engine) mutable -> StatusOr<Results> {
-        Results results;
-        results.reserve(acks.size() + fails.size());
-        for (AckItem& a : acks) results.push_back(engine.apply_ack(a));
-        for (FailItem& f : fails) results.push_back(engine.apply_fail(f));
-        return results;
+      [acks = std::move(acks), fails = std::move(fails)](Impl& engine) mutable {
+        return engine.apply_settle(acks, fails);
       },
       std::move(outer)));
 }
 
 void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& engine) {
-        auto result = engine.store().cancel(id, engine.now());
-        engine.note_batch_failure(result);
-        if (result) engine.emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
-        return result;
-      },
-      std::move(done)));
+      [id = std::move(id)](Impl& engine) { return engine.apply_cancel(id); }, std::move(done)));
 }
 
 void Engine::retry(std::string id, Callback<store::SettleResult> done) {
   impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& engine) {
-        auto result = engine.store().retry(id, engine.now());
-        engine.note_batch_failure(result);
-        if (result) {
-          engine.mark_dirty(result->queue);
-          engine.emit_settle(JobEventKind::kRetried, *result, std::nullopt);
-        }
-        return result;
-      },
-      std::move(done)));
+      [id = std::move(id)](Impl& engine) { return engine.apply_retry(id); }, std::move(done)));
 }
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
@@ -147,58 +126,35 @@ void Engine::retry_dead(std::string queue, std::optional<std::string> type,
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
   impl_->submit_write(make_write(
-      [queue = std::move(queue), state](Impl& engine) {
-        auto result = engine.store().purge(queue, state);
-        engine.note_batch_failure(result);
-        return result;
-      },
+      [queue = std::move(queue), state](Impl& engine) { return engine.apply_purge(queue, state); },
       std::move(done)));
 }
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), paused](Impl& engine) {
-        auto result = engine.store().set_paused(queue, paused);
-        engine.note_batch_failure(result);
-        if (result) engine.mark_dirty(queue);
-        return result;
-      },
-      std::move(done)));
+  impl_->submit_write(
+      make_write([queue = std::move(queue),
+                  paused](Impl& engine) { return engine.apply_set_paused(queue, paused); },
+                 std::move(done)));
 }
 
 void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done) {
   impl_->submit_write(make_write(
       [queue = std::move(queue), patch = std::move(patch)](Impl& engine) {
-        auto result = engine.store().patch_queue(queue, patch);
-        engine.note_batch_failure(result);
-        if (result) engine.mark_dirty(queue);
-        return result;
+        return engine.apply_patch_queue(queue, patch);
       },
       std::move(done)));
 }
 
 void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done) {
   impl_->submit_write(make_write(
-      [limit, hold_ms](Impl& engine) {
-        auto result = engine.store().take_callbacks(engine.now(), limit, hold_ms);
-        engine.note_batch_failure(result);
-        return result;
-      },
+      [limit, hold_ms](Impl& engine) { return engine.apply_take_callbacks(limit, hold_ms); },
       std::move(done)));
 }
 
 void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
   impl_->submit_write(make_write(
       [outcome = std::move(outcome)](Impl& engine) {
-        store::CallbackSettle s;
-        s.id = outcome.id;
-        s.attempt = outcome.attempt;
-        s.state = outcome.state;
-        s.at = engine.now() + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
-        s.error = outcome.error;
-        auto result = engine.store().settle_callback(s);
-        engine.note_batch_failure(result);
-        return result;
+        return engine.apply_settle_callback(outcome);
       },
       std::move(done)));
 }
@@ -237,22 +193,7 @@ void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> don
 
 void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
   impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& engine) -> StatusOr<ScheduleView> {
-        auto found = engine.store().get_schedule(id);
-        if (!found) return tl::unexpected(found.error());
-        ScheduleView view;
-        view.schedule = std::move(*found);
-        const Schedule& s = view.schedule;
-        if (!s.paused && s.next_run_at) {
-          view.next_runs.push_back(*s.next_run_at);
-          auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
-          view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
-        } else if (s.paused) {
-          view.next_runs = upcoming_ticks(s, engine.now(), kNextRunsShown);
-        }
-        return view;
-      },
-      std::move(done)));
+      [id = std::move(id)](Impl& engine) { return engine.read_schedule(id); }, std::move(done)));
 }
 
 void Engine::list_schedules(Callback<std::vector<Schedule>> done) {

@@ -72,9 +72,20 @@ class Engine::Impl {
   StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests);
   StatusOr<store::SettleResult> apply_ack(AckItem& item);
   StatusOr<store::SettleResult> apply_fail(FailItem& item);
+  // Each item stands alone: the outer StatusOr is never an error (a batch failure is answered
+  // by the facade to every item).
+  using SettleResults = std::vector<StatusOr<store::SettleResult>>;
+  StatusOr<SettleResults> apply_settle(std::vector<AckItem>& acks, std::vector<FailItem>& fails);
   StatusOr<TimeMs> apply_extend(ExtendItem& item);
+  StatusOr<store::SettleResult> apply_cancel(const std::string& id);
+  StatusOr<store::SettleResult> apply_retry(const std::string& id);
   StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
                                           const std::optional<std::string>& type);
+  StatusOr<std::int64_t> apply_purge(const std::string& queue, JobState state);
+  StatusOr<QueueInfo> apply_set_paused(const std::string& queue, bool paused);
+  StatusOr<QueueInfo> apply_patch_queue(const std::string& queue, const QueueConfig& patch);
+  StatusOr<std::vector<Job>> apply_take_callbacks(int limit, std::int64_t hold_ms);
+  StatusOr<bool> apply_settle_callback(const CallbackOutcome& outcome);
 
   // ---- Schedules (writer thread, inside the transaction) ----
   StatusOr<Schedule> apply_create_schedule(ScheduleSpec& spec);
@@ -98,6 +109,8 @@ class Engine::Impl {
   void add_observer(std::shared_ptr<JobObserver> observer);
   void add_transaction_hook(std::shared_ptr<TransactionHook> hook);
 
+  // ---- Reads (after the batch's commit, outside the transaction) ----
+  StatusOr<ScheduleView> read_schedule(const std::string& id);
   Observation observe(const ObservationRequest& req);
 
   store::Store& store() { return *store_; }

@@ -178,4 +178,20 @@ store::NewJob Engine::Impl::job_of(const Schedule& s, std::optional<std::string>
   return resolve(r);
 }
 
+StatusOr<ScheduleView> Engine::Impl::read_schedule(const std::string& id) {
+  auto found = store_->get_schedule(id);
+  if (!found) return tl::unexpected(found.error());
+  ScheduleView view;
+  view.schedule = std::move(*found);
+  const Schedule& s = view.schedule;
+  if (!s.paused && s.next_run_at) {
+    view.next_runs.push_back(*s.next_run_at);
+    auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
+    view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
+  } else if (s.paused) {
+    view.next_runs = upcoming_ticks(s, now_, kNextRunsShown);
+  }
+  return view;
+}
+
 }  // namespace spool::engine

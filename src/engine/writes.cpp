@@ -75,6 +75,15 @@ StatusOr<store::SettleResult> Engine::Impl::apply_fail(FailItem& item) {
   return result;
 }
 
+StatusOr<Engine::Impl::SettleResults> Engine::Impl::apply_settle(std::vector<AckItem>& acks,
+                                                                 std::vector<FailItem>& fails) {
+  SettleResults results;
+  results.reserve(acks.size() + fails.size());
+  for (AckItem& a : acks) results.push_back(apply_ack(a));
+  for (FailItem& f : fails) results.push_back(apply_fail(f));
+  return results;
+}
+
 StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
   store::ExtendRequest req{item.id, item.lease_token, item.lease_ms, std::move(item.progress_json),
                            now_};
@@ -93,6 +102,23 @@ StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
   return result->lease_expires_at;
 }
 
+StatusOr<store::SettleResult> Engine::Impl::apply_cancel(const std::string& id) {
+  auto result = store_->cancel(id, now_);
+  note_batch_failure(result);
+  if (result) emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
+  return result;
+}
+
+StatusOr<store::SettleResult> Engine::Impl::apply_retry(const std::string& id) {
+  auto result = store_->retry(id, now_);
+  note_batch_failure(result);
+  if (result) {
+    mark_dirty(result->queue);
+    emit_settle(JobEventKind::kRetried, *result, std::nullopt);
+  }
+  return result;
+}
+
 StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
                                                       const std::optional<std::string>& type) {
   auto result = store_->retry_dead(queue, type, now_);
@@ -103,6 +129,45 @@ StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
     emit_settle(JobEventKind::kRetried, r, std::nullopt);
   }
   return static_cast<std::int64_t>(result->size());
+}
+
+StatusOr<std::int64_t> Engine::Impl::apply_purge(const std::string& queue, JobState state) {
+  auto result = store_->purge(queue, state);
+  note_batch_failure(result);
+  return result;
+}
+
+StatusOr<QueueInfo> Engine::Impl::apply_set_paused(const std::string& queue, bool paused) {
+  auto result = store_->set_paused(queue, paused);
+  note_batch_failure(result);
+  if (result) mark_dirty(queue);
+  return result;
+}
+
+StatusOr<QueueInfo> Engine::Impl::apply_patch_queue(const std::string& queue,
+                                                    const QueueConfig& patch) {
+  auto result = store_->patch_queue(queue, patch);
+  note_batch_failure(result);
+  if (result) mark_dirty(queue);
+  return result;
+}
+
+StatusOr<std::vector<Job>> Engine::Impl::apply_take_callbacks(int limit, std::int64_t hold_ms) {
+  auto result = store_->take_callbacks(now_, limit, hold_ms);
+  note_batch_failure(result);
+  return result;
+}
+
+StatusOr<bool> Engine::Impl::apply_settle_callback(const CallbackOutcome& outcome) {
+  store::CallbackSettle s;
+  s.id = outcome.id;
+  s.attempt = outcome.attempt;
+  s.state = outcome.state;
+  s.at = now_ + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
+  s.error = outcome.error;
+  auto result = store_->settle_callback(s);
+  note_batch_failure(result);
+  return result;
 }
 
 }  // namespace spool::engine
