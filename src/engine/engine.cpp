@@ -1,15 +1,19 @@
+// Engine, the facade of engine.hpp: each public method posts one command to Engine::Impl
+// (engine_impl.hpp) and returns. The work itself is in the files engine_impl.hpp names.
 #include "engine/engine.hpp"
 
+#include <functional>
 #include <memory>
 
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
-
 namespace {
 
+using Impl = Engine::Impl;
+
 template <typename T>
-Engine::Impl::Completion complete_with(StatusOr<T> result, Callback<T> done) {
+Impl::Completion complete_with(StatusOr<T> result, Callback<T> done) {
   return [result = std::move(result), done = std::move(done)](const Status* failure) mutable {
     if (failure) {
       done(tl::unexpected<Status>(*failure));
@@ -19,28 +23,44 @@ Engine::Impl::Completion complete_with(StatusOr<T> result, Callback<T> done) {
   };
 }
 
-template <typename T, typename F>
-Engine::Impl::WriteOp make_write(F apply, Callback<T> done) {
+// Posts apply(engine, args...) as one write of the next batch. `done` hears its result only
+// after the batch commits, or the batch's failure instead; it is refused unapplied when the
+// engine has stopped.
+template <typename T, typename Apply, typename... Args>
+void post_write(Impl& impl, Callback<T> done, Apply apply, Args... args) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& engine) mutable -> Engine::Impl::Completion {
-            return complete_with<T>(apply(engine), std::move(*cb));
-          },
-          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+  impl.submit_write(
+      {[cb, apply, ... args = std::move(args)](Impl& engine) mutable -> Impl::Completion {
+         return complete_with<T>(std::invoke(apply, engine, args...), std::move(*cb));
+       },
+       [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
 }
 
-template <typename T, typename F>
-Engine::Impl::ReadOp make_read(F apply, Callback<T> done) {
+// Posts read(engine, args...) to run after the next batch's commit, outside its transaction.
+template <typename T, typename Read, typename... Args>
+void post_read(Impl& impl, Callback<T> done, Read read, Args... args) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& engine) mutable { (*cb)(apply(engine)); },
-          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+  impl.submit_read({[cb, read, ... args = std::move(args)](Impl& engine) mutable {
+                      (*cb)(std::invoke(read, engine, args...));
+                    },
+                    [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
+}
+
+// A read the store answers as it is: read is a store::Store method.
+template <typename T, typename Read, typename... Args>
+void post_store_read(Impl& impl, Callback<T> done, Read read, Args... args) {
+  post_read(
+      impl, std::move(done),
+      [read](Impl& engine, auto&... read_args) {
+        return std::invoke(read, engine.store(), read_args...);
+      },
+      std::move(args)...);
 }
 
 }  // namespace
 
 Engine::Engine(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
-    : impl_(std::make_unique<Impl>(std::move(store), clock, options)) {
-  impl_->refresh_hints();  // due jobs and expiries left from the last run wake the writer
-}
+    : impl_(std::make_unique<Impl>(std::move(store), clock, options)) {}
 
 Engine::~Engine() { stop(); }
 
@@ -57,11 +77,11 @@ void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
 std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
 
+// ---- Writes ----
+
 void Engine::enqueue(std::vector<EnqueueRequest> jobs,
                      Callback<std::vector<store::EnqueueResult>> done) {
-  impl_->submit_write(make_write(
-      [jobs = std::move(jobs)](Impl& engine) mutable { return engine.apply_enqueue(jobs); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_enqueue, std::move(jobs));
 }
 
 WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
@@ -71,21 +91,15 @@ WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done
 void Engine::cancel_waiter(WaiterId id) { impl_->submit_cancel_waiter(id); }
 
 void Engine::ack(AckItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(
-      make_write([item = std::move(item)](Impl& engine) mutable { return engine.apply_ack(item); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_ack, std::move(item));
 }
 
 void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(
-      make_write([item = std::move(item)](Impl& engine) mutable { return engine.apply_fail(item); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_fail, std::move(item));
 }
 
 void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& engine) mutable { return engine.apply_extend(item); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_extend, std::move(item));
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
@@ -100,138 +114,98 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
       done(Results(n, tl::unexpected<Status>(r.error())));
     }
   };
-  impl_->submit_write(make_write(
-      [acks = std::move(acks), fails = std::move(fails)](Impl& engine) mutable {
-        return engine.apply_settle(acks, fails);
-      },
-      std::move(outer)));
+  post_write(*impl_, std::move(outer), &Impl::apply_settle, std::move(acks), std::move(fails));
 }
 
 void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& engine) { return engine.apply_cancel(id); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_cancel, std::move(id));
 }
 
 void Engine::retry(std::string id, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& engine) { return engine.apply_retry(id); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_retry, std::move(id));
 }
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
-  impl_->submit_write(make_write([queue = std::move(queue), type = std::move(type)](
-                                     Impl& engine) { return engine.apply_retry_dead(queue, type); },
-                                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_retry_dead, std::move(queue), std::move(type));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), state](Impl& engine) { return engine.apply_purge(queue, state); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_purge, std::move(queue), state);
 }
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
-  impl_->submit_write(
-      make_write([queue = std::move(queue),
-                  paused](Impl& engine) { return engine.apply_set_paused(queue, paused); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_set_paused, std::move(queue), paused);
 }
 
 void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), patch = std::move(patch)](Impl& engine) {
-        return engine.apply_patch_queue(queue, patch);
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_patch_queue, std::move(queue), std::move(patch));
 }
 
+// ---- Completion callbacks ----
+
 void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done) {
-  impl_->submit_write(make_write(
-      [limit, hold_ms](Impl& engine) { return engine.apply_take_callbacks(limit, hold_ms); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_take_callbacks, limit, hold_ms);
 }
 
 void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
-  impl_->submit_write(make_write(
-      [outcome = std::move(outcome)](Impl& engine) {
-        return engine.apply_settle_callback(outcome);
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_settle_callback, std::move(outcome));
 }
 
+// ---- Schedules ----
+
 void Engine::create_schedule(ScheduleSpec spec, Callback<Schedule> done) {
-  impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& engine) mutable { return engine.apply_create_schedule(spec); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_create_schedule, std::move(spec));
 }
 
 void Engine::upsert_schedule(ScheduleSpec spec, Callback<Schedule> done) {
-  impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& engine) mutable { return engine.apply_upsert_schedule(spec); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_upsert_schedule, std::move(spec));
 }
 
 void Engine::patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id), patch = std::move(patch)](Impl& engine) mutable {
-        return engine.apply_patch_schedule(id, patch);
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_patch_schedule, std::move(id), std::move(patch));
 }
 
 void Engine::delete_schedule(std::string id, Callback<void> done) {
-  impl_->submit_write(
-      make_write([id = std::move(id)](Impl& engine) { return engine.apply_delete_schedule(id); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_delete_schedule, std::move(id));
 }
 
 void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> done) {
-  impl_->submit_write(
-      make_write([id = std::move(id)](Impl& engine) { return engine.apply_trigger_schedule(id); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_trigger_schedule, std::move(id));
 }
 
 void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
-  impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& engine) { return engine.read_schedule(id); }, std::move(done)));
+  post_read(*impl_, std::move(done), &Impl::read_schedule, std::move(id));
 }
 
 void Engine::list_schedules(Callback<std::vector<Schedule>> done) {
-  impl_->submit_read(
-      make_read([](Impl& engine) { return engine.store().list_schedules(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_schedules);
 }
 
+// ---- Reads ----
+
 void Engine::get_job(std::string id, Callback<Job> done) {
-  impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& engine) { return engine.store().get_job(id); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::get_job, std::move(id));
 }
 
 void Engine::list_jobs(store::JobFilter filter, Callback<store::JobPage> done) {
-  impl_->submit_read(make_read(
-      [filter = std::move(filter)](Impl& engine) { return engine.store().list_jobs(filter); },
-      std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_jobs, std::move(filter));
 }
 
 void Engine::get_queue(std::string name, Callback<QueueInfo> done) {
-  impl_->submit_read(
-      make_read([name = std::move(name)](Impl& engine) { return engine.store().get_queue(name); },
-                std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::get_queue, std::move(name));
 }
 
 void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
-  impl_->submit_read(
-      make_read([](Impl& engine) { return engine.store().list_queues(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_queues);
 }
 
 void Engine::stats(Callback<store::Stats> done) {
-  impl_->submit_read(
-      make_read([](Impl& engine) { return engine.store().stats(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::stats);
 }
 
 void Engine::observe(ObservationRequest request, Callback<Observation> done) {
-  impl_->submit_read(make_read([request = std::move(request)](Impl& engine)
-                                   -> StatusOr<Observation> { return engine.observe(request); },
-                               std::move(done)));
+  post_read(*impl_, std::move(done), &Impl::observe, std::move(request));
 }
 
 }  // namespace spool::engine

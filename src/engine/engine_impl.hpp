@@ -119,8 +119,6 @@ class Engine::Impl {
   // settled job freed a concurrency slot. Its waiters get another look in this batch.
   void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
 
-  void refresh_hints();
-
  private:
   // A store error that breaks the whole transaction, as opposed to one that only refuses one
   // command (not found, lease lost, conflict), which the store guarantees wrote nothing.
@@ -139,6 +137,8 @@ class Engine::Impl {
   // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
   StatusOr<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire);
 
+  // Re-reads the store's next due times after a transaction (and at start).
+  void refresh_hints();
   bool schedules_due() const;
   bool rate_timer_due() const;
   bool tick_due() const;

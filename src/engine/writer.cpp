@@ -16,7 +16,9 @@ Engine::Impl::Impl(std::unique_ptr<store::Store> store, const Clock& clock, Engi
     : store_(std::move(store)),
       clock_(clock),
       options_(options),
-      ids_(options.seed ? options.seed : random_seed()) {}
+      ids_(options.seed ? options.seed : random_seed()) {
+  refresh_hints();  // due jobs and expiries left from the last run wake the writer
+}
 
 bool Engine::Impl::breaks_batch(const Status& status) {
   return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kInternal;
