@@ -100,11 +100,15 @@ class Engine::Impl {
   bool observing() const { return !observers_.empty() || !hooks_.empty(); }
   // Appends an event of this batch; the caller fills in the job's fields.
   JobEvent& emit(JobEventKind kind, JobState state);
+  // A job a write stored (an enqueue or a schedule's fire); nothing for a deduplicated one.
+  void emit_enqueued(const store::EnqueueResult& r, const Job& job);
   void emit_settle(JobEventKind kind, const store::SettleResult& r,
                    std::optional<FailKind> fail_kind);
   // A worker's fail or an expired lease, named by where the job went.
   void emit_failure(const store::SettleResult& r, FailKind kind);
   void emit_started(const std::vector<Job>& jobs);
+  // An extend that carried progress.
+  void emit_progress(std::string id, const store::ExtendResult& r, std::string progress_json);
 
   void add_observer(std::shared_ptr<JobObserver> observer);
   void add_transaction_hook(std::shared_ptr<TransactionHook> hook);
@@ -127,6 +131,8 @@ class Engine::Impl {
   bool has_pending_locked() const;
 
   store::NewJob resolve(EnqueueRequest& r);
+  // A job a write stored: a ready one wakes its queue's waiters, and observers hear of it.
+  void note_enqueued(const store::EnqueueResult& r, const Job& job);
 
   // Sets what a spec decides, and plans the first tick from now.
   void set_spec(Schedule& s, ScheduleSpec& spec);

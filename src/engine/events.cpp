@@ -12,6 +12,15 @@ JobEvent& Engine::Impl::emit(JobEventKind kind, JobState state) {
   return ev;
 }
 
+void Engine::Impl::emit_enqueued(const store::EnqueueResult& r, const Job& job) {
+  if (!observing() || r.deduplicated) return;
+  JobEvent& ev = emit(JobEventKind::kEnqueued, r.state);
+  ev.id = r.id;
+  ev.type = job.type;
+  ev.queue = job.queue;
+  ev.max_attempts = job.max_attempts;
+}
+
 void Engine::Impl::emit_settle(JobEventKind kind, const store::SettleResult& r,
                                std::optional<FailKind> fail_kind) {
   if (!observing()) return;
@@ -52,6 +61,18 @@ void Engine::Impl::emit_started(const std::vector<Job>& jobs) {
     ev.max_attempts = job.max_attempts;
     ev.wait_ms = std::max<std::int64_t>(0, job.started_at.value_or(now_) - job.run_at);
   }
+}
+
+void Engine::Impl::emit_progress(std::string id, const store::ExtendResult& r,
+                                 std::string progress_json) {
+  if (!observing()) return;
+  JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
+  ev.id = std::move(id);
+  ev.type = r.type;
+  ev.queue = r.queue;
+  ev.attempt = r.attempts;
+  ev.max_attempts = r.max_attempts;
+  ev.progress_json = std::move(progress_json);
 }
 
 }  // namespace spool::engine

@@ -110,17 +110,8 @@ StatusOr<store::EnqueueResult> Engine::Impl::apply_fire(const store::ScheduleFir
   if (fired->outcome != store::FireOutcome::kEnqueued || !fired->job) {
     return error(StatusCode::kConflict, "the schedule's tick was not fired");
   }
-  const store::EnqueueResult& r = *fired->job;
-  const Job& job = fire.job->job;
-  if (!r.deduplicated && r.state == JobState::kQueued) dirty_.insert(job.queue);
-  if (observing() && !r.deduplicated) {
-    JobEvent& ev = emit(JobEventKind::kEnqueued, r.state);
-    ev.id = r.id;
-    ev.type = job.type;
-    ev.queue = job.queue;
-    ev.max_attempts = job.max_attempts;
-  }
-  return r;
+  note_enqueued(*fired->job, fire.job->job);
+  return *fired->job;
 }
 
 void Engine::Impl::run_schedules() {

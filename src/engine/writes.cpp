@@ -11,19 +11,15 @@ StatusOr<std::vector<store::EnqueueResult>> Engine::Impl::apply_enqueue(
     auto result = store_->enqueue(nj);
     note_batch_failure(result);
     if (!result) return tl::unexpected(result.error());
-    if (!result->deduplicated && result->state == JobState::kQueued) {
-      dirty_.insert(nj.job.queue);
-    }
-    if (observing() && !result->deduplicated) {
-      JobEvent& ev = emit(JobEventKind::kEnqueued, result->state);
-      ev.id = std::move(nj.job.id);
-      ev.type = std::move(nj.job.type);
-      ev.queue = std::move(nj.job.queue);
-      ev.max_attempts = nj.job.max_attempts;
-    }
+    note_enqueued(*result, nj.job);
     results.push_back(std::move(*result));
   }
   return results;
+}
+
+void Engine::Impl::note_enqueued(const store::EnqueueResult& r, const Job& job) {
+  if (!r.deduplicated && r.state == JobState::kQueued) mark_dirty(job.queue);
+  emit_enqueued(r, job);
 }
 
 store::NewJob Engine::Impl::resolve(EnqueueRequest& r) {
@@ -90,15 +86,7 @@ StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
   auto result = store_->extend(req);
   note_batch_failure(result);
   if (!result) return tl::unexpected(result.error());
-  if (observing() && req.progress_json) {
-    JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
-    ev.id = std::move(req.id);
-    ev.type = std::move(result->type);
-    ev.queue = std::move(result->queue);
-    ev.attempt = result->attempts;
-    ev.max_attempts = result->max_attempts;
-    ev.progress_json = std::move(req.progress_json);
-  }
+  if (req.progress_json) emit_progress(std::move(req.id), *result, std::move(*req.progress_json));
   return result->lease_expires_at;
 }
 
