@@ -7,6 +7,7 @@
 // tests, on the thread that calls run_once()).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -124,6 +125,32 @@ class Engine::Impl {
   void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
 
  private:
+  // The commands one run_once() takes from the submission queues.
+  struct Batch {
+    std::vector<WriteOp> writes;  // at most max_batch; the rest wait for the next batch
+    std::vector<ReadOp> reads;
+    std::vector<Waiter> reserves;
+    std::vector<WaiterId> cancels;
+  };
+  // Waiters handed jobs in this batch, answered once it commits.
+  using Served = std::vector<std::pair<Waiter, std::vector<Job>>>;
+  using Steady = std::chrono::steady_clock;
+
+  Batch take_batch();
+  // Registers the batch's reserves as waiters, then drops the cancelled ones.
+  void park_waiters(std::vector<Waiter> reserves, const std::vector<WaiterId>& cancels);
+  // One write transaction: begin, apply_in_transaction, commit, then tell observers; on a
+  // failure everything rolls back (roll_back). Refreshes the hints either way.
+  void write_batch(std::vector<WriteOp>& writes, std::vector<Completion>& completions,
+                   Served& served);
+  // Due work, the batch's writes, waiters served and the hooks, stopping at a batch failure.
+  void apply_in_transaction(std::vector<WriteOp>& writes, std::vector<Completion>& completions,
+                            Served& served);
+  void tell_observers(std::size_t commands, Steady::time_point began_at,
+                      Steady::time_point commit_at);
+  // Refuses the writes after the first `applied`; the waiters served go back to waiting.
+  void roll_back(std::vector<WriteOp>& writes, std::size_t applied, Served& served);
+
   // A store error that breaks the whole transaction, as opposed to one that only refuses one
   // command (not found, lease lost, conflict), which the store guarantees wrote nothing.
   static bool breaks_batch(const Status& status);
@@ -154,7 +181,7 @@ class Engine::Impl {
 
   // Serves waiters oldest first. A waiter is tried when it is fresh or one of its queues may
   // have work (dirty); a queue that came up empty is not asked again in this pass.
-  void serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served);
+  void serve_waiters(Served& served);
   void answer_expired_waiters();
 
   // The earliest time the writer has something to do without a new command.

@@ -11,7 +11,7 @@ bool Engine::Impl::rate_timer_due() const {
   return false;
 }
 
-void Engine::Impl::serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served) {
+void Engine::Impl::serve_waiters(Served& served) {
   if (waiters_.empty()) {
     dirty_.clear();
     all_queues_dirty_ = false;

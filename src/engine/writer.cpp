@@ -112,25 +112,48 @@ void Engine::Impl::run() {
 }
 
 void Engine::Impl::run_once() {
-  std::vector<WriteOp> writes;
-  std::vector<ReadOp> reads;
-  std::vector<Waiter> reserves;
-  std::vector<WaiterId> cancels;
-  {
-    std::lock_guard lock(mu_);
-    std::size_t take = std::min<std::size_t>(pending_writes_.size(), options_.max_batch);
-    writes.assign(std::make_move_iterator(pending_writes_.begin()),
-                  std::make_move_iterator(pending_writes_.begin() + take));
-    pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
-    reads.swap(pending_reads_);
-    reserves.swap(pending_reserves_);
-    cancels.swap(pending_cancels_);
-  }
+  Batch batch = take_batch();
   // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
   delay_base_ = clock_.now_ms_rounded_up();
   now_ = clock_.now_ms();
   delay_base_ = std::max(delay_base_, now_);
 
+  bool new_waiters = !batch.reserves.empty();
+  park_waiters(std::move(batch.reserves), batch.cancels);
+  bool need_txn = !batch.writes.empty() || new_waiters || tick_due() || schedules_due() ||
+                  sweep_due() ||
+                  (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
+  std::vector<Completion> completions;
+  Served served;
+  if (need_txn) write_batch(batch.writes, completions, served);
+
+  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
+  for (Completion& c : completions) c(failure);
+  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
+  answer_expired_waiters();
+  for (ReadOp& op : batch.reads) op.apply(*this);
+  // After the answers are out, so upkeep delays the next batch, never this one's callers.
+  if (now_ - last_maintenance_ >= 1'000) {
+    store_->maintenance();
+    last_maintenance_ = now_;
+  }
+}
+
+Engine::Impl::Batch Engine::Impl::take_batch() {
+  Batch batch;
+  std::lock_guard lock(mu_);
+  std::size_t take = std::min<std::size_t>(pending_writes_.size(), options_.max_batch);
+  batch.writes.assign(std::make_move_iterator(pending_writes_.begin()),
+                      std::make_move_iterator(pending_writes_.begin() + take));
+  pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
+  batch.reads.swap(pending_reads_);
+  batch.reserves.swap(pending_reserves_);
+  batch.cancels.swap(pending_cancels_);
+  return batch;
+}
+
+void Engine::Impl::park_waiters(std::vector<Waiter> reserves,
+                                const std::vector<WaiterId>& cancels) {
   for (Waiter& w : reserves) {
     w.deadline = now_ + w.request.wait_ms;
     for (const auto& q : w.request.queues) dirty_.insert(q);
@@ -141,86 +164,79 @@ void Engine::Impl::run_once() {
   for (WaiterId id : cancels) {
     if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
   }
+}
 
-  bool need_txn = !writes.empty() || !reserves.empty() || tick_due() || schedules_due() ||
-                  sweep_due() ||
-                  (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
-  std::vector<Completion> completions;
-  std::vector<std::pair<Waiter, std::vector<Job>>> served;
-  if (need_txn) {
-    batch_failure_.reset();
-    events_.clear();
-    // Durations for observers (metrics) only: the steady clock measures cost, never job time.
-    using Steady = std::chrono::steady_clock;
-    Steady::time_point began_at;
-    Steady::time_point commit_at;
-    if (observing()) began_at = Steady::now();
-    if (auto began = store_->begin(); !began) {
-      batch_failure_ = began.error();
-    } else {
-      run_tick();
-      if (!batch_failure_) run_schedules();
-      for (WriteOp& op : writes) {
-        completions.push_back(op.apply(*this));
-        if (batch_failure_) break;
-      }
-      if (!batch_failure_) run_sweep();
-      if (!batch_failure_) serve_waiters(served);
-      for (const auto& hook : hooks_) {
-        if (batch_failure_) break;
-        if (auto ok = hook->before_commit(*store_, now_, events_); !ok) {
-          batch_failure_ = ok.error();
-        }
-      }
-      if (!batch_failure_) {
-        if (observing()) commit_at = Steady::now();
-        if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
-      }
+void Engine::Impl::write_batch(std::vector<WriteOp>& writes, std::vector<Completion>& completions,
+                               Served& served) {
+  batch_failure_.reset();
+  events_.clear();
+  // Durations for observers (metrics) only: the steady clock measures cost, never job time.
+  Steady::time_point began_at;
+  Steady::time_point commit_at;
+  if (observing()) began_at = Steady::now();
+  if (auto began = store_->begin(); !began) {
+    batch_failure_ = began.error();
+  } else {
+    apply_in_transaction(writes, completions, served);
+    if (!batch_failure_) {
+      if (observing()) commit_at = Steady::now();
+      if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
     }
-    if (!batch_failure_ && observing()) {
-      auto ended = Steady::now();
-      CommitInfo info;
-      info.at = now_;
-      info.commands = completions.size() + served.size();
-      info.commit_seconds = std::chrono::duration<double>(ended - commit_at).count();
-      info.batch_seconds = std::chrono::duration<double>(ended - began_at).count();
-      // Committed: observers hear of it before any caller does, so a watcher that sees an
-      // answer has already been told of the change behind it.
-      for (const auto& observer : observers_) observer->on_commit(info, events_);
-    }
-    // A rolled-back batch changed nothing: its events are dropped unseen.
-    events_.clear();
-    if (batch_failure_) {
-      last_write_failure_ = batch_failure_;
-      last_write_failure_at_ = now_;
-    } else {
-      last_write_failure_.reset();
-    }
-    if (batch_failure_) {
-      store_->rollback();
-      // Writes not applied because the batch broke early are answered with the failure too.
-      for (std::size_t i = completions.size(); i < writes.size(); ++i) {
-        writes[i].refuse(*batch_failure_);
-      }
-      // Jobs handed to waiters were rolled back with the rest: the waiters keep waiting.
-      for (auto& [waiter, jobs] : served) {
-        waiter.fresh = true;
-        waiters_.add(std::move(waiter));
-      }
-      served.clear();
-    }
-    refresh_hints();
   }
-  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
-  for (Completion& c : completions) c(failure);
-  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
-  answer_expired_waiters();
-  for (ReadOp& op : reads) op.apply(*this);
-  // After the answers are out, so upkeep delays the next batch, never this one's callers.
-  if (now_ - last_maintenance_ >= 1'000) {
-    store_->maintenance();
-    last_maintenance_ = now_;
+  if (!batch_failure_ && observing()) {
+    tell_observers(completions.size() + served.size(), began_at, commit_at);
   }
+  // A rolled-back batch changed nothing: its events are dropped unseen.
+  events_.clear();
+  if (batch_failure_) {
+    last_write_failure_ = batch_failure_;
+    last_write_failure_at_ = now_;
+  } else {
+    last_write_failure_.reset();
+  }
+  if (batch_failure_) roll_back(writes, completions.size(), served);
+  refresh_hints();
+}
+
+void Engine::Impl::apply_in_transaction(std::vector<WriteOp>& writes,
+                                        std::vector<Completion>& completions, Served& served) {
+  run_tick();
+  if (!batch_failure_) run_schedules();
+  for (WriteOp& op : writes) {
+    completions.push_back(op.apply(*this));
+    if (batch_failure_) break;
+  }
+  if (!batch_failure_) run_sweep();
+  if (!batch_failure_) serve_waiters(served);
+  for (const auto& hook : hooks_) {
+    if (batch_failure_) break;
+    if (auto ok = hook->before_commit(*store_, now_, events_); !ok) batch_failure_ = ok.error();
+  }
+}
+
+void Engine::Impl::tell_observers(std::size_t commands, Steady::time_point began_at,
+                                  Steady::time_point commit_at) {
+  auto ended = Steady::now();
+  CommitInfo info;
+  info.at = now_;
+  info.commands = commands;
+  info.commit_seconds = std::chrono::duration<double>(ended - commit_at).count();
+  info.batch_seconds = std::chrono::duration<double>(ended - began_at).count();
+  // Committed: observers hear of it before any caller does, so a watcher that sees an answer
+  // has already been told of the change behind it.
+  for (const auto& observer : observers_) observer->on_commit(info, events_);
+}
+
+void Engine::Impl::roll_back(std::vector<WriteOp>& writes, std::size_t applied, Served& served) {
+  store_->rollback();
+  // Writes not applied because the batch broke early are answered with the failure too.
+  for (std::size_t i = applied; i < writes.size(); ++i) writes[i].refuse(*batch_failure_);
+  // Jobs handed to waiters were rolled back with the rest: the waiters keep waiting.
+  for (auto& [waiter, jobs] : served) {
+    waiter.fresh = true;
+    waiters_.add(std::move(waiter));
+  }
+  served.clear();
 }
 
 void Engine::Impl::finish() {
