@@ -1,3 +1,5 @@
+// Engine::Impl's builders of the batch's JobEvents; job_events.hpp says what each kind carries.
+// Writer thread only.
 #include <algorithm>
 
 #include "engine/engine_impl.hpp"

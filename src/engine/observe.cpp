@@ -1,3 +1,5 @@
+// Engine::Impl::observe: what /metrics, /readyz and the metrics summary read in one visit to
+// the writer, after the batch's commit.
 #include <map>
 
 #include "engine/engine_impl.hpp"

@@ -1,3 +1,5 @@
+// Engine::Impl's schedule writes, the firing of due ticks inside the batch's transaction, and
+// the schedule read. When ticks fall and what a misfire does is schedule_plan.hpp's business.
 #include "engine/engine_impl.hpp"
 #include "engine/schedule_plan.hpp"
 

@@ -1,3 +1,5 @@
+// Engine::Impl's due work (promotion, lease expiry, retention) and the wake-up hints that tell
+// the writer when it next has something to do without a command.
 #include <algorithm>
 #include <limits>
 

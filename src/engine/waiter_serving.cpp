@@ -1,3 +1,5 @@
+// Engine::Impl's long polls: parked waiters served oldest first inside the batch's
+// transaction, and answered empty when their wait runs out (waiters.hpp).
 #include <set>
 
 #include "engine/engine_impl.hpp"

@@ -1,3 +1,5 @@
+// Engine::Impl's writer: submission from any thread, the writer loop, and run_once(), which
+// applies one batch in one transaction and then answers its callers (engine_impl.hpp).
 #include <algorithm>
 #include <chrono>
 

@@ -1,3 +1,5 @@
+// Engine::Impl's writes of jobs, queues and completion callbacks. Each apply_* runs on the
+// writer inside the batch's transaction (engine_impl.hpp, "Adding a write").
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
