@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "engine/engine.hpp"
-#include "engine/test_answer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_answer.hpp"
 
 namespace spool::engine {
 namespace {

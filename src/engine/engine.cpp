@@ -1,27 +1,19 @@
+// Engine, the facade of engine.hpp: each public method posts one command to Engine::Impl
+// (engine_impl.hpp) and returns. The work itself is in the files engine_impl.hpp names.
 #include "engine/engine.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <map>
-#include <mutex>
-#include <set>
-#include <thread>
-#include <unordered_map>
+#include <functional>
+#include <memory>
 
-#include "core/job_id.hpp"
-#include "engine/schedule_plan.hpp"
-#include "engine/waiters.hpp"
+#include "engine/engine_impl.hpp"
 
 namespace spool::engine {
 namespace {
 
-// What a write leaves behind until its batch commits: it answers its caller with its own result,
-// or with the batch's failure when the commit (or another write of the batch) failed.
-using Completion = std::function<void(const Status* batch_failure)>;
+using Impl = Engine::Impl;
 
 template <typename T>
-Completion complete_with(StatusOr<T> result, Callback<T> done) {
+Impl::Completion complete_with(StatusOr<T> result, Callback<T> done) {
   return [result = std::move(result), done = std::move(done)](const Status* failure) mutable {
     if (failure) {
       done(tl::unexpected<Status>(*failure));
@@ -31,848 +23,44 @@ Completion complete_with(StatusOr<T> result, Callback<T> done) {
   };
 }
 
-// A store error that breaks the whole transaction, as opposed to one that only refuses one
-// command (not found, lease lost, conflict), which the store guarantees wrote nothing.
-bool breaks_batch(const Status& status) {
-  return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kInternal;
-}
-
-Status shutting_down() {
-  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
-}
-
-}  // namespace
-
-class Engine::Impl {
- public:
-  // A write is applied inside the batch's transaction; refuse answers it without touching the
-  // store (the engine stopped, or an earlier write broke the batch).
-  struct WriteOp {
-    std::function<Completion(Impl&)> apply;
-    std::function<void(const Status&)> refuse;
-  };
-  struct ReadOp {
-    std::function<void(Impl&)> apply;
-    std::function<void(const Status&)> refuse;
-  };
-
-  Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
-      : store_(std::move(store)),
-        clock_(clock),
-        options_(options),
-        ids_(options.seed ? options.seed : random_seed()) {}
-
-  // ---- Submission (any thread) ----
-
-  void submit_write(WriteOp op) {
-    {
-      std::lock_guard lock(mu_);
-      if (!stopped_) {
-        pending_writes_.push_back(std::move(op));
-        cv_.notify_one();
-        return;
-      }
-    }
-    op.refuse(shutting_down());
-  }
-
-  void submit_read(ReadOp op) {
-    {
-      std::lock_guard lock(mu_);
-      if (!stopped_) {
-        pending_reads_.push_back(std::move(op));
-        cv_.notify_one();
-        return;
-      }
-    }
-    op.refuse(shutting_down());
-  }
-
-  WaiterId submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
-    std::lock_guard lock(mu_);
-    WaiterId id = ++last_waiter_id_;
-    if (stopped_) {
-      done(tl::unexpected<Status>(shutting_down()));
-      return id;
-    }
-    pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
-    cv_.notify_one();
-    return id;
-  }
-
-  void submit_cancel_waiter(WaiterId id) {
-    std::lock_guard lock(mu_);
-    if (stopped_) return;
-    pending_cancels_.push_back(id);
-    cv_.notify_one();
-  }
-
-  // ---- Writer thread ----
-
-  void start() {
-    writer_ = std::thread([this] { run(); });
-  }
-
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_requested_) return;
-      stop_requested_ = true;
-      cv_.notify_one();
-    }
-    if (writer_.joinable()) {
-      writer_.join();
-    } else {
-      run_once();
-      finish();
-    }
-  }
-
-  void run() {
-    for (;;) {
-      {
-        std::unique_lock lock(mu_);
-        for (;;) {
-          if (has_pending_locked() || stop_requested_) break;
-          TimeMs wake = next_wake();
-          TimeMs now = clock_.now_ms();
-          if (wake <= now) break;
-          // Sleep at most a second so a slow clock step or a missed hint costs little.
-          cv_.wait_for(lock, std::chrono::milliseconds(std::min<TimeMs>(wake - now, 1000)));
-          if (clock_.now_ms() >= wake) break;
-        }
-        if (stop_requested_ && !has_pending_locked()) break;
-      }
-      run_once();
-    }
-    finish();
-  }
-
-  // Applies one batch: pending commands, due work, waiters; one transaction; then callbacks.
-  void run_once() {
-    std::vector<WriteOp> writes;
-    std::vector<ReadOp> reads;
-    std::vector<Waiter> reserves;
-    std::vector<WaiterId> cancels;
-    {
-      std::lock_guard lock(mu_);
-      std::size_t take = std::min<std::size_t>(pending_writes_.size(), options_.max_batch);
-      writes.assign(std::make_move_iterator(pending_writes_.begin()),
-                    std::make_move_iterator(pending_writes_.begin() + take));
-      pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
-      reads.swap(pending_reads_);
-      reserves.swap(pending_reserves_);
-      cancels.swap(pending_cancels_);
-    }
-    // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
-    delay_base_ = clock_.now_ms_rounded_up();
-    now_ = clock_.now_ms();
-    delay_base_ = std::max(delay_base_, now_);
-
-    for (Waiter& w : reserves) {
-      w.deadline = now_ + w.request.wait_ms;
-      for (const auto& q : w.request.queues) dirty_.insert(q);
-      waiters_.add(std::move(w));
-    }
-    // After the new reserves are registered: a cancel may arrive in the same batch as its own
-    // reserve, and must not miss it (the waiter would then lease jobs for a caller who left).
-    for (WaiterId id : cancels) {
-      if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
-    }
-
-    bool need_txn =
-        !writes.empty() || !reserves.empty() || tick_due() || schedules_due() || sweep_due() ||
-        (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
-    std::vector<Completion> completions;
-    std::vector<std::pair<Waiter, std::vector<Job>>> served;
-    if (need_txn) {
-      batch_failure_.reset();
-      events_.clear();
-      // Durations for observers (metrics) only: the steady clock measures cost, never job time.
-      using Steady = std::chrono::steady_clock;
-      Steady::time_point began_at;
-      Steady::time_point commit_at;
-      if (observing()) began_at = Steady::now();
-      if (auto began = store_->begin(); !began) {
-        batch_failure_ = began.error();
-      } else {
-        run_tick();
-        if (!batch_failure_) run_schedules();
-        for (WriteOp& op : writes) {
-          completions.push_back(op.apply(*this));
-          if (batch_failure_) break;
-        }
-        if (!batch_failure_) run_sweep();
-        if (!batch_failure_) serve_waiters(served);
-        for (const auto& hook : hooks_) {
-          if (batch_failure_) break;
-          if (auto ok = hook->before_commit(*store_, now_, events_); !ok) {
-            batch_failure_ = ok.error();
-          }
-        }
-        if (!batch_failure_) {
-          if (observing()) commit_at = Steady::now();
-          if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
-        }
-      }
-      if (!batch_failure_ && observing()) {
-        auto ended = Steady::now();
-        CommitInfo info;
-        info.at = now_;
-        info.commands = completions.size() + served.size();
-        info.commit_seconds = std::chrono::duration<double>(ended - commit_at).count();
-        info.batch_seconds = std::chrono::duration<double>(ended - began_at).count();
-        // Committed: observers hear of it before any caller does, so a watcher that sees an
-        // answer has already been told of the change behind it.
-        for (const auto& observer : observers_) observer->on_commit(info, events_);
-      }
-      // A rolled-back batch changed nothing: its events are dropped unseen.
-      events_.clear();
-      if (batch_failure_) {
-        last_write_failure_ = batch_failure_;
-        last_write_failure_at_ = now_;
-      } else {
-        last_write_failure_.reset();
-      }
-      if (batch_failure_) {
-        store_->rollback();
-        // Writes not applied because the batch broke early are answered with the failure too.
-        for (std::size_t i = completions.size(); i < writes.size(); ++i) {
-          writes[i].refuse(*batch_failure_);
-        }
-        // Jobs handed to waiters were rolled back with the rest: the waiters keep waiting.
-        for (auto& [waiter, jobs] : served) {
-          waiter.fresh = true;
-          waiters_.add(std::move(waiter));
-        }
-        served.clear();
-      }
-      refresh_hints();
-    }
-    const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
-    for (Completion& c : completions) c(failure);
-    for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
-    answer_expired_waiters();
-    for (ReadOp& op : reads) op.apply(*this);
-    // After the answers are out, so upkeep delays the next batch, never this one's callers.
-    if (now_ - last_maintenance_ >= 1'000) {
-      store_->maintenance();
-      last_maintenance_ = now_;
-    }
-  }
-
-  // After stop: every parked long poll is answered empty; later calls are refused.
-  void finish() {
-    std::vector<Waiter> left;
-    std::vector<WriteOp> writes;
-    std::vector<ReadOp> reads;
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-      left.swap(pending_reserves_);
-      writes.swap(pending_writes_);
-      reads.swap(pending_reads_);
-    }
-    for (Waiter& w : left) w.done(std::vector<Job>{});
-    for (WriteOp& op : writes) op.refuse(shutting_down());
-    for (ReadOp& op : reads) op.refuse(shutting_down());
-    for (auto it = waiters_.list().begin(); it != waiters_.list().end();) {
-      it->done(std::vector<Job>{});
-      it = waiters_.erase(it);
-    }
-  }
-
-  std::size_t waiter_count() const { return waiters_.size(); }
-
-  // ---- Helpers used by write ops (writer thread, inside the transaction) ----
-
-  // Records a batch-breaking store error; answers whether the result can be used.
-  template <typename T>
-  bool accept(const StatusOr<T>& result) {
-    if (!result && breaks_batch(result.error())) batch_failure_ = result.error();
-    return result.has_value();
-  }
-
-  StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests) {
-    std::vector<store::EnqueueResult> results;
-    results.reserve(requests.size());
-    for (EnqueueRequest& r : requests) {
-      store::NewJob nj = resolve(r);
-      auto result = store_->enqueue(nj);
-      if (!accept(result)) return tl::unexpected(result.error());
-      if (!result->deduplicated && result->state == JobState::kQueued) {
-        dirty_.insert(nj.job.queue);
-      }
-      if (observing() && !result->deduplicated) {
-        JobEvent& ev = emit(JobEventKind::kEnqueued, result->state);
-        ev.id = std::move(nj.job.id);
-        ev.type = std::move(nj.job.type);
-        ev.queue = std::move(nj.job.queue);
-        ev.max_attempts = nj.job.max_attempts;
-      }
-      results.push_back(std::move(*result));
-    }
-    return results;
-  }
-
-  StatusOr<store::SettleResult> apply_ack(AckItem& item) {
-    store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
-    auto result = store_->ack(req);
-    accept(result);
-    if (result) {
-      mark_dirty(result->queue);
-      emit_settle(JobEventKind::kCompleted, *result, std::nullopt);
-    }
-    return result;
-  }
-
-  StatusOr<store::SettleResult> apply_fail(FailItem& item) {
-    store::FailRequest req{item.id,         item.lease_token,    std::move(item.message),
-                           item.kind,       item.retry_after_ms, now_,
-                           ids_.next_unit()};
-    auto result = store_->fail(req);
-    accept(result);
-    if (result) {
-      mark_dirty(result->queue);
-      emit_failure(*result, req.kind);
-    }
-    return result;
-  }
-
-  StatusOr<TimeMs> apply_extend(ExtendItem& item) {
-    store::ExtendRequest req{item.id, item.lease_token, item.lease_ms,
-                             std::move(item.progress_json), now_};
-    auto result = store_->extend(req);
-    accept(result);
-    if (!result) return tl::unexpected(result.error());
-    if (observing() && req.progress_json) {
-      JobEvent& ev = emit(JobEventKind::kProgress, JobState::kActive);
-      ev.id = std::move(req.id);
-      ev.type = std::move(result->type);
-      ev.queue = std::move(result->queue);
-      ev.attempt = result->attempts;
-      ev.max_attempts = result->max_attempts;
-      ev.progress_json = std::move(req.progress_json);
-    }
-    return result->lease_expires_at;
-  }
-
-  StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
-                                          const std::optional<std::string>& type) {
-    auto result = store_->retry_dead(queue, type, now_);
-    if (!accept(result)) return tl::unexpected(result.error());
-    mark_dirty(queue);
-    for (const store::SettleResult& r : *result) {
-      emit_settle(JobEventKind::kRetried, r, std::nullopt);
-    }
-    return static_cast<std::int64_t>(result->size());
-  }
-
-  // ---- Schedules (writer thread, inside the transaction) ----
-
-  StatusOr<Schedule> apply_create_schedule(ScheduleSpec& spec) {
-    Schedule s;
-    s.id = ids_.next_ulid(now_);
-    s.created_at = now_;
-    set_spec(s, spec);
-    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
-    schedules_touched_ = true;
-    auto put = store_->put_schedule(s);
-    accept(put);
-    return put;
-  }
-
-  StatusOr<Schedule> apply_upsert_schedule(ScheduleSpec& spec) {
-    auto existing = store_->schedule_by_name(spec.name);
-    if (!existing) {
-      accept(existing);
-      if (existing.error().code() != StatusCode::kNotFound) return existing;
-      return apply_create_schedule(spec);
-    }
-    Schedule s = std::move(*existing);
-    bool same_timing = s.cron == spec.cron && s.every_ms == spec.every_ms &&
-                       s.timezone == spec.timezone && s.paused == spec.paused;
-    if (same_timing && s.job == spec.job && s.misfire == spec.misfire &&
-        s.overlap == spec.overlap) {
-      return s;  // unchanged: its next tick stays where it was
-    }
-    std::optional<TimeMs> kept_next = s.next_run_at;
-    TimeMs kept_anchor = s.anchor_at;
-    set_spec(s, spec);
-    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
-    if (same_timing) {
-      s.next_run_at = kept_next;
-      s.anchor_at = kept_anchor;
-    }
-    schedules_touched_ = true;
-    auto put = store_->put_schedule(s);
-    accept(put);
-    return put;
-  }
-
-  StatusOr<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch) {
-    auto found = store_->get_schedule(id);
-    if (!accept(found)) return found;
-    Schedule s = std::move(*found);
-    bool retime = false;
-    if (patch.name) s.name = std::move(*patch.name);
-    if (patch.cron) {
-      s.cron = std::move(patch.cron);
-      s.every_ms.reset();
-      retime = true;
-    }
-    if (patch.every_ms) {
-      s.every_ms = patch.every_ms;
-      s.cron.reset();
-      retime = true;
-    }
-    if (patch.timezone) {
-      s.timezone = std::move(*patch.timezone);
-      retime = true;
-    }
-    if (patch.job) s.job = std::move(*patch.job);
-    if (patch.misfire) s.misfire = *patch.misfire;
-    if (patch.overlap) s.overlap = *patch.overlap;
-    if (patch.paused && *patch.paused != s.paused) {
-      s.paused = *patch.paused;
-      // A resumed schedule goes on from now: the ticks it slept through are not misfires.
-      if (!s.paused) retime = true;
-    }
-    if (Status ok = check_timing(s); !ok.ok()) return tl::unexpected(ok);
-    s.updated_at = now_;
-    if (retime) {
-      // A new interval starts counting now; a new zone or a resume keeps the interval's grid.
-      if (patch.every_ms) s.anchor_at = now_;
-      s.next_run_at = first_tick(s);
-    }
-    schedules_touched_ = true;
-    auto put = store_->put_schedule(s);
-    accept(put);
-    return put;
-  }
-
-  StatusOr<void> apply_delete_schedule(const std::string& id) {
-    schedules_touched_ = true;
-    auto deleted = store_->delete_schedule(id);
-    accept(deleted);
-    return deleted;
-  }
-
-  StatusOr<store::EnqueueResult> apply_trigger_schedule(const std::string& id) {
-    auto found = store_->get_schedule(id);
-    if (!accept(found)) return tl::unexpected(found.error());
-    store::ScheduleFire fire;
-    fire.schedule_id = found->id;
-    fire.fire_at = now_;
-    fire.job = job_of(*found, std::nullopt);
-    return apply_fire(fire);
-  }
-
-  // Fires what is due, at most schedule_limit ticks per transaction.
-  void run_schedules() {
-    if (!schedules_due()) return;
-    auto due = store_->due_schedules(now_, options_.schedule_limit);
-    if (!accept(due)) return;
-    for (const Schedule& s : *due) {
-      FirePlan plan = plan_fire(s, now_);
-      store::ScheduleFire fire;
-      fire.schedule_id = s.id;
-      fire.expected_next_run_at = s.next_run_at;
-      fire.next_run_at = plan.next_run_at;
-      fire.skip_while_unfinished = s.overlap == OverlapPolicy::kSkip;
-      if (plan.fire_at) {
-        fire.fire_at = *plan.fire_at;
-        fire.job = job_of(s, fire_dedupe_key(s.id, *plan.fire_at));
-      }
-      if (!apply_fire(fire) && batch_failure_) return;
-    }
-  }
-
-  // ---- Job events (writer thread) ----
-
-  bool observing() const { return !observers_.empty() || !hooks_.empty(); }
-
-  // Appends an event of this batch; the caller fills in the job's fields.
-  JobEvent& emit(JobEventKind kind, JobState state) {
-    JobEvent& ev = events_.emplace_back();
-    ev.kind = kind;
-    ev.state = state;
-    ev.at = now_;
-    return ev;
-  }
-
-  void emit_settle(JobEventKind kind, const store::SettleResult& r,
-                   std::optional<FailKind> fail_kind) {
-    if (!observing()) return;
-    JobEvent& ev = emit(kind, r.state);
-    ev.id = r.id;
-    ev.type = r.type;
-    ev.queue = r.queue;
-    ev.attempt = r.attempts;
-    ev.max_attempts = r.max_attempts;
-    ev.next_run_at = r.next_run_at;
-    ev.fail_kind = fail_kind;
-    ev.error = r.error;
-    ev.callback_armed = r.callback_armed;
-    bool ends_attempt = kind != JobEventKind::kCancelled && kind != JobEventKind::kRetried;
-    if (ends_attempt && r.started_at) ev.run_ms = std::max<std::int64_t>(0, now_ - *r.started_at);
-  }
-
-  // A worker's fail or an expired lease, named by where the job went.
-  void emit_failure(const store::SettleResult& r, FailKind kind) {
-    JobEventKind event = JobEventKind::kRetrying;
-    if (r.state == JobState::kDead) {
-      event = JobEventKind::kDead;
-    } else if (kind == FailKind::kSnooze) {
-      event = JobEventKind::kSnoozed;
-    } else if (kind == FailKind::kRelease) {
-      event = JobEventKind::kReleased;
-    }
-    emit_settle(event, r, kind);
-  }
-
-  void emit_started(const std::vector<Job>& jobs) {
-    if (!observing()) return;
-    for (const Job& job : jobs) {
-      JobEvent& ev = emit(JobEventKind::kStarted, JobState::kActive);
-      ev.id = job.id;
-      ev.type = job.type;
-      ev.queue = job.queue;
-      ev.attempt = job.attempts;
-      ev.max_attempts = job.max_attempts;
-      ev.wait_ms = std::max<std::int64_t>(0, job.started_at.value_or(now_) - job.run_at);
-    }
-  }
-
-  void add_observer(std::shared_ptr<JobObserver> observer) {
-    observers_.push_back(std::move(observer));
-  }
-  void add_transaction_hook(std::shared_ptr<TransactionHook> hook) {
-    hooks_.push_back(std::move(hook));
-  }
-
-  Observation observe(const ObservationRequest& req) {
-    Observation out;
-    out.now = now_;
-    if (auto pinged = store_->ping(); !pinged) {
-      out.store_error = pinged.error();
-    } else if (last_write_failure_ && now_ - last_write_failure_at_ < kWriteFailureMemoryMs) {
-      // The probe reads; a full disk fails only writes. A failed transaction counts until one
-      // commits, or for a while after the failures stop (no writes may come while unready).
-      out.store_error = *last_write_failure_;
-    }
-    if (auto stats = store_->stats()) out.stats = std::move(*stats);
-    std::map<std::string, std::size_t> waiting;
-    for (const Waiter& w : waiters_.list()) {
-      for (const auto& q : w.request.queues) ++waiting[q];
-    }
-    out.waiters.assign(waiting.begin(), waiting.end());
-    if (req.backlog) {
-      if (auto b = store_->backlog(now_ - req.overdue_after_ms)) out.backlog = std::move(*b);
-    }
-    if (req.minutes_back_ms) {
-      if (auto m = store_->minute_stats(now_ - *req.minutes_back_ms, req.queue)) {
-        out.minutes = std::move(*m);
-      }
-    }
-    return out;
-  }
-
-  store::Store& store() { return *store_; }
-  TimeMs now() const { return now_; }
-  // Something in the queue changed that may let a waiter have a job: a job became queued, or a
-  // settled job freed a concurrency slot. Its waiters get another look in this batch.
-  void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
-
- private:
-  bool has_pending_locked() const {
-    return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
-           !pending_cancels_.empty();
-  }
-
-  store::NewJob resolve(EnqueueRequest& r) {
-    store::NewJob nj;
-    Job& job = nj.job;
-    job.queue = r.queue ? std::move(*r.queue) : r.type;
-    QueueConfig config = store_->queue_config(job.queue);
-    job.id = ids_.next_ulid(now_);
-    job.type = std::move(r.type);
-    job.payload_json = std::move(r.payload_json);
-    job.priority = r.priority;
-    job.created_at = now_;
-    // A delay counts from the enqueue's instant rounded up, and due checks compare with now_
-    // (rounded down): a delayed job is never handed out before its delay has fully passed.
-    std::int64_t delay = r.delay_ms.value_or(0);
-    job.run_at = r.run_at ? *r.run_at : delay > 0 ? delay_base_ + delay : now_;
-    job.state = job.run_at > now_ ? JobState::kScheduled : JobState::kQueued;
-    job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
-    job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
-    job.lease_ms = r.lease_ms.value_or(config.lease_ms.value_or(kDefaultLeaseMs));
-    job.dedupe_key = std::move(r.dedupe_key);
-    job.tags = std::move(r.tags);
-    job.callback_url = std::move(r.callback_url);
-    nj.dedupe_window_ms = r.dedupe_window_ms.value_or(kDefaultDedupeWindowMs);
-    return nj;
-  }
-
-  // Sets what a spec decides, and plans the first tick from now.
-  void set_spec(Schedule& s, ScheduleSpec& spec) {
-    s.name = std::move(spec.name);
-    s.cron = std::move(spec.cron);
-    s.every_ms = spec.every_ms;
-    s.timezone = std::move(spec.timezone);
-    s.job = std::move(spec.job);
-    s.misfire = spec.misfire;
-    s.overlap = spec.overlap;
-    s.paused = spec.paused;
-    s.updated_at = now_;
-    s.anchor_at = now_;
-    s.next_run_at = first_tick(s);
-  }
-
-  // The first tick of a schedule (re)timed now. An interval's first tick is one interval away.
-  std::optional<TimeMs> first_tick(const Schedule& s) const { return next_tick(s, now_); }
-
-  // The job of one fire, resolved like POST /v1/jobs (queue config, then server defaults).
-  store::NewJob job_of(const Schedule& s, std::optional<std::string> dedupe_key) {
-    EnqueueRequest r;
-    r.type = s.job.type;
-    r.queue = s.job.queue;
-    r.payload_json = s.job.payload_json;
-    r.priority = s.job.priority;
-    r.max_attempts = s.job.max_attempts;
-    r.backoff = s.job.backoff;
-    r.lease_ms = s.job.lease_ms;
-    r.tags = s.job.tags;
-    if (dedupe_key) {
-      r.dedupe_key = std::move(dedupe_key);
-      r.dedupe_window_ms = kFireDedupeWindowMs;
-    }
-    return resolve(r);
-  }
-
-  // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
-  StatusOr<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire) {
-    schedules_touched_ = true;
-    auto fired = store_->fire_schedule(fire);
-    if (!accept(fired)) return tl::unexpected(fired.error());
-    if (fired->outcome != store::FireOutcome::kEnqueued || !fired->job) {
-      return error(StatusCode::kConflict, "the schedule's tick was not fired");
-    }
-    const store::EnqueueResult& r = *fired->job;
-    const Job& job = fire.job->job;
-    if (!r.deduplicated && r.state == JobState::kQueued) dirty_.insert(job.queue);
-    if (observing() && !r.deduplicated) {
-      JobEvent& ev = emit(JobEventKind::kEnqueued, r.state);
-      ev.id = r.id;
-      ev.type = job.type;
-      ev.queue = job.queue;
-      ev.max_attempts = job.max_attempts;
-    }
-    return r;
-  }
-
-  bool schedules_due() const { return next_schedule_due_ && *next_schedule_due_ <= now_; }
-
-  bool rate_timer_due() const {
-    for (const auto& [queue, at] : rate_timers_) {
-      if (at <= now_) return true;
-    }
-    return false;
-  }
-
-  bool tick_due() const { return next_due_ && *next_due_ <= now_; }
-  bool sweep_due() const { return next_expiry_ && *next_expiry_ <= now_ && now_ >= next_sweep_at_; }
-
-  void run_tick() {
-    if (!tick_due()) return;
-    auto ticked = store_->tick(now_, options_.tick_limit, ids_.next_unit());
-    if (!accept(ticked)) return;
-    for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
-    if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
-    for (const store::SettleResult& r : ticked->expired_jobs) {
-      emit_failure(r, FailKind::kLeaseExpired);
-    }
-  }
-
-  void run_sweep() {
-    if (!sweep_due()) return;
-    auto swept = store_->sweep_retention(now_, options_.sweep_limit);
-    if (!accept(swept)) return;
-    // A full chunk means more is due: come back on the next pass, not in this transaction,
-    // so one long delete never holds the writer.
-    next_sweep_at_ = *swept >= options_.sweep_limit ? now_ : now_ + options_.sweep_interval_ms;
-  }
-
-  // Serves waiters oldest first. A waiter is tried when it is fresh or one of its queues may
-  // have work (dirty); a queue that came up empty is not asked again in this pass.
-  void serve_waiters(std::vector<std::pair<Waiter, std::vector<Job>>>& served) {
-    if (waiters_.empty()) {
-      dirty_.clear();
-      all_queues_dirty_ = false;
-      return;
-    }
-    for (const auto& [queue, at] : rate_timers_) {
-      if (at <= now_) dirty_.insert(queue);
-    }
-    std::erase_if(rate_timers_, [&](const auto& kv) { return kv.second <= now_; });
-    std::set<std::string> exhausted;
-    auto& list = waiters_.list();
-    for (auto it = list.begin(); it != list.end();) {
-      Waiter& w = *it;
-      std::vector<std::string> candidates;
-      for (const auto& q : w.request.queues) {
-        bool maybe = w.fresh || all_queues_dirty_ || dirty_.count(q);
-        if (maybe && !exhausted.count(q)) candidates.push_back(q);
-      }
-      w.fresh = false;
-      if (candidates.empty()) {
-        ++it;
-        continue;
-      }
-      store::ReserveRequest req;
-      req.queues = candidates;
-      req.max = w.request.max;
-      req.lease_ms = w.request.lease_ms;
-      req.worker = w.request.worker;
-      req.now = now_;
-      req.lease_tokens.reserve(req.max);
-      for (int i = 0; i < req.max; ++i) req.lease_tokens.push_back(ids_.next_token());
-      auto reserved = store_->reserve(req);
-      if (!accept(reserved)) {
-        if (batch_failure_) return;
-        ++it;
-        continue;
-      }
-      if (reserved->retry_at) {
-        for (const auto& q : candidates) {
-          auto& at = rate_timers_[q];
-          if (at == 0 || *reserved->retry_at < at) at = *reserved->retry_at;
-        }
-      }
-      if (reserved->jobs.empty()) {
-        for (const auto& q : candidates) exhausted.insert(q);
-        ++it;
-        continue;
-      }
-      // Fewer jobs than asked: every candidate queue is drained (or held back) for this pass.
-      if (static_cast<int>(reserved->jobs.size()) < req.max) {
-        for (const auto& q : candidates) exhausted.insert(q);
-      }
-      emit_started(reserved->jobs);
-      Waiter taken = std::move(*it);
-      it = waiters_.erase(it);
-      served.emplace_back(std::move(taken), std::move(reserved->jobs));
-    }
-    dirty_.clear();
-    all_queues_dirty_ = false;
-  }
-
-  void answer_expired_waiters() {
-    auto& list = waiters_.list();
-    for (auto it = list.begin(); it != list.end();) {
-      if (it->deadline <= now_) {
-        auto done = std::move(it->done);
-        it = waiters_.erase(it);
-        done(std::vector<Job>{});
-      } else {
-        ++it;
-      }
-    }
-  }
-
-  void refresh_hints() {
-    next_due_ = store_->next_due();
-    next_expiry_ = store_->next_expiry();
-    // Only schedule writes move the next tick here; the timed re-read picks up schedules another
-    // server wrote to a shared store.
-    if (schedules_touched_ || now_ - schedule_hint_at_ >= kScheduleHintMaxAgeMs) {
-      next_schedule_due_ = store_->next_schedule_due();
-      schedules_touched_ = false;
-      schedule_hint_at_ = now_;
-    }
-  }
-
-  // The earliest time the writer has something to do without a new command.
-  TimeMs next_wake() const {
-    TimeMs wake = std::numeric_limits<TimeMs>::max();
-    if (next_due_) wake = std::min(wake, *next_due_);
-    if (next_schedule_due_) wake = std::min(wake, *next_schedule_due_);
-    if (next_expiry_) wake = std::min(wake, std::max(*next_expiry_, next_sweep_at_));
-    if (auto d = waiters_.earliest_deadline()) wake = std::min(wake, *d);
-    for (const auto& [queue, at] : rate_timers_) wake = std::min(wake, at);
-    return wake;
-  }
-
-  std::unique_ptr<store::Store> store_;
-  const Clock& clock_;
-  EngineOptions options_;
-
-  // Shared with submitting threads.
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<WriteOp> pending_writes_;    // guarded by mu_
-  std::vector<ReadOp> pending_reads_;      // guarded by mu_
-  std::vector<Waiter> pending_reserves_;   // guarded by mu_
-  std::vector<WaiterId> pending_cancels_;  // guarded by mu_
-  WaiterId last_waiter_id_ = 0;            // guarded by mu_
-  bool stop_requested_ = false;            // guarded by mu_
-  bool stopped_ = false;                   // guarded by mu_
-  std::thread writer_;
-
-  // Writer thread only.
-  IdGenerator ids_;
-  TimeMs now_ = 0;
-  TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
-  Waiters waiters_;
-  std::optional<Status> batch_failure_;
-  std::set<std::string> dirty_;    // queues that may have work for waiters
-  bool all_queues_dirty_ = false;  // lease expiries freed capacity in queues we cannot name
-  std::unordered_map<std::string, TimeMs> rate_timers_;  // queue -> when a limit lets work out
-  std::optional<TimeMs> next_due_;
-  std::optional<TimeMs> next_expiry_;
-  std::optional<TimeMs> next_schedule_due_;
-  bool schedules_touched_ = true;  // a schedule was written since next_schedule_due_ was read
-  TimeMs schedule_hint_at_ = 0;
-  static constexpr std::int64_t kScheduleHintMaxAgeMs = 1'000;
-  std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
-  std::vector<JobEvent> events_;                         // this batch's, until it commits
-  std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts
-  std::optional<Status> last_write_failure_;  // the last transaction's, until one commits
-  TimeMs last_write_failure_at_ = 0;
-  static constexpr std::int64_t kWriteFailureMemoryMs = 10'000;
-  TimeMs next_sweep_at_ = 0;
-  TimeMs last_maintenance_ = 0;
-
-  friend class Engine;
-};
-
-// ---- Engine ----
-
-namespace {
-
-template <typename T, typename F>
-Engine::Impl::WriteOp make_write(F apply, Callback<T> done) {
+// Posts apply(engine, args...) as one write of the next batch. `done` hears its result only
+// after the batch commits, or the batch's failure instead; it is refused unapplied when the
+// engine has stopped.
+template <typename T, typename Apply, typename... Args>
+void post_write(Impl& impl, Callback<T> done, Apply apply, Args... args) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable -> Completion {
-            return complete_with<T>(apply(e), std::move(*cb));
-          },
-          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+  impl.submit_write(
+      {[cb, apply, ... args = std::move(args)](Impl& engine) mutable -> Impl::Completion {
+         return complete_with<T>(std::invoke(apply, engine, args...), std::move(*cb));
+       },
+       [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
 }
 
-template <typename T, typename F>
-Engine::Impl::ReadOp make_read(F apply, Callback<T> done) {
+// Posts read(engine, args...) to run after the next batch's commit, outside its transaction.
+template <typename T, typename Read, typename... Args>
+void post_read(Impl& impl, Callback<T> done, Read read, Args... args) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  return {[apply = std::move(apply), cb](Engine::Impl& e) mutable { (*cb)(apply(e)); },
-          [cb](const Status& s) { (*cb)(tl::unexpected<Status>(s)); }};
+  impl.submit_read({[cb, read, ... args = std::move(args)](Impl& engine) mutable {
+                      (*cb)(std::invoke(read, engine, args...));
+                    },
+                    [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
+}
+
+// A read the store answers as it is: read is a store::Store method.
+template <typename T, typename Read, typename... Args>
+void post_store_read(Impl& impl, Callback<T> done, Read read, Args... args) {
+  post_read(
+      impl, std::move(done),
+      [read](Impl& engine, auto&... read_args) {
+        return std::invoke(read, engine.store(), read_args...);
+      },
+      std::move(args)...);
 }
 
 }  // namespace
 
 Engine::Engine(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
-    : impl_(std::make_unique<Impl>(std::move(store), clock, options)) {
-  impl_->refresh_hints();  // due jobs and expiries left from the last run wake the writer
-}
+    : impl_(std::make_unique<Impl>(std::move(store), clock, options)) {}
 
 Engine::~Engine() { stop(); }
 
@@ -889,11 +77,11 @@ void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
 std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
 
+// ---- Writes ----
+
 void Engine::enqueue(std::vector<EnqueueRequest> jobs,
                      Callback<std::vector<store::EnqueueResult>> done) {
-  impl_->submit_write(
-      make_write([jobs = std::move(jobs)](Impl& e) mutable { return e.apply_enqueue(jobs); },
-                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_enqueue, std::move(jobs));
 }
 
 WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
@@ -903,23 +91,20 @@ WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done
 void Engine::cancel_waiter(WaiterId id) { impl_->submit_cancel_waiter(id); }
 
 void Engine::ack(AckItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_ack(item); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_ack, std::move(item));
 }
 
 void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_fail(item); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_fail, std::move(item));
 }
 
 void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
-  impl_->submit_write(make_write(
-      [item = std::move(item)](Impl& e) mutable { return e.apply_extend(item); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_extend, std::move(item));
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
                     std::function<void(std::vector<StatusOr<store::SettleResult>>)> done) {
-  using Results = std::vector<StatusOr<store::SettleResult>>;
+  using Results = Impl::SettleResults;
   // Per-item errors live inside the vector; the outer StatusOr only carries a batch failure.
   Callback<Results> outer = [done = std::move(done),
                              n = acks.size() + fails.size()](StatusOr<Results> r) {
@@ -929,184 +114,98 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
       done(Results(n, tl::unexpected<Status>(r.error())));
     }
   };
-  impl_->submit_write(make_write(
-      [acks = std::move(acks), fails = std::move(fails)](Impl& e) mutable -> StatusOr<Results> {
-        Results results;
-        results.reserve(acks.size() + fails.size());
-        for (AckItem& a : acks) results.push_back(e.apply_ack(a));
-        for (FailItem& f : fails) results.push_back(e.apply_fail(f));
-        return results;
-      },
-      std::move(outer)));
+  post_write(*impl_, std::move(outer), &Impl::apply_settle, std::move(acks), std::move(fails));
 }
 
 void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) {
-        auto result = e.store().cancel(id, e.now());
-        if (e.accept(result)) e.emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_cancel, std::move(id));
 }
 
 void Engine::retry(std::string id, Callback<store::SettleResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) {
-        auto result = e.store().retry(id, e.now());
-        if (e.accept(result)) {
-          e.mark_dirty(result->queue);
-          e.emit_settle(JobEventKind::kRetried, *result, std::nullopt);
-        }
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_retry, std::move(id));
 }
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
-  impl_->submit_write(make_write([queue = std::move(queue), type = std::move(type)](
-                                     Impl& e) { return e.apply_retry_dead(queue, type); },
-                                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_retry_dead, std::move(queue), std::move(type));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), state](Impl& e) {
-        auto result = e.store().purge(queue, state);
-        e.accept(result);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_purge, std::move(queue), state);
 }
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), paused](Impl& e) {
-        auto result = e.store().set_paused(queue, paused);
-        if (e.accept(result)) e.mark_dirty(queue);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_set_paused, std::move(queue), paused);
 }
 
 void Engine::patch_queue(std::string queue, QueueConfig patch, Callback<QueueInfo> done) {
-  impl_->submit_write(make_write(
-      [queue = std::move(queue), patch = std::move(patch)](Impl& e) {
-        auto result = e.store().patch_queue(queue, patch);
-        if (e.accept(result)) e.mark_dirty(queue);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_patch_queue, std::move(queue), std::move(patch));
 }
 
+// ---- Completion callbacks ----
+
 void Engine::take_callbacks(int limit, std::int64_t hold_ms, Callback<std::vector<Job>> done) {
-  impl_->submit_write(make_write(
-      [limit, hold_ms](Impl& e) {
-        auto result = e.store().take_callbacks(e.now(), limit, hold_ms);
-        e.accept(result);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_take_callbacks, limit, hold_ms);
 }
 
 void Engine::settle_callback(CallbackOutcome outcome, Callback<bool> done) {
-  impl_->submit_write(make_write(
-      [outcome = std::move(outcome)](Impl& e) {
-        store::CallbackSettle s;
-        s.id = outcome.id;
-        s.attempt = outcome.attempt;
-        s.state = outcome.state;
-        s.at = e.now() + (outcome.state == CallbackState::kPending ? outcome.retry_in_ms : 0);
-        s.error = outcome.error;
-        auto result = e.store().settle_callback(s);
-        e.accept(result);
-        return result;
-      },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_settle_callback, std::move(outcome));
 }
 
+// ---- Schedules ----
+
 void Engine::create_schedule(ScheduleSpec spec, Callback<Schedule> done) {
-  impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& e) mutable { return e.apply_create_schedule(spec); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_create_schedule, std::move(spec));
 }
 
 void Engine::upsert_schedule(ScheduleSpec spec, Callback<Schedule> done) {
-  impl_->submit_write(make_write(
-      [spec = std::move(spec)](Impl& e) mutable { return e.apply_upsert_schedule(spec); },
-      std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_upsert_schedule, std::move(spec));
 }
 
 void Engine::patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done) {
-  impl_->submit_write(make_write([id = std::move(id), patch = std::move(patch)](
-                                     Impl& e) mutable { return e.apply_patch_schedule(id, patch); },
-                                 std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_patch_schedule, std::move(id), std::move(patch));
 }
 
 void Engine::delete_schedule(std::string id, Callback<void> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) { return e.apply_delete_schedule(id); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_delete_schedule, std::move(id));
 }
 
 void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> done) {
-  impl_->submit_write(make_write(
-      [id = std::move(id)](Impl& e) { return e.apply_trigger_schedule(id); }, std::move(done)));
+  post_write(*impl_, std::move(done), &Impl::apply_trigger_schedule, std::move(id));
 }
 
 void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
-  impl_->submit_read(make_read(
-      [id = std::move(id)](Impl& e) -> StatusOr<ScheduleView> {
-        auto found = e.store().get_schedule(id);
-        if (!found) return tl::unexpected(found.error());
-        ScheduleView view;
-        view.schedule = std::move(*found);
-        const Schedule& s = view.schedule;
-        if (!s.paused && s.next_run_at) {
-          view.next_runs.push_back(*s.next_run_at);
-          auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
-          view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
-        } else if (s.paused) {
-          view.next_runs = upcoming_ticks(s, e.now(), kNextRunsShown);
-        }
-        return view;
-      },
-      std::move(done)));
+  post_read(*impl_, std::move(done), &Impl::read_schedule, std::move(id));
 }
 
 void Engine::list_schedules(Callback<std::vector<Schedule>> done) {
-  impl_->submit_read(
-      make_read([](Impl& e) { return e.store().list_schedules(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_schedules);
 }
 
+// ---- Reads ----
+
 void Engine::get_job(std::string id, Callback<Job> done) {
-  impl_->submit_read(
-      make_read([id = std::move(id)](Impl& e) { return e.store().get_job(id); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::get_job, std::move(id));
 }
 
 void Engine::list_jobs(store::JobFilter filter, Callback<store::JobPage> done) {
-  impl_->submit_read(
-      make_read([filter = std::move(filter)](Impl& e) { return e.store().list_jobs(filter); },
-                std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_jobs, std::move(filter));
 }
 
 void Engine::get_queue(std::string name, Callback<QueueInfo> done) {
-  impl_->submit_read(make_read(
-      [name = std::move(name)](Impl& e) { return e.store().get_queue(name); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::get_queue, std::move(name));
 }
 
 void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
-  impl_->submit_read(make_read([](Impl& e) { return e.store().list_queues(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::list_queues);
 }
 
 void Engine::stats(Callback<store::Stats> done) {
-  impl_->submit_read(make_read([](Impl& e) { return e.store().stats(); }, std::move(done)));
+  post_store_read(*impl_, std::move(done), &store::Store::stats);
 }
 
 void Engine::observe(ObservationRequest request, Callback<Observation> done) {
-  impl_->submit_read(make_read([request = std::move(request)](
-                                   Impl& e) -> StatusOr<Observation> { return e.observe(request); },
-                               std::move(done)));
+  post_read(*impl_, std::move(done), &Impl::observe, std::move(request));
 }
 
 }  // namespace spool::engine

@@ -242,7 +242,7 @@ class Engine {
   void run_once();
   std::size_t waiter_count() const;
 
-  class Impl;  // defined in engine.cpp
+  class Impl;  // engine_impl.hpp
 
  private:
   std::unique_ptr<Impl> impl_;

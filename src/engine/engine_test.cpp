@@ -6,9 +6,9 @@
 
 #include <future>
 
-#include "engine/test_answer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_answer.hpp"
 
 namespace spool::engine {
 namespace {

@@ -6,9 +6,9 @@
 #include "core/time_format.hpp"
 #include "engine/engine.hpp"
 #include "engine/schedule_plan.hpp"
-#include "engine/test_answer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_answer.hpp"
 
 namespace spool::engine {
 namespace {

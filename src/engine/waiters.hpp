@@ -7,7 +7,8 @@
 //
 // Adding a new kind of wait: give it a deadline and a way to answer "nothing" (answer_empty),
 // decide which events make it worth re-checking (mark the queue dirty in the engine where that
-// event happens), and serve it in Engine::Impl::serve_waiters in arrival order.
+// event happens), and serve it in Engine::Impl::serve_waiters (waiter_serving.cpp) in arrival
+// order.
 #pragma once
 
 #include <cstdint>

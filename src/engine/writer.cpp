@@ -1,0 +1,274 @@
+// Engine::Impl's writer: submission from any thread, the writer loop, and run_once(), which
+// applies one batch in one transaction and then answers its callers (engine_impl.hpp).
+#include <algorithm>
+#include <chrono>
+
+#include "engine/engine_impl.hpp"
+
+namespace spool::engine {
+namespace {
+
+Status shutting_down() {
+  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+}
+
+}  // namespace
+
+Engine::Impl::Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
+    : store_(std::move(store)),
+      clock_(clock),
+      options_(options),
+      ids_(options.seed ? options.seed : random_seed()) {
+  refresh_hints();  // due jobs and expiries left from the last run wake the writer
+}
+
+bool Engine::Impl::breaks_batch(const Status& status) {
+  return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kInternal;
+}
+
+void Engine::Impl::submit_write(WriteOp op) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopped_) {
+      pending_writes_.push_back(std::move(op));
+      cv_.notify_one();
+      return;
+    }
+  }
+  op.refuse(shutting_down());
+}
+
+void Engine::Impl::submit_read(ReadOp op) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopped_) {
+      pending_reads_.push_back(std::move(op));
+      cv_.notify_one();
+      return;
+    }
+  }
+  op.refuse(shutting_down());
+}
+
+WaiterId Engine::Impl::submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
+  std::lock_guard lock(mu_);
+  WaiterId id = ++last_waiter_id_;
+  if (stopped_) {
+    done(tl::unexpected<Status>(shutting_down()));
+    return id;
+  }
+  pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
+  cv_.notify_one();
+  return id;
+}
+
+void Engine::Impl::submit_cancel_waiter(WaiterId id) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  pending_cancels_.push_back(id);
+  cv_.notify_one();
+}
+
+bool Engine::Impl::has_pending_locked() const {
+  return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
+         !pending_cancels_.empty();
+}
+
+void Engine::Impl::start() {
+  writer_ = std::thread([this] { run(); });
+}
+
+void Engine::Impl::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_requested_) return;
+    stop_requested_ = true;
+    cv_.notify_one();
+  }
+  if (writer_.joinable()) {
+    writer_.join();
+  } else {
+    run_once();
+    finish();
+  }
+}
+
+void Engine::Impl::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      for (;;) {
+        if (has_pending_locked() || stop_requested_) break;
+        TimeMs wake = next_wake();
+        TimeMs now = clock_.now_ms();
+        if (wake <= now) break;
+        // Sleep at most a second so a slow clock step or a missed hint costs little.
+        cv_.wait_for(lock, std::chrono::milliseconds(std::min<TimeMs>(wake - now, 1000)));
+        if (clock_.now_ms() >= wake) break;
+      }
+      if (stop_requested_ && !has_pending_locked()) break;
+    }
+    run_once();
+  }
+  finish();
+}
+
+void Engine::Impl::run_once() {
+  Batch batch = take_batch();
+  // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
+  delay_base_ = clock_.now_ms_rounded_up();
+  now_ = clock_.now_ms();
+  delay_base_ = std::max(delay_base_, now_);
+
+  bool new_waiters = !batch.reserves.empty();
+  park_waiters(std::move(batch.reserves), batch.cancels);
+  bool need_txn = !batch.writes.empty() || new_waiters || tick_due() || schedules_due() ||
+                  sweep_due() ||
+                  (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
+  std::vector<Completion> completions;
+  Served served;
+  if (need_txn) write_batch(batch.writes, completions, served);
+
+  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
+  for (Completion& c : completions) c(failure);
+  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
+  answer_expired_waiters();
+  for (ReadOp& op : batch.reads) op.apply(*this);
+  // After the answers are out, so upkeep delays the next batch, never this one's callers.
+  if (now_ - last_maintenance_ >= 1'000) {
+    store_->maintenance();
+    last_maintenance_ = now_;
+  }
+}
+
+Engine::Impl::Batch Engine::Impl::take_batch() {
+  Batch batch;
+  std::lock_guard lock(mu_);
+  std::size_t take = std::min<std::size_t>(pending_writes_.size(), options_.max_batch);
+  batch.writes.assign(std::make_move_iterator(pending_writes_.begin()),
+                      std::make_move_iterator(pending_writes_.begin() + take));
+  pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
+  batch.reads.swap(pending_reads_);
+  batch.reserves.swap(pending_reserves_);
+  batch.cancels.swap(pending_cancels_);
+  return batch;
+}
+
+void Engine::Impl::park_waiters(std::vector<Waiter> reserves,
+                                const std::vector<WaiterId>& cancels) {
+  for (Waiter& w : reserves) {
+    w.deadline = now_ + w.request.wait_ms;
+    for (const auto& q : w.request.queues) dirty_.insert(q);
+    waiters_.add(std::move(w));
+  }
+  // After the new reserves are registered: a cancel may arrive in the same batch as its own
+  // reserve, and must not miss it (the waiter would then lease jobs for a caller who left).
+  for (WaiterId id : cancels) {
+    if (auto waiter = waiters_.remove(id)) waiter->done(std::vector<Job>{});
+  }
+}
+
+void Engine::Impl::write_batch(std::vector<WriteOp>& writes, std::vector<Completion>& completions,
+                               Served& served) {
+  batch_failure_.reset();
+  events_.clear();
+  // Durations for observers (metrics) only: the steady clock measures cost, never job time.
+  Steady::time_point began_at;
+  Steady::time_point commit_at;
+  if (observing()) began_at = Steady::now();
+  if (auto began = store_->begin(); !began) {
+    batch_failure_ = began.error();
+  } else {
+    apply_in_transaction(writes, completions, served);
+    if (!batch_failure_) {
+      if (observing()) commit_at = Steady::now();
+      if (auto committed = store_->commit(); !committed) batch_failure_ = committed.error();
+    }
+  }
+  if (!batch_failure_ && observing()) {
+    tell_observers(completions.size() + served.size(), began_at, commit_at);
+  }
+  // A rolled-back batch changed nothing: its events are dropped unseen.
+  events_.clear();
+  if (batch_failure_) {
+    last_write_failure_ = batch_failure_;
+    last_write_failure_at_ = now_;
+  } else {
+    last_write_failure_.reset();
+  }
+  if (batch_failure_) roll_back(writes, completions.size(), served);
+  refresh_hints();
+}
+
+void Engine::Impl::apply_in_transaction(std::vector<WriteOp>& writes,
+                                        std::vector<Completion>& completions, Served& served) {
+  run_tick();
+  if (!batch_failure_) run_schedules();
+  for (WriteOp& op : writes) {
+    completions.push_back(op.apply(*this));
+    if (batch_failure_) break;
+  }
+  if (!batch_failure_) run_sweep();
+  if (!batch_failure_) serve_waiters(served);
+  for (const auto& hook : hooks_) {
+    if (batch_failure_) break;
+    if (auto ok = hook->before_commit(*store_, now_, events_); !ok) batch_failure_ = ok.error();
+  }
+}
+
+void Engine::Impl::tell_observers(std::size_t commands, Steady::time_point began_at,
+                                  Steady::time_point commit_at) {
+  auto ended = Steady::now();
+  CommitInfo info;
+  info.at = now_;
+  info.commands = commands;
+  info.commit_seconds = std::chrono::duration<double>(ended - commit_at).count();
+  info.batch_seconds = std::chrono::duration<double>(ended - began_at).count();
+  // Committed: observers hear of it before any caller does, so a watcher that sees an answer
+  // has already been told of the change behind it.
+  for (const auto& observer : observers_) observer->on_commit(info, events_);
+}
+
+void Engine::Impl::roll_back(std::vector<WriteOp>& writes, std::size_t applied, Served& served) {
+  store_->rollback();
+  // Writes not applied because the batch broke early are answered with the failure too.
+  for (std::size_t i = applied; i < writes.size(); ++i) writes[i].refuse(*batch_failure_);
+  // Jobs handed to waiters were rolled back with the rest: the waiters keep waiting.
+  for (auto& [waiter, jobs] : served) {
+    waiter.fresh = true;
+    waiters_.add(std::move(waiter));
+  }
+  served.clear();
+}
+
+void Engine::Impl::finish() {
+  std::vector<Waiter> left;
+  std::vector<WriteOp> writes;
+  std::vector<ReadOp> reads;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    left.swap(pending_reserves_);
+    writes.swap(pending_writes_);
+    reads.swap(pending_reads_);
+  }
+  for (Waiter& w : left) w.done(std::vector<Job>{});
+  for (WriteOp& op : writes) op.refuse(shutting_down());
+  for (ReadOp& op : reads) op.refuse(shutting_down());
+  for (auto it = waiters_.list().begin(); it != waiters_.list().end();) {
+    it->done(std::vector<Job>{});
+    it = waiters_.erase(it);
+  }
+}
+
+std::size_t Engine::Impl::waiter_count() const { return waiters_.size(); }
+
+void Engine::Impl::add_observer(std::shared_ptr<JobObserver> observer) {
+  observers_.push_back(std::move(observer));
+}
+
+void Engine::Impl::add_transaction_hook(std::shared_ptr<TransactionHook> hook) {
+  hooks_.push_back(std::move(hook));
+}
+
+}  // namespace spool::engine
