@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <random>
 
-#include "cli/bench_workloads.hpp"
+#include "bench/bench_workloads.hpp"
 #include "cli/commands.hpp"
 
 namespace spool::cli {

@@ -1,4 +1,4 @@
-#include "cli/bench_client.hpp"
+#include "bench/bench_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>

@@ -1,4 +1,4 @@
-#include "cli/bench_workloads.hpp"
+#include "bench/bench_workloads.hpp"
 
 #include <unistd.h>
 

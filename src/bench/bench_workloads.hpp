@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/bench_client.hpp"
+#include "bench/bench_client.hpp"
 
 namespace spool::cli::bench {
 
