@@ -6,8 +6,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
-#include "cli/process_runner.hpp"
-#include "cli/work.hpp"
+#include "work/process_runner.hpp"
+#include "work/work.hpp"
 #include "core/names.hpp"
 
 namespace spool::cli {

@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "cli/process_runner.hpp"
-#include "cli/work.hpp"
-#include "cli/work_outcome.hpp"
+#include "process_runner.hpp"
+#include "work.hpp"
+#include "work_outcome.hpp"
 #include "spool/client.hpp"
 #include "spool/worker.hpp"
 

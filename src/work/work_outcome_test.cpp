@@ -1,5 +1,5 @@
 // Unit tests for the exit-code contract of `spool work --exec` (work_outcome.hpp).
-#include "cli/work_outcome.hpp"
+#include "work_outcome.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

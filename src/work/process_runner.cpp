@@ -1,6 +1,6 @@
 // See process_runner.hpp. One poll() loop per child over its stdin, stdout and stderr pipes, a
 // pidfd that becomes readable when it exits, and an eventfd that a stop request writes to.
-#include "cli/process_runner.hpp"
+#include "process_runner.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

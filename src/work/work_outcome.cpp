@@ -1,5 +1,5 @@
 // See work_outcome.hpp.
-#include "cli/work_outcome.hpp"
+#include "work_outcome.hpp"
 
 #include <boost/json/parse.hpp>
 #include <string_view>

@@ -23,7 +23,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/process_runner.hpp"
+#include "process_runner.hpp"
 
 namespace spool::cli {
 
