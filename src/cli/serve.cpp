@@ -12,7 +12,7 @@
 #include <future>
 
 #include "cli/commands.hpp"
-#include "cli/config.hpp"
+#include "config/config.hpp"
 #include "cli/log_format.hpp"
 #include "core/clock.hpp"
 #include "core/time_format.hpp"

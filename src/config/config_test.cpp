@@ -1,5 +1,5 @@
 // `spool serve` configuration: file keys, env, precedence inputs and error messages.
-#include "cli/config.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 

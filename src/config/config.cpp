@@ -1,4 +1,4 @@
-#include "cli/config.hpp"
+#include "config/config.hpp"
 
 #include <boost/json/value.hpp>
 #include <charconv>
