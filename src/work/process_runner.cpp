@@ -21,7 +21,7 @@
 
 extern char** environ;  // NOLINT: POSIX
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -476,4 +476,4 @@ std::optional<std::string> find_program(const std::string& program, std::string*
   return std::nullopt;
 }
 
-}  // namespace spool::cli
+}  // namespace spool::work

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using namespace std::chrono_literals;
@@ -320,4 +320,4 @@ TEST(ProcessRunnerTest, FindProgramLooksInPathAndExplainsWhatIsWrong) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::work

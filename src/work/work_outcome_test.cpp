@@ -6,7 +6,7 @@
 
 #include <boost/json.hpp>
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using namespace std::chrono_literals;
@@ -125,4 +125,4 @@ TEST(WorkOutcomeTest, ACutStderrTailIsMarkedAndRepaired) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::work
