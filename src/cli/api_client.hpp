@@ -1,6 +1,6 @@
 // What every client verb of `spool` shares: the connection options (--url, --token, --timeout,
-// --json), one API connection per verb (Api) with the error messages every verb gives, and the
-// exit codes of commands.hpp. Single-threaded, like the rest of the CLI.
+// --json), one API connection per verb (Api) with the error messages every verb gives, ending in
+// fail() and the exit codes of exit.hpp. Single-threaded, like the rest of the CLI.
 //
 // A verb that fails prints "spool: <message>" to stderr and throws CLI::RuntimeError(code); main()
 // turns that into the exit code.
@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "cli/duration.hpp"
+#include "cli/exit.hpp"
 #include "cli/output.hpp"
 #include "client/http_connection.hpp"
 #include "core/clock.hpp"
@@ -25,18 +26,6 @@
 namespace spool::cli {
 
 namespace json = boost::json;
-
-inline constexpr int kExitRefused = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitUnreachable = 3;
-
-// Prints "spool: <message>" for the person at the terminal and leaves with `code`; main() turns
-// the CLI::RuntimeError into the process exit code without printing anything more.
-[[noreturn]] inline void fail(int code, const std::string& message) {
-  std::cout.flush();
-  std::cerr << "spool: " << message << "\n";
-  throw CLI::RuntimeError(code);
-}
 
 struct ConnectionOptions {
   std::string url = "http://127.0.0.1:7070";

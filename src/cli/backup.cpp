@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "cli/commands.hpp"
+#include "cli/exit.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace spool::cli {
@@ -20,11 +21,6 @@ struct BackupCommand {
   std::string data_dir = "./spool-data";
   bool force = false;
 };
-
-[[noreturn]] void fail(int code, const std::string& message) {
-  std::cerr << "spool: " << message << "\n";
-  throw CLI::RuntimeError(code);
-}
 
 std::string human_size(std::uintmax_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -43,22 +39,24 @@ void run_backup(const BackupCommand& cmd) {
   fs::path db = fs::path(cmd.data_dir) / "spool.db";
   std::error_code ec;
   if (!fs::is_regular_file(db, ec)) {
-    fail(2, "no database at " + db.string() +
-                ". Pass --data with the folder `spool serve --data` uses.");
+    fail(kExitUsage, "no database at " + db.string() +
+                         ". Pass --data with the folder `spool serve --data` uses.");
   }
   // A backup is what someone reaches for on a bad day; silently replacing an older one could
   // destroy the only good copy.
   if (fs::exists(cmd.file, ec) && !cmd.force) {
-    fail(2, cmd.file + " already exists; choose another name or pass --force to replace it");
+    fail(kExitUsage,
+         cmd.file + " already exists; choose another name or pass --force to replace it");
   }
   fs::path parent = fs::path(cmd.file).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec)) {
-    fail(2, "cannot write " + cmd.file + ": the folder " + parent.string() + " does not exist");
+    fail(kExitUsage,
+         "cannot write " + cmd.file + ": the folder " + parent.string() + " does not exist");
   }
   if (cmd.force) fs::remove(cmd.file, ec);
 
   StatusOr<void> done = store::backup_sqlite(db.string(), cmd.file);
-  if (!done) fail(1, "backup of " + db.string() + " failed: " + done.error().message());
+  if (!done) fail(kExitRefused, "backup of " + db.string() + " failed: " + done.error().message());
 
   std::uintmax_t size = fs::file_size(cmd.file, ec);
   std::cout << "wrote " << cmd.file << " (" << (ec ? std::string("size unknown") : human_size(size))

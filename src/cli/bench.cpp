@@ -6,8 +6,9 @@
 #include <cstdio>
 #include <random>
 
-#include "cli/bench_workloads.hpp"
+#include "bench/bench_workloads.hpp"
 #include "cli/commands.hpp"
+#include "cli/exit.hpp"
 
 namespace spool::cli {
 
@@ -67,10 +68,10 @@ std::string thousands(std::uint64_t n) {
   return s;
 }
 
-void print_table(const std::vector<WorkloadResult>& rows, const Options& o, const bench::Target& t,
-                 const std::string& queue) {
-  std::printf("spool bench against %s (queue %s, %d-byte payloads)\n\n", t.url.c_str(),
-              queue.c_str(), o.payload_bytes);
+void print_table(const std::vector<WorkloadResult>& rows, const Options& options,
+                 const bench::ServerAddress& server, const std::string& queue) {
+  std::printf("spool bench against %s (queue %s, %d-byte payloads)\n\n", server.url.c_str(),
+              queue.c_str(), options.payload_bytes);
   std::printf("%-12s %12s %9s %12s %9s %9s %9s %8s\n", "workload", "jobs", "seconds", "jobs/s",
               "p50 ms", "p99 ms", "max ms", "errors");
   for (const auto& r : rows) {
@@ -93,8 +94,8 @@ void print_table(const std::vector<WorkloadResult>& rows, const Options& o, cons
 
 // Written by hand rather than through boost::json::serialize, which prints every double in
 // exponent form (2E0); scripts and people both read "2.000" more easily.
-void print_json(const std::vector<WorkloadResult>& rows, const Options& o, const bench::Target& t,
-                const std::string& queue) {
+void print_json(const std::vector<WorkloadResult>& rows, const Options& options,
+                const bench::ServerAddress& server, const std::string& queue) {
   auto str = [](const std::string& v) { return boost::json::serialize(boost::json::value(v)); };
   auto num = [](double v, const char* fmt) {
     char buf[64];
@@ -102,10 +103,10 @@ void print_json(const std::vector<WorkloadResult>& rows, const Options& o, const
     return std::string(buf);
   };
   auto opt = [&](const std::optional<double>& v) { return v ? num(*v, "%.4f") : "null"; };
-  std::string out = "{\"url\":" + str(t.url) + ",\"queue\":" + str(queue) +
-                    ",\"payload_bytes\":" + std::to_string(o.payload_bytes) +
-                    ",\"connections\":" + std::to_string(o.connections) +
-                    ",\"batch\":" + std::to_string(o.batch) + ",\"results\":[";
+  std::string out = "{\"url\":" + str(server.url) + ",\"queue\":" + str(queue) +
+                    ",\"payload_bytes\":" + std::to_string(options.payload_bytes) +
+                    ",\"connections\":" + std::to_string(options.connections) +
+                    ",\"batch\":" + std::to_string(options.batch) + ",\"results\":[";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     if (i) out += ",";
@@ -121,49 +122,50 @@ void print_json(const std::vector<WorkloadResult>& rows, const Options& o, const
   std::printf("%s\n", out.c_str());
 }
 
-int run(Options o) {
-  bench::Target target;
+int run(Options options) {
+  bench::ServerAddress target;
   try {
-    target = bench::parse_target(o.url, o.token);
+    target = bench::parse_server_address(options.url, options.token);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "spool bench: %s\n", e.what());
-    return 2;
+    return kExitUsage;
   }
   if (auto msg = bench::preflight(target); !msg.empty()) {
     std::fprintf(stderr, "spool bench: %s\n", msg.c_str());
-    return 3;
+    return kExitUnreachable;
   }
-  const bool own_queue = o.queue.empty();
-  const std::string base = own_queue ? random_queue() : o.queue;
+  const bool own_queue = options.queue.empty();
+  const std::string base = own_queue ? random_queue() : options.queue;
   const std::vector<std::string> all = {"enqueue", "batch", "e2e", "latency"};
-  std::vector<std::string> todo = o.workload == "all" ? all : std::vector{o.workload};
+  std::vector<std::string> todo = options.workload == "all" ? all : std::vector{options.workload};
 
   std::vector<WorkloadResult> rows;
   try {
     for (const auto& w : todo) {
       // Each workload gets its own queue when several run, so jobs left queued by enqueue and
       // batch never reach the e2e and latency workers.
-      const std::string q = todo.size() > 1 ? base + "-" + w : base;
+      const std::string queue = todo.size() > 1 ? base + "-" + w : base;
       std::vector<WorkloadResult> got;
-      if (w == "enqueue") got = bench::run_enqueue(o, target, q);
-      if (w == "batch") got = bench::run_batch(o, target, q);
-      if (w == "e2e") got = bench::run_e2e(o, target, q);
-      if (w == "latency") got = bench::run_latency(o, target, q);
-      if (w == "delayed") got = bench::run_delayed(o, target, q);
+      if (w == "enqueue") got = bench::run_enqueue(options, target, queue);
+      if (w == "batch") got = bench::run_batch(options, target, queue);
+      if (w == "e2e") got = bench::run_e2e(options, target, queue);
+      if (w == "latency") got = bench::run_latency(options, target, queue);
+      if (w == "delayed") got = bench::run_delayed(options, target, queue);
       rows.insert(rows.end(), got.begin(), got.end());
     }
   } catch (const bench::Fatal& e) {
     std::fprintf(stderr, "spool bench: %s\n", e.what());
-    if (!rows.empty() && !o.json) print_table(rows, o, target, base);
-    return std::string_view(e.what()).starts_with("cannot connect") ? 3 : 1;
+    if (!rows.empty() && !options.json) print_table(rows, options, target, base);
+    return std::string_view(e.what()).starts_with("cannot connect") ? kExitUnreachable
+                                                                    : kExitRefused;
   }
-  if (o.json) {
-    print_json(rows, o, target, base);
+  if (options.json) {
+    print_json(rows, options, target, base);
   } else {
-    print_table(rows, o, target, base);
+    print_table(rows, options, target, base);
   }
   for (const auto& r : rows)
-    if (r.errors > 0) return 1;
+    if (r.errors > 0) return kExitRefused;
   return 0;
 }
 
@@ -218,14 +220,14 @@ void add_bench_command(CLI::App& app) {
                   "with --workload all)");
   cmd->add_flag("--json", opts->json, "Print results as JSON");
   cmd->callback([cmd, opts, duration, jobs, workers] {
-    Options o = *opts;
-    o.duration = parse_duration(*duration);
+    Options options = *opts;
+    options.duration = parse_duration(*duration);
     if (cmd->count("--jobs") > 0) {
       if (*jobs == 0) throw CLI::ValidationError("--jobs", "must be at least 1");
-      o.jobs = *jobs;
+      options.jobs = *jobs;
     }
-    if (cmd->count("--workers") > 0) o.workers = *workers;
-    const int code = run(std::move(o));
+    if (cmd->count("--workers") > 0) options.workers = *workers;
+    const int code = run(std::move(options));
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }

@@ -1,6 +1,6 @@
 // The `spool` command's verbs. Each add_* registers its subcommands on the app; a verb that fails
-// prints a message for a person to stderr and throws CLI::RuntimeError(exit_code).
-// Exit codes: 0 ok, 1 the server or store refused (4xx/5xx), 2 bad usage, 3 could not connect.
+// ends through fail() (exit.hpp), which prints a message for a person and throws
+// CLI::RuntimeError with one of the exit codes listed there.
 #pragma once
 
 namespace CLI {

@@ -1,6 +1,6 @@
 // The `spool` command: parses the verb and hands over to it.
 //
-// Exit codes (commands.hpp): 0 ok, 1 the server or store refused, 2 bad usage, 3 could not
+// Exit codes (exit.hpp): 0 ok, 1 the server or store refused, 2 bad usage, 3 could not
 // connect. A verb that fails has already printed its message and throws CLI::RuntimeError(code);
 // CLI11's own parse errors (unknown option, missing argument) are bad usage and exit 2, whatever
 // number CLI11 gives them internally, so scripts can rely on the table above.

@@ -12,8 +12,9 @@
 #include <future>
 
 #include "cli/commands.hpp"
-#include "cli/config.hpp"
+#include "cli/exit.hpp"
 #include "cli/log_format.hpp"
+#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/time_format.hpp"
 #include "engine/engine.hpp"
@@ -27,6 +28,13 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace spool::cli {
+
+using config::apply_env;
+using config::kMaxIoThreads;
+using config::load_config_file;
+using config::parse_listen;
+using config::ServeConfig;
+using config::validate;
 namespace {
 
 struct Flags {
@@ -39,10 +47,7 @@ struct Flags {
   int io_threads = 0;
 };
 
-[[noreturn]] void die(int code, const std::string& message) {
-  std::fprintf(stderr, "spool serve: %s\n", message.c_str());
-  throw CLI::RuntimeError(code);
-}
+[[noreturn]] void die(int code, const std::string& message) { fail(code, message, "spool serve"); }
 
 ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   ServeConfig c;
@@ -52,10 +57,10 @@ ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   }
   if (!config_path.empty()) {
     // The file is validated on its own so its errors name its keys.
-    if (Status s = load_config_file(config_path, c); !s.ok()) die(2, s.message());
+    if (Status s = load_config_file(config_path, c); !s.ok()) die(kExitUsage, s.message());
   }
   if (Status s = apply_env([](const char* n) { return std::getenv(n); }, c); !s.ok()) {
-    die(2, s.message());
+    die(kExitUsage, s.message());
   }
   if (cmd.count("--listen")) c.listen = f.listen;
   if (cmd.count("--data")) c.data = f.data;
@@ -63,7 +68,7 @@ ServeConfig resolve_config(const CLI::App& cmd, const Flags& f) {
   if (cmd.count("--log-level")) c.log_level = f.log_level;
   if (cmd.count("--log-format")) c.log_format = f.log_format;
   if (cmd.count("--io-threads")) c.io_threads = f.io_threads;
-  if (Status s = validate(c); !s.ok()) die(2, s.message());
+  if (Status s = validate(c); !s.ok()) die(kExitUsage, s.message());
   return c;
 }
 
@@ -108,12 +113,13 @@ void run(const CLI::App& cmd, const Flags& flags) {
   install_server_logger(*parse_log_format(config.log_format), config.log_level);
 
   auto listen = parse_listen(config.listen);
-  if (!listen) die(2, listen.error().message());
+  if (!listen) die(kExitUsage, listen.error().message());
   if (config.tokens.empty()) {
     if (!http::is_loopback_host(listen->host)) {
-      die(2, "refusing to listen on " + config.listen +
-                 " without a token: set SPOOL_TOKEN or add [[tokens]] to the config file, or "
-                 "listen on a loopback address such as 127.0.0.1");
+      die(kExitUsage,
+          "refusing to listen on " + config.listen +
+              " without a token: set SPOOL_TOKEN or add [[tokens]] to the config file, or "
+              "listen on a loopback address such as 127.0.0.1");
     }
     spdlog::warn("event=auth_off reason=\"no token configured; listening on loopback only\"");
   }
@@ -121,7 +127,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   std::error_code fs_error;
   std::filesystem::create_directories(config.data, fs_error);
   if (fs_error) {
-    die(1, "cannot create the data folder " + config.data + ": " + fs_error.message());
+    die(kExitRefused, "cannot create the data folder " + config.data + ": " + fs_error.message());
   }
   store::SqliteOptions store_options;
   store_options.path = (std::filesystem::path(config.data) / "spool.db").string();
@@ -133,7 +139,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
     store_options.max_page_count = std::atoll(pages);
   }
   auto store = store::open_sqlite_store(store_options);
-  if (!store) die(1, store.error().message());
+  if (!store) die(kExitRefused, store.error().message());
   // Test seam, not a setting: while the named file exists every store call fails, so
   // black-box tests can watch /readyz go 503 and come back. Undocumented on purpose.
   if (const char* fault = std::getenv("SPOOL_TEST_STORE_FAULT_FILE"); fault && *fault) {
@@ -185,7 +191,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
                        [&done](StatusOr<QueueInfo> r) { done.set_value(std::move(r)); });
     if (auto r = answered.get(); !r) {
       engine.stop();
-      die(1, "cannot apply the config of queue " + name + ": " + r.error().message());
+      die(kExitRefused, "cannot apply the config of queue " + name + ": " + r.error().message());
     }
   }
 
@@ -198,7 +204,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
     auto r = answered.get();
     if (!r) {
       engine.stop();
-      die(1, "cannot apply the config of schedule " + name + ": " + r.error().message());
+      die(kExitRefused, "cannot apply the config of schedule " + name + ": " + r.error().message());
     }
     spdlog::info("event=schedule_configured name={} id={} next_run_at={}", r->name, r->id,
                  r->next_run_at ? format_rfc3339(*r->next_run_at) : std::string("never"));
@@ -227,7 +233,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
     callbacks.stop();
     pusher.stop();
     engine.stop();
-    die(1, bound.error().message());
+    die(kExitRefused, bound.error().message());
   }
   server.start();
   spdlog::info("event=listening address={} io_threads={} durability={} data={} auth={}", *bound,

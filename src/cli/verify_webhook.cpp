@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
+#include "cli/exit.hpp"
 #include "spool/webhook.hpp"
 
 namespace spool::cli {
@@ -25,8 +26,7 @@ struct VerifyFlags {
 };
 
 [[noreturn]] void fail(int code, const std::string& message) {
-  std::fprintf(stderr, "spool verify-webhook: %s\n", message.c_str());
-  throw CLI::RuntimeError(code);
+  cli::fail(code, message, "spool verify-webhook");
 }
 
 std::string read_all(std::istream& in) {
@@ -43,19 +43,20 @@ void run(const VerifyFlags& f) {
   std::string secret;
   if (!f.secret_file.empty()) {
     std::ifstream in(f.secret_file, std::ios::binary);
-    if (!in) fail(2, "cannot read the secret file " + f.secret_file);
+    if (!in) fail(kExitUsage, "cannot read the secret file " + f.secret_file);
     secret = trim(read_all(in));
   } else if (const char* s = std::getenv("SPOOL_WEBHOOK_SECRET"); s && *s) {
     secret = s;
   } else {
-    fail(2,
+    fail(kExitUsage,
          "give the secret in SPOOL_WEBHOOK_SECRET or with --secret-file (never on the command "
          "line, where other users can see it)");
   }
   WebhookHeaders headers;
   for (const std::string& h : f.headers) {
     auto colon = h.find(':');
-    if (colon == std::string::npos) fail(2, "--header must be \"name: value\", got \"" + h + "\"");
+    if (colon == std::string::npos)
+      fail(kExitUsage, "--header must be \"name: value\", got \"" + h + "\"");
     headers[trim(h.substr(0, colon))] = trim(h.substr(colon + 1));
   }
   if (!f.id.empty()) headers["webhook-id"] = f.id;
@@ -66,17 +67,17 @@ void run(const VerifyFlags& f) {
     body = read_all(std::cin);
   } else {
     std::ifstream in(f.body, std::ios::binary);
-    if (!in) fail(2, "cannot read the body file " + f.body);
+    if (!in) fail(kExitUsage, "cannot read the body file " + f.body);
     body = read_all(in);
   }
   auto tolerance = parse_duration_ms(f.tolerance);
-  if (!tolerance) fail(2, tolerance.error().message());
+  if (!tolerance) fail(kExitUsage, tolerance.error().message());
   auto ok = verify_webhook(
       secret, headers, body,
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(*tolerance)));
   if (!ok) {
-    if (ok.error().code == "invalid_secret") fail(2, ok.error().message);
-    fail(1, "invalid (" + ok.error().code + "): " + ok.error().message);
+    if (ok.error().code == "invalid_secret") fail(kExitUsage, ok.error().message);
+    fail(kExitRefused, "invalid (" + ok.error().code + "): " + ok.error().message);
   }
   std::printf("valid\n");
 }

@@ -1,25 +1,19 @@
-// `spool work`: the command line. Parses and checks the options into WorkSettings and hands over
-// to run_work() (work_runner.cpp); see work.hpp for why those are two files. Single-threaded.
+// `spool work`: the command line. Parses and checks the options into work::WorkSettings and
+// hands over to work::run_work() (src/work/, on the public client library only).
+// Single-threaded.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
-#include "cli/process_runner.hpp"
-#include "cli/work.hpp"
+#include "cli/exit.hpp"
 #include "core/names.hpp"
+#include "work/process_runner.hpp"
+#include "work/work.hpp"
 
 namespace spool::cli {
 namespace {
-
-constexpr int kExitUsage = 2;
-
-[[noreturn]] void fail(int code, const std::string& message) {
-  std::cout.flush();
-  std::cerr << "spool: " << message << "\n";
-  throw CLI::RuntimeError(code);
-}
 
 struct WorkCommand {
   std::string url = "http://127.0.0.1:7070";
@@ -48,8 +42,8 @@ std::chrono::milliseconds duration_option(const std::string& option, const std::
   return std::chrono::milliseconds(*ms);
 }
 
-WorkSettings check(const WorkCommand& cmd) {
-  WorkSettings settings;
+work::WorkSettings check(const WorkCommand& cmd) {
+  work::WorkSettings settings;
   settings.url = cmd.url;
   settings.token = cmd.token;
   if (cmd.queues.empty() || cmd.queues.size() > 32) {
@@ -64,7 +58,7 @@ WorkSettings check(const WorkCommand& cmd) {
   settings.queues = cmd.queues;
 
   std::string why;
-  std::optional<std::string> program = find_program(cmd.program, &why);
+  std::optional<std::string> program = work::find_program(cmd.program, &why);
   if (!program) {
     std::string hint;
     if (cmd.program.find(' ') != std::string::npos) {
@@ -165,8 +159,8 @@ void add_work_command(CLI::App& app) {
       ->envname("SPOOL_TOKEN");
   sub->footer(kFooter);
   sub->callback([cmd] {
-    WorkSettings settings = check(*cmd);
-    int code = run_work(settings);
+    work::WorkSettings settings = check(*cmd);
+    int code = work::run_work(settings);
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }

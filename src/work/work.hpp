@@ -1,10 +1,9 @@
 // `spool work`: a spool::Worker whose handler runs a program once per job. What it does is
 // described in `spool work --help` and docs/cli.md; the exit-code contract is work_outcome.hpp.
 //
-// Two translation units: work_command.cpp parses the command line into WorkSettings (CLI11 and
-// the CLI's duration parser, which sits on core/), and work_runner.cpp runs the worker (only
-// the public spool/ headers). They must stay apart: core/status.hpp and spool/result.hpp both
-// define spool::StatusOr, so no file may include both. This header includes neither.
+// The runtime (this module, src/work/) is built on the public client library alone, like any
+// program a user would write; the command line that fills WorkSettings (CLI11, the CLI's
+// duration parser and name rules) is cli/work_command.cpp.
 #pragma once
 
 #include <chrono>
@@ -12,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace spool::cli {
+namespace spool::work {
 
 struct WorkSettings {
   std::string url;
@@ -33,4 +32,4 @@ struct WorkSettings {
 // 0 after a shutdown, 2 when the worker refused the settings.
 int run_work(const WorkSettings& settings);
 
-}  // namespace spool::cli
+}  // namespace spool::work

@@ -17,14 +17,14 @@
 #include <string_view>
 #include <vector>
 
-namespace spool::cli::bench {
+namespace spool::bench {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Where the server is; parsed once from --url.
-struct Target {
+struct ServerAddress {
   std::string url;   // as given, for messages
   std::string host;  // for the resolver
   std::string port;
@@ -35,15 +35,15 @@ struct Target {
 
 // Parses http://host[:port][/]; https is refused (the bench measures the server, not TLS).
 // Throws std::invalid_argument with a message for a person.
-Target parse_target(const std::string& url, const std::string& token);
+ServerAddress parse_server_address(const std::string& url, const std::string& token);
 
 // Resolves the host and opens one blocking connection to prove the server is there. Returns an
 // empty string on success or the message to print.
-std::string preflight(Target& target);
+std::string preflight(ServerAddress& target);
 
 // A complete HTTP/1.1 request (head and body), ready to be written as-is.
-std::string build_request(const Target& t, std::string_view method, std::string_view path,
-                          std::string_view body);
+std::string build_request(const ServerAddress& server, std::string_view method,
+                          std::string_view path, std::string_view body);
 
 struct Reply {
   boost::system::error_code ec;  // transport error, if any
@@ -57,7 +57,7 @@ struct Reply {
 // io_context and every call is made from that context's thread.
 class Conn {
  public:
-  Conn(asio::io_context& io, const Target& target);
+  Conn(asio::io_context& io, const ServerAddress& target);
 
   // Blocking connect, used before the clock starts so connection setup is not measured.
   boost::system::error_code connect_now();
@@ -72,7 +72,7 @@ class Conn {
 
  private:
   asio::io_context& io_;
-  const Target& target_;
+  const ServerAddress& target_;
   void reset();  // after an error: the next roundtrip reconnects
 
   tcp::socket sock_;
@@ -96,7 +96,7 @@ struct Shared {
   void fail(std::string message);  // fatal: stops every io_context
   void progress(std::uint64_t n);
   // Counts and describes a failed reply; returns true when the reply was a 2xx.
-  bool check(const Reply& r, const Target& t);
+  bool check(const Reply& r, const ServerAddress& server);
 };
 
 // A short description of a non-2xx answer: "HTTP 400 invalid_request: max must be 1..100".
@@ -117,4 +117,4 @@ std::string make_payload(std::size_t bytes, std::uint64_t seq, std::string_view 
 
 std::int64_t now_ns();
 
-}  // namespace spool::cli::bench
+}  // namespace spool::bench

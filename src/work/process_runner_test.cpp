@@ -1,7 +1,7 @@
 // Unit tests for the process runner (process_runner.hpp) with real /bin/sh children. Each test
 // is bounded: the programs sleep at most 30 s and every timeout or stop here is well under that,
 // so a runner that fails to end a child shows up as a slow, failing test, not a hang.
-#include "cli/process_runner.hpp"
+#include "process_runner.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using namespace std::chrono_literals;
@@ -320,4 +320,4 @@ TEST(ProcessRunnerTest, FindProgramLooksInPathAndExplainsWhatIsWrong) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::work

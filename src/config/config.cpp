@@ -1,4 +1,4 @@
-#include "cli/config.hpp"
+#include "config/config.hpp"
 
 #include <boost/json/value.hpp>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include "http/requests.hpp"
 #include "push/signing.hpp"
 
-namespace spool::cli {
+namespace spool::config {
 namespace {
 
 Status bad(const std::string& origin, const std::string& key, const std::string& message) {
@@ -547,4 +547,4 @@ StatusOr<ListenAddress> parse_listen(const std::string& text) {
   return ListenAddress{host, static_cast<std::uint16_t>(value)};
 }
 
-}  // namespace spool::cli
+}  // namespace spool::config

@@ -20,7 +20,7 @@
 #include "http/watch_options.hpp"
 #include "push/pusher.hpp"
 
-namespace spool::cli {
+namespace spool::config {
 
 // One core is the engine's writer; the rest serve the network, up to 4. On the 2-core machines
 // we benchmark on, one io thread beat two by 5-15% in every workload (docs/benchmarks.md).
@@ -95,4 +95,4 @@ struct ListenAddress {
 // "HOST:PORT", "[::1]:7070"; port 0 picks a free one.
 StatusOr<ListenAddress> parse_listen(const std::string& text);
 
-}  // namespace spool::cli
+}  // namespace spool::config

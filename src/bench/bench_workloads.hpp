@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/bench_client.hpp"
+#include "bench/bench_client.hpp"
 
-namespace spool::cli::bench {
+namespace spool::bench {
 
 struct Options {
   std::string url = "http://127.0.0.1:7070";
@@ -47,13 +47,15 @@ struct Fatal : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::vector<WorkloadResult> run_enqueue(const Options& o, const Target& t,
+std::vector<WorkloadResult> run_enqueue(const Options& options, const ServerAddress& server,
                                         const std::string& queue);
-std::vector<WorkloadResult> run_batch(const Options& o, const Target& t, const std::string& queue);
-std::vector<WorkloadResult> run_e2e(const Options& o, const Target& t, const std::string& queue);
-std::vector<WorkloadResult> run_latency(const Options& o, const Target& t,
+std::vector<WorkloadResult> run_batch(const Options& options, const ServerAddress& server,
+                                      const std::string& queue);
+std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress& server,
+                                    const std::string& queue);
+std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddress& server,
                                         const std::string& queue);
-std::vector<WorkloadResult> run_delayed(const Options& o, const Target& t,
+std::vector<WorkloadResult> run_delayed(const Options& options, const ServerAddress& server,
                                         const std::string& queue);
 
-}  // namespace spool::cli::bench
+}  // namespace spool::bench

@@ -1,12 +1,12 @@
 // Unit tests for the exit-code contract of `spool work --exec` (work_outcome.hpp).
-#include "cli/work_outcome.hpp"
+#include "work_outcome.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <boost/json.hpp>
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using namespace std::chrono_literals;
@@ -125,4 +125,4 @@ TEST(WorkOutcomeTest, ACutStderrTailIsMarkedAndRepaired) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::work

@@ -1,10 +1,10 @@
 // See work_outcome.hpp.
-#include "cli/work_outcome.hpp"
+#include "work_outcome.hpp"
 
 #include <boost/json/parse.hpp>
 #include <string_view>
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 std::string_view trim(std::string_view text) {
@@ -84,4 +84,4 @@ JobVerdict judge(const ProcessOutcome& outcome) {
   return verdict;
 }
 
-}  // namespace spool::cli
+}  // namespace spool::work

@@ -1,6 +1,6 @@
 // See process_runner.hpp. One poll() loop per child over its stdin, stdout and stderr pipes, a
 // pidfd that becomes readable when it exits, and an eventfd that a stop request writes to.
-#include "cli/process_runner.hpp"
+#include "process_runner.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;  // NOLINT: POSIX
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -476,4 +476,4 @@ std::optional<std::string> find_program(const std::string& program, std::string*
   return std::nullopt;
 }
 
-}  // namespace spool::cli
+}  // namespace spool::work

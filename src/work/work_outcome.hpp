@@ -23,9 +23,9 @@
 #include <optional>
 #include <string>
 
-#include "cli/process_runner.hpp"
+#include "process_runner.hpp"
 
-namespace spool::cli {
+namespace spool::work {
 
 inline constexpr int kExitUsageError = 64;  // EX_USAGE
 inline constexpr int kExitDataError = 65;   // EX_DATAERR
@@ -41,4 +41,4 @@ struct JobVerdict {
 
 JobVerdict judge(const ProcessOutcome& outcome);
 
-}  // namespace spool::cli
+}  // namespace spool::work

@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-namespace spool::cli {
+namespace spool::work {
 
 struct ProcessSpec {
   // argv[0] is the program: a path when it has a '/', else a name looked up in PATH. No shell.
@@ -93,4 +93,4 @@ std::string sanitize_utf8(std::string_view text);
 // nullopt (with *why set) when there is no such executable file.
 std::optional<std::string> find_program(const std::string& program, std::string* why);
 
-}  // namespace spool::cli
+}  // namespace spool::work

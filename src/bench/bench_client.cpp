@@ -1,4 +1,4 @@
-#include "cli/bench_client.hpp"
+#include "bench/bench_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,12 +11,12 @@
 #include <boost/url/parse.hpp>
 #include <stdexcept>
 
-namespace spool::cli::bench {
+namespace spool::bench {
 
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
-Target parse_target(const std::string& url, const std::string& token) {
+ServerAddress parse_server_address(const std::string& url, const std::string& token) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) throw std::invalid_argument("--url " + url + " is not a URL (http://HOST:PORT)");
   const auto& u = *parsed;
@@ -25,18 +25,18 @@ Target parse_target(const std::string& url, const std::string& token) {
         "--url: https is not supported by the bench; use http:// on a "
         "loopback or private address");
   if (u.scheme() != "http") throw std::invalid_argument("--url must start with http://");
-  Target t;
-  t.url = url;
-  while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
-  t.host = std::string(u.host_address());
-  if (t.host.empty()) throw std::invalid_argument("--url has no host: " + url);
-  t.port = u.has_port() ? std::string(u.port()) : "80";
-  t.host_header = std::string(u.encoded_host_and_port());
-  t.token = token;
-  return t;
+  ServerAddress server;
+  server.url = url;
+  while (!server.url.empty() && server.url.back() == '/') server.url.pop_back();
+  server.host = std::string(u.host_address());
+  if (server.host.empty()) throw std::invalid_argument("--url has no host: " + url);
+  server.port = u.has_port() ? std::string(u.port()) : "80";
+  server.host_header = std::string(u.encoded_host_and_port());
+  server.token = token;
+  return server;
 }
 
-std::string preflight(Target& target) {
+std::string preflight(ServerAddress& target) {
   asio::io_context io;
   tcp::resolver resolver(io);
   error_code ec;
@@ -54,13 +54,14 @@ std::string preflight(Target& target) {
   return {};
 }
 
-std::string build_request(const Target& t, std::string_view method, std::string_view path,
-                          std::string_view body) {
+std::string build_request(const ServerAddress& server, std::string_view method,
+                          std::string_view path, std::string_view body) {
   std::string out;
-  out.reserve(160 + t.token.size() + body.size());
+  out.reserve(160 + server.token.size() + body.size());
   out.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ");
-  out.append(t.host_header).append("\r\n");
-  if (!t.token.empty()) out.append("Authorization: Bearer ").append(t.token).append("\r\n");
+  out.append(server.host_header).append("\r\n");
+  if (!server.token.empty())
+    out.append("Authorization: Bearer ").append(server.token).append("\r\n");
   if (!body.empty() || method == "POST") {
     out.append("Content-Type: application/json\r\nContent-Length: ");
     out.append(std::to_string(body.size())).append("\r\n");
@@ -69,7 +70,8 @@ std::string build_request(const Target& t, std::string_view method, std::string_
   return out;
 }
 
-Conn::Conn(asio::io_context& io, const Target& target) : io_(io), target_(target), sock_(io) {}
+Conn::Conn(asio::io_context& io, const ServerAddress& target)
+    : io_(io), target_(target), sock_(io) {}
 
 error_code Conn::connect_now() {
   error_code ec;
@@ -155,13 +157,13 @@ void Shared::progress(std::uint64_t n) {
   last_progress_ns.store(now_ns(), std::memory_order_relaxed);
 }
 
-bool Shared::check(const Reply& r, const Target& t) {
+bool Shared::check(const Reply& r, const ServerAddress& server) {
   if (r.ok()) return true;
   if (stopping.load(std::memory_order_relaxed)) return false;
   if (r.connect_failed) {
     std::string why =
         r.ec == asio::error::connection_refused ? "connection refused" : r.ec.message();
-    fail("cannot connect to " + t.url + " (" + why + "). Is `spool serve` running?");
+    fail("cannot connect to " + server.url + " (" + why + "). Is `spool serve` running?");
     return false;
   }
   if (r.ec) {
@@ -190,21 +192,21 @@ std::size_t after_key(std::string_view body, std::string_view quoted_key, std::s
 }
 
 std::string quoted(std::string_view key) {
-  std::string q;
-  q.reserve(key.size() + 2);
-  q.push_back('"');
-  q.append(key);
-  q.push_back('"');
-  return q;
+  std::string quoted_key;
+  quoted_key.reserve(key.size() + 2);
+  quoted_key.push_back('"');
+  quoted_key.append(key);
+  quoted_key.push_back('"');
+  return quoted_key;
 }
 }  // namespace
 
 void find_string_values(std::string_view body, std::string_view key,
                         std::vector<std::string_view>& out) {
-  const std::string q = quoted(key);
+  const std::string quoted_key = quoted(key);
   std::size_t from = 0;
   for (;;) {
-    auto i = after_key(body, q, from);
+    auto i = after_key(body, quoted_key, from);
     if (i == std::string_view::npos) return;
     if (i < body.size() && body[i] == '"') {
       auto end = body.find('"', i + 1);
@@ -263,8 +265,8 @@ std::string make_payload(std::size_t bytes, std::uint64_t seq, std::string_view 
 }
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
       .count();
 }
 
-}  // namespace spool::cli::bench
+}  // namespace spool::bench

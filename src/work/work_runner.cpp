@@ -3,7 +3,7 @@
 // The Worker does the rest: reserving, renewing leases while the program runs, settling,
 // reconnecting, and the graceful shutdown on SIGTERM/SIGINT.
 //
-// Includes only the public spool/ headers and the CLI's own plain ones (see work.hpp).
+// Includes only the public spool/ headers and this module's own (src/CMakeLists.txt keeps it so).
 //
 // Threading: handlers run on the Worker's threads, `concurrency` at once; each blocks in
 // run_process() for its program. The log sink is shared by all of them and writes a line at once.
@@ -15,13 +15,13 @@
 #include <string>
 #include <string_view>
 
-#include "cli/process_runner.hpp"
-#include "cli/work.hpp"
-#include "cli/work_outcome.hpp"
+#include "process_runner.hpp"
 #include "spool/client.hpp"
 #include "spool/worker.hpp"
+#include "work.hpp"
+#include "work_outcome.hpp"
 
-namespace spool::cli {
+namespace spool::work {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -239,4 +239,4 @@ int run_work(const WorkSettings& settings) {
   return 0;
 }
 
-}  // namespace spool::cli
+}  // namespace spool::work

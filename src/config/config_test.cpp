@@ -1,12 +1,12 @@
 // `spool serve` configuration: file keys, env, precedence inputs and error messages.
-#include "cli/config.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <map>
 
-namespace spool::cli {
+namespace spool::config {
 namespace {
 
 Status load(const std::string& text, ServeConfig& c) {
@@ -192,9 +192,9 @@ TEST(ConfigTest, ListenAddresses) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::config
 
-namespace spool::cli {
+namespace spool::config {
 namespace {
 
 TEST(ConfigTest, SchedulesAreReadByTheApisRulesAndErrorsNameTheEntry) {
@@ -311,9 +311,9 @@ stop_grace_ms = 500
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::config
 
-namespace spool::cli {
+namespace spool::config {
 namespace {
 
 TEST(ConfigTest, CallbacksTableSetsTheAllowListSecretAndRetries) {
@@ -362,4 +362,4 @@ TEST(ConfigTest, CallbacksNeedASecretAndWellFormedPrefixes) {
 }
 
 }  // namespace
-}  // namespace spool::cli
+}  // namespace spool::config

@@ -1,0 +1,175 @@
+#include "bench/workload_parts.hpp"
+
+namespace spool::bench::detail {
+
+double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Merges per-connection samples (nanoseconds) into p50/p99/max in milliseconds.
+void set_percentiles(WorkloadResult& r, std::vector<std::vector<std::uint64_t>>& per_conn) {
+  std::vector<std::uint64_t> all;
+  std::size_t n = 0;
+  for (auto& v : per_conn) n += v.size();
+  if (n == 0) return;
+  all.reserve(n);
+  for (auto& v : per_conn) all.insert(all.end(), v.begin(), v.end());
+  auto at = [&](double quantile) {
+    std::size_t k = std::min(all.size() - 1, std::size_t(quantile * double(all.size())));
+    std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(k), all.end());
+    return double(all[k]) / 1e6;
+  };
+  r.p50_ms = at(0.50);
+  r.p99_ms = at(0.99);
+  r.max_ms = double(*std::max_element(all.begin(), all.end())) / 1e6;
+}
+
+void finish(WorkloadResult& r, Shared& shared) {
+  r.errors = shared.errors.load();
+  std::lock_guard lock(shared.mu);
+  r.first_error = shared.first_error;
+  if (shared.fatal.load()) throw Fatal(shared.fatal_message);
+}
+
+std::string job_json(const std::string& queue, std::string_view payload) {
+  std::string s = "{\"type\":\"bench\",\"queue\":\"";
+  s.append(queue).append("\",\"payload\":").append(payload).append("}");
+  return s;
+}
+
+std::string batch_json(const std::string& queue, std::size_t n, std::size_t payload_bytes,
+                       std::uint64_t seq0) {
+  std::string s = "{\"jobs\":[";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) s.push_back(',');
+    s.append(job_json(queue, make_payload(payload_bytes, seq0 + i)));
+  }
+  s.append("]}");
+  return s;
+}
+
+namespace {
+
+asio::awaitable<void> produce(Conn& c, Shared& shared, const ServerAddress& server,
+                              ProducePlan& plan, std::vector<std::uint64_t>& latencies) {
+  Reply r;
+  while (!shared.stopping.load(std::memory_order_relaxed)) {
+    std::string_view wire = plan.wire;
+    std::size_t per = plan.per;
+    if (plan.total > 0) {
+      const auto ticket = plan.issued.fetch_add(1, std::memory_order_relaxed);
+      if (ticket >= plan.total) break;
+      if (ticket + 1 == plan.total && !plan.last_wire.empty()) {
+        wire = plan.last_wire;
+        per = plan.last_per;
+      }
+    } else if (SteadyClock::now() >= plan.deadline) {
+      break;
+    }
+    const auto t0 = SteadyClock::now();
+    co_await c.roundtrip(wire, r);
+    const auto t1 = SteadyClock::now();
+    if (shared.check(r, server)) {
+      latencies.push_back(std::uint64_t(std::chrono::nanoseconds(t1 - t0).count()));
+      shared.progress(per);
+    }
+  }
+}
+
+}  // namespace
+
+// Runs `conns` producers on the plan; returns elapsed seconds and fills the latency samples.
+double run_producers(const Options& options, const ServerAddress& server, Shared& shared,
+                     ProducePlan& plan, int conns, const std::string& label,
+                     std::uint64_t target_jobs,
+                     std::vector<std::vector<std::uint64_t>>& latencies) {
+  Harness harness(options, server, shared);
+  latencies.assign(std::size_t(conns), {});
+  for (int i = 0; i < conns; ++i) harness.add_conn();
+  const auto start = SteadyClock::now();
+  plan.deadline = start + options.duration;
+  {
+    Progress p(label, shared, target_jobs, target_jobs ? SteadyClock::duration{} : options.duration,
+               30s);
+    for (int i = 0; i < conns; ++i) {
+      auto& c = *harness.conns()[std::size_t(i)];
+      harness.spawn(c.io(), produce(c, shared, server, plan, latencies[std::size_t(i)]));
+    }
+    harness.run();
+  }
+  return seconds_between(start, SteadyClock::now());
+}
+
+// A pause after an error so a worker that keeps getting 4xx does not spin the CPU.
+asio::awaitable<void> pause(std::chrono::milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// Settles everything queued, up to 1000 acks per call (the API's limit). Counts refused items as
+// errors and, when `count_done`, successful acks as progress.
+asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server, AckQueue& pending,
+                            bool count_done, std::function<void()> after_settle) {
+  Reply reply;
+  std::string body, wire;
+  std::vector<std::string> ids, leases;
+  for (;;) {
+    if (pending.ids.empty()) {
+      if (shared.stopping.load()) break;
+      // A bounded wait, so shutdown needs no extra signal: the loop sees `stopping` soon enough.
+      pending.wake.expires_after(50ms);
+      boost::system::error_code ec;
+      co_await pending.wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    const std::size_t n = std::min<std::size_t>(pending.ids.size(), 1000);
+    ids.assign(std::make_move_iterator(pending.ids.begin()),
+               std::make_move_iterator(pending.ids.begin() + n));
+    leases.assign(std::make_move_iterator(pending.leases.begin()),
+                  std::make_move_iterator(pending.leases.begin() + n));
+    pending.ids.erase(pending.ids.begin(), pending.ids.begin() + n);
+    pending.leases.erase(pending.leases.begin(), pending.leases.begin() + n);
+    body = "{\"ack\":[";
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) body.push_back(',');
+      body.append("{\"id\":\"").append(ids[i]).append("\",\"lease\":\"");
+      body.append(leases[i]).append("\"}");
+    }
+    body.append("]}");
+    wire = build_request(server, "POST", "/v1/settle", body);
+    co_await c.roundtrip(wire, reply);
+    if (!shared.check(reply, server)) {
+      if (shared.stopping.load()) break;
+      continue;
+    }
+    const std::size_t failed = std::min(n, count_occurrences(reply.body, "\"error\""));
+    if (failed > 0 && !shared.stopping.load()) {
+      shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
+                       " acks refused, e.g. " + reply.body.substr(0, 200),
+                   failed);
+    }
+    if (count_done) shared.progress(n - failed);
+    if (after_settle) after_settle();
+  }
+}
+
+std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker) {
+  return "{\"queues\":[\"" + queue + "\"],\"max\":" + std::to_string(max) +
+         ",\"wait_ms\":" + std::to_string(wait_ms) + ",\"worker\":\"bench-" +
+         std::to_string(worker) + "\"}";
+}
+
+// Worker connections for the latency and delayed workloads: worker i reserves on connection 2i
+// and acks on 2i + 1 through acks[i].
+std::vector<std::unique_ptr<AckQueue>> add_worker_conns(Harness& harness, int workers) {
+  std::vector<std::unique_ptr<AckQueue>> acks;
+  for (int i = 0; i < workers; ++i) {
+    harness.add_conn(std::size_t(i));
+    harness.add_conn(std::size_t(i));
+    acks.push_back(std::make_unique<AckQueue>(harness.conns().back()->io()));
+  }
+  return acks;
+}
+
+}  // namespace spool::bench::detail
