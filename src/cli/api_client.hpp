@@ -19,7 +19,7 @@
 #include "cli/duration.hpp"
 #include "cli/exit.hpp"
 #include "cli/output.hpp"
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 #include "core/clock.hpp"
 #include "core/status.hpp"
 

@@ -29,7 +29,7 @@
 #include "cli/event_stream.hpp"
 #include "cli/event_views.hpp"
 #include "cli/output.hpp"
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 
 namespace spool::cli {
 namespace {

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 
 namespace spool::cli {
 

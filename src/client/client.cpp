@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "client/codec.hpp"
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 
 namespace spool {
 

@@ -1,4 +1,4 @@
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,5 +1,5 @@
 // Unit tests for reading --url (http_connection.hpp parse_endpoint).
-#include "client/http_connection.hpp"
+#include "transport/http_connection.hpp"
 
 #include <gtest/gtest.h>
 
