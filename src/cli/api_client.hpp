@@ -19,9 +19,9 @@
 #include "cli/duration.hpp"
 #include "cli/exit.hpp"
 #include "cli/output.hpp"
-#include "transport/http_connection.hpp"
 #include "core/clock.hpp"
 #include "core/status.hpp"
+#include "transport/http_connection.hpp"
 
 namespace spool::cli {
 
@@ -56,18 +56,18 @@ class Api {
  public:
   explicit Api(const ConnectionOptions& options) : options_(options) {
     std::string why;
-    std::optional<client::Endpoint> endpoint = client::parse_endpoint(options.url, &why);
+    std::optional<transport::Endpoint> endpoint = transport::parse_endpoint(options.url, &why);
     if (!endpoint) fail(kExitUsage, "--url: " + why);
     auto timeout = parse_duration_ms(options.timeout);
     if (!timeout) fail(kExitUsage, "--timeout: " + timeout.error().message());
     if (*timeout == 0) fail(kExitUsage, "--timeout must be more than 0");
     timeout_ms_ = *timeout;
-    client::HttpConnection::Options client_options;
+    transport::HttpConnection::Options client_options;
     client_options.request_timeout = std::chrono::milliseconds(*timeout);
     client_options.connect_timeout =
         std::chrono::milliseconds(std::min<std::int64_t>(*timeout, 5'000));
     client_options.token = options.token;
-    client_ = std::make_unique<client::HttpConnection>(std::move(*endpoint), client_options);
+    client_ = std::make_unique<transport::HttpConnection>(std::move(*endpoint), client_options);
   }
 
   // Sends the request and returns a 2xx answer. Anything else ends the verb with a message that
@@ -75,8 +75,8 @@ class Api {
   // field. With --json the server's error body also goes to stdout, so a script sees it.
   Answer call(std::string_view method, std::string_view target, std::string_view body,
               std::string_view context) {
-    client::HttpResponse response;
-    client::TransportError error;
+    transport::HttpResponse response;
+    transport::TransportError error;
     if (!client_->request(method, target, body, &response, &error)) unreachable(error, method);
     Answer answer;
     answer.status = response.status;
@@ -98,14 +98,14 @@ class Api {
 
   const std::string& url() const { return client_->endpoint().display_url; }
   bool json_output() const { return options_.json; }
-  const client::Endpoint& endpoint() const { return client_->endpoint(); }
+  const transport::Endpoint& endpoint() const { return client_->endpoint(); }
   const ConnectionOptions& options() const { return options_; }
 
   // For answers that came other than through call() (live events): the same messages.
-  [[noreturn]] void fail_transport(const client::TransportError& error) {
+  [[noreturn]] void fail_transport(const transport::TransportError& error) {
     unreachable(error, "GET");
   }
-  [[noreturn]] void fail_answer(const client::HttpResponse& response, std::string_view context) {
+  [[noreturn]] void fail_answer(const transport::HttpResponse& response, std::string_view context) {
     Answer answer;
     answer.status = response.status;
     answer.body = response.body;
@@ -117,18 +117,18 @@ class Api {
   }
 
  private:
-  [[noreturn]] void unreachable(const client::TransportError& error, std::string_view method) {
+  [[noreturn]] void unreachable(const transport::TransportError& error, std::string_view method) {
     // Once a write has left, a lost answer does not mean it was not applied.
     std::string maybe_applied =
         method == "GET" ? "" : " A write may still have been applied: check before repeating it.";
     switch (error.kind) {
-      case client::TransportFailure::kResolve:
+      case transport::TransportFailure::kResolve:
         fail(kExitUnreachable, "cannot connect to " + url() + " (cannot resolve the host: " +
                                    error.detail + "). Check --url or SPOOL_URL.");
-      case client::TransportFailure::kRefused:
+      case transport::TransportFailure::kRefused:
         fail(kExitUnreachable,
              "cannot connect to " + url() + " (" + error.detail + "). Is `spool serve` running?");
-      case client::TransportFailure::kTimeout:
+      case transport::TransportFailure::kTimeout:
         if (error.while_connecting) {
           fail(kExitUnreachable, "cannot connect to " + url() +
                                      " (timed out). Is the address right and the port open?");
@@ -136,8 +136,8 @@ class Api {
         fail(kExitUnreachable,
              "no answer from " + url() + " within " + format_duration_ms(timeout_ms_) +
                  ". The server may be overloaded; --timeout waits longer." + maybe_applied);
-      case client::TransportFailure::kBroken:
-      case client::TransportFailure::kCancelled:  // the CLI never cancels
+      case transport::TransportFailure::kBroken:
+      case transport::TransportFailure::kCancelled:  // the CLI never cancels
         break;
     }
     fail(kExitUnreachable,
@@ -179,7 +179,7 @@ class Api {
 
   ConnectionOptions options_;
   std::int64_t timeout_ms_ = 0;
-  std::unique_ptr<client::HttpConnection> client_;
+  std::unique_ptr<transport::HttpConnection> client_;
 };
 
 inline void print_raw(const Answer& answer) { std::cout << answer.body << "\n"; }

@@ -120,8 +120,8 @@ void follow_events(Api& api, const std::string& target, const std::function<void
   bool connected_once = false;
   auto failing_since = std::chrono::steady_clock::now();
   for (;;) {
-    client::HttpResponse refused;
-    client::TransportError error;
+    transport::HttpResponse refused;
+    transport::TransportError error;
     auto opened = stream.open(target, last_id, &refused, &error);
     if (opened == EventStream::Opened::kRefused) api.fail_answer(refused, "cannot watch events");
     if (opened == EventStream::Opened::kStreaming) {

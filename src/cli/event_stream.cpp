@@ -144,7 +144,7 @@ struct EventStream::Impl {
   }
 };
 
-EventStream::EventStream(client::Endpoint endpoint, Options options)
+EventStream::EventStream(transport::Endpoint endpoint, Options options)
     : endpoint_(std::move(endpoint)),
       options_(std::move(options)),
       impl_(std::make_unique<Impl>()) {}
@@ -153,15 +153,15 @@ EventStream::~EventStream() { impl_->close(); }
 
 namespace {
 
-client::TransportError transport_error(const beast::error_code& ec, bool connecting) {
+transport::TransportError transport_error(const beast::error_code& ec, bool connecting) {
   if (ec == beast::error::timeout) {
-    return {client::TransportFailure::kTimeout, "timed out", connecting};
+    return {transport::TransportFailure::kTimeout, "timed out", connecting};
   }
   if (ec == asio::error::connection_refused) {
-    return {client::TransportFailure::kRefused, "connection refused", connecting};
+    return {transport::TransportFailure::kRefused, "connection refused", connecting};
   }
-  if (ec == asio::error::eof) return {client::TransportFailure::kBroken, "closed", connecting};
-  return {client::TransportFailure::kBroken, ec.message(), connecting};
+  if (ec == asio::error::eof) return {transport::TransportFailure::kBroken, "closed", connecting};
+  return {transport::TransportFailure::kBroken, ec.message(), connecting};
 }
 
 std::string header_value(std::string_view head, std::string_view name) {
@@ -191,8 +191,8 @@ std::string header_value(std::string_view head, std::string_view name) {
 }  // namespace
 
 EventStream::Opened EventStream::open(std::string_view target, const std::string& last_event_id,
-                                      client::HttpResponse* refused,
-                                      client::TransportError* error) {
+                                      transport::HttpResponse* refused,
+                                      transport::TransportError* error) {
   Impl& s = *impl_;
   s.close();
   s.buffer.clear();
@@ -201,7 +201,7 @@ EventStream::Opened EventStream::open(std::string_view target, const std::string
   beast::error_code ec;
   auto results = resolver.resolve(endpoint_.host, endpoint_.port, ec);
   if (ec) {
-    *error = {client::TransportFailure::kResolve, ec.message(), true};
+    *error = {transport::TransportFailure::kResolve, ec.message(), true};
     return Opened::kFailed;
   }
   s.stream.expires_after(options_.connect_timeout);
@@ -225,7 +225,7 @@ EventStream::Opened EventStream::open(std::string_view target, const std::string
   std::size_t head_end = std::string::npos;
   while (!ec && (head_end = s.buffer.find("\r\n\r\n")) == std::string::npos) {
     if (s.buffer.size() > 64 * 1024) {
-      *error = {client::TransportFailure::kBroken, "the answer's head is too large", false};
+      *error = {transport::TransportFailure::kBroken, "the answer's head is too large", false};
       return Opened::kFailed;
     }
     std::size_t n = 0;
@@ -257,7 +257,7 @@ EventStream::Opened EventStream::open(std::string_view target, const std::string
   return Opened::kRefused;
 }
 
-bool EventStream::next(std::vector<SseEvent>& out, client::TransportError* error) {
+bool EventStream::next(std::vector<SseEvent>& out, transport::TransportError* error) {
   Impl& s = *impl_;
   std::size_t before = out.size();
   if (!s.buffer.empty()) {

@@ -64,7 +64,7 @@ class EventStream {
     std::string token;
   };
 
-  EventStream(client::Endpoint endpoint, Options options);
+  EventStream(transport::Endpoint endpoint, Options options);
   ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
@@ -74,18 +74,18 @@ class EventStream {
   // follow. kRefused: the server answered something else (`refused` has the status and body).
   // kFailed: no answer (`error`).
   Opened open(std::string_view target, const std::string& last_event_id,
-              client::HttpResponse* refused, client::TransportError* error);
+              transport::HttpResponse* refused, transport::TransportError* error);
 
   // Blocks until at least one event arrived (appended to `out`), then true. False when the
   // stream ended: the server closed it (error->kind kBroken, "closed") or went quiet past
   // idle_timeout (kTimeout).
-  bool next(std::vector<SseEvent>& out, client::TransportError* error);
+  bool next(std::vector<SseEvent>& out, transport::TransportError* error);
 
   const SseParser& parser() const { return parser_; }
 
  private:
   struct Impl;
-  client::Endpoint endpoint_;
+  transport::Endpoint endpoint_;
   Options options_;
   std::unique_ptr<Impl> impl_;
   SseParser parser_;

@@ -13,7 +13,7 @@
 namespace spool {
 
 namespace json = boost::json;
-using client::HttpConnection;
+using transport::HttpConnection;
 
 ClientOptions ClientOptions::from_env() {
   ClientOptions options;
@@ -24,7 +24,7 @@ ClientOptions ClientOptions::from_env() {
 
 struct Client::Impl {
   ClientOptions options;
-  client::Endpoint endpoint;
+  transport::Endpoint endpoint;
   std::mutex mutex;
   std::vector<std::unique_ptr<HttpConnection>> idle;  // guarded by mutex
 
@@ -51,21 +51,21 @@ struct Client::Impl {
     if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
   }
 
-  Error transport_error(const client::TransportError& e) const {
+  Error transport_error(const transport::TransportError& e) const {
     const std::string& url = endpoint.display_url;
     switch (e.kind) {
-      case client::TransportFailure::kResolve:
+      case transport::TransportFailure::kResolve:
         return {"connect_failed", "cannot resolve the host of " + url + ": " + e.detail, "", 0};
-      case client::TransportFailure::kRefused:
+      case transport::TransportFailure::kRefused:
         return {"connect_failed", "cannot connect to " + url + ": " + e.detail, "", 0};
-      case client::TransportFailure::kTimeout:
+      case transport::TransportFailure::kTimeout:
         if (e.while_connecting) {
           return {"connect_failed", "cannot connect to " + url + ": timed out", "", 0};
         }
         return {"timeout", "no answer from " + url + " in time", "", 0};
-      case client::TransportFailure::kCancelled:
+      case transport::TransportFailure::kCancelled:
         return {"cancelled", "the request to " + url + " was cancelled", "", 0};
-      case client::TransportFailure::kBroken:
+      case transport::TransportFailure::kBroken:
         break;
     }
     if (e.while_connecting) {
@@ -80,8 +80,8 @@ struct Client::Impl {
                            std::stop_token stop = {}) {
     std::string text = body ? json::serialize(*body) : std::string();
     auto connection = acquire();
-    client::HttpResponse response;
-    client::TransportError error;
+    transport::HttpResponse response;
+    transport::TransportError error;
     bool answered =
         connection->request(method, target, text, &response, &error, extra_wait, std::move(stop));
     if (!answered) return tl::unexpected(transport_error(error));
@@ -131,7 +131,7 @@ Result<T> then(Result<json::value> answer, Result<T> (*decode)(const json::value
 
 Result<Client> Client::create(ClientOptions options) {
   std::string why;
-  auto endpoint = client::parse_endpoint(options.url, &why);
+  auto endpoint = transport::parse_endpoint(options.url, &why);
   if (!endpoint) return tl::unexpected(Error{"invalid_argument", why, "url", 0});
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);

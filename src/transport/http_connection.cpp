@@ -9,7 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
-namespace spool::client {
+namespace spool::transport {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -202,4 +202,4 @@ bool HttpConnection::request(std::string_view method, std::string_view target,
   return false;
 }
 
-}  // namespace spool::client
+}  // namespace spool::transport

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace spool::client {
+namespace spool::transport {
 
 // Where the server is, parsed from --url / SPOOL_URL.
 struct Endpoint {
@@ -88,4 +88,4 @@ class HttpConnection {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace spool::client
+}  // namespace spool::transport

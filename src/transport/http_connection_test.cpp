@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace spool::client {
+namespace spool::transport {
 namespace {
 
 TEST(ParseEndpointTest, ReadsHostPortAndPrefix) {
@@ -46,4 +46,4 @@ TEST(ParseEndpointTest, RefusesHttpsAndOtherSchemesSayingWhy) {
 }
 
 }  // namespace
-}  // namespace spool::client
+}  // namespace spool::transport
