@@ -49,5 +49,16 @@ Result<void> verify_webhook(std::string_view secret, const WebhookHeaders& heade
 Result<std::string> sign_webhook(std::string_view secret, std::string_view id,
                                  std::int64_t timestamp_seconds, std::string_view body);
 
+// For a sender signing many messages with one secret (Spool's own push delivery does): decode
+// the secret once, then sign each message with the key bytes. sign_webhook_with_key keeps one
+// HMAC context per thread, so a signature costs about a microsecond.
+// The key bytes of "whsec_<base64>" (the prefix is optional); "invalid_secret" as above.
+Result<std::string> decode_webhook_secret(std::string_view secret);
+// "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>" with the decoded key bytes.
+std::string sign_webhook_with_key(std::string_view key, std::string_view id,
+                                  std::int64_t timestamp_seconds, std::string_view body);
+// A new secret: "whsec_" + base64 of 32 random bytes from the OS CSPRNG.
+std::string generate_webhook_secret();
+
 }  // namespace v1
 }  // namespace spool

@@ -149,6 +149,8 @@ class Job {
 };
 
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
+// "DEBUG", "INFO", "WARN", "ERROR": the word the default log line shows, for a log of your own.
+std::string_view log_level_name(LogLevel level);
 
 struct WorkerOptions {
   std::vector<std::string> queues;  // required, 1..32

@@ -6,10 +6,14 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -64,29 +68,64 @@ std::string base64_encode(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-Result<std::string> decode_secret(std::string_view secret) {
-  if (secret.substr(0, kSecretPrefix.size()) == kSecretPrefix) {
-    secret.remove_prefix(kSecretPrefix.size());
+// One HMAC-SHA256 context per thread, its digest fetched once: OpenSSL 3's one-shot HMAC()
+// fetches the MAC and the digest by name on every call, which cost Spool's pusher about a sixth
+// of its CPU per delivery (docs/benchmarks.md "Push delivery"). Each message re-keys it.
+class ThreadHmac {
+ public:
+  ThreadHmac() {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac) ctx_ = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    if (ctx_) {
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                             OSSL_PARAM_construct_end()};
+      if (EVP_MAC_CTX_set_params(ctx_, params) != 1) {
+        EVP_MAC_CTX_free(ctx_);
+        ctx_ = nullptr;
+      }
+    }
   }
-  auto key = base64_decode(secret);
-  if (!key || key->empty()) {
-    return tl::unexpected(make_error(
-        "invalid_secret", "the webhook secret must be whsec_ followed by base64 (padded), got " +
-                              std::to_string(secret.size()) + " characters that are not"));
-  }
-  return *key;
-}
+  ~ThreadHmac() { EVP_MAC_CTX_free(ctx_); }
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
 
-// base64(HMAC-SHA256(key, id "." timestamp "." body)), as raw digest bytes.
-std::string hmac_sha256(const std::string& key, std::string_view id, std::string_view timestamp,
+  // HMAC-SHA256(key, parts...) into digest (32 bytes); false if libcrypto refused.
+  bool sign(std::string_view key, std::initializer_list<std::string_view> parts,
+            unsigned char* digest, std::size_t& length) {
+    if (!ctx_ || EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                              nullptr) != 1) {
+      return false;
+    }
+    for (std::string_view p : parts) {
+      if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1) {
+        return false;
+      }
+    }
+    return EVP_MAC_final(ctx_, digest, &length, EVP_MAX_MD_SIZE) == 1;
+  }
+
+ private:
+  EVP_MAC_CTX* ctx_ = nullptr;
+};
+
+// HMAC-SHA256(key, id "." timestamp "." body), as raw digest bytes.
+std::string hmac_sha256(std::string_view key, std::string_view id, std::string_view timestamp,
                         std::string_view body) {
-  std::string message;
-  message.reserve(id.size() + timestamp.size() + body.size() + 2);
-  message.append(id).append(".").append(timestamp).append(".").append(body);
+  thread_local ThreadHmac hmac;
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  std::size_t length = 0;
+  if (!hmac.sign(key, {id, ".", timestamp, ".", body}, digest, length)) {
+    // The context could not be made or used: the one-shot call, slower but the same bytes.
+    std::string message;
+    message.reserve(id.size() + timestamp.size() + body.size() + 2);
+    message.append(id).append(".").append(timestamp).append(".").append(body);
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &n);
+    length = n;
+  }
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
@@ -103,13 +142,37 @@ const std::string* find_header(const WebhookHeaders& headers, std::string_view n
 
 }  // namespace
 
-Result<std::string> sign_webhook(std::string_view secret, std::string_view id,
-                                 std::int64_t timestamp_seconds, std::string_view body) {
-  auto key = decode_secret(secret);
-  if (!key) return tl::unexpected(key.error());
-  std::string digest = hmac_sha256(*key, id, std::to_string(timestamp_seconds), body);
+Result<std::string> decode_webhook_secret(std::string_view secret) {
+  if (secret.substr(0, kSecretPrefix.size()) == kSecretPrefix) {
+    secret.remove_prefix(kSecretPrefix.size());
+  }
+  auto key = base64_decode(secret);
+  if (!key || key->empty()) {
+    return tl::unexpected(make_error(
+        "invalid_secret", "the webhook secret must be whsec_ followed by base64 (padded), got " +
+                              std::to_string(secret.size()) + " characters that are not"));
+  }
+  return *key;
+}
+
+std::string sign_webhook_with_key(std::string_view key, std::string_view id,
+                                  std::int64_t timestamp_seconds, std::string_view body) {
+  std::string digest = hmac_sha256(key, id, std::to_string(timestamp_seconds), body);
   return "v1," +
          base64_encode(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+Result<std::string> sign_webhook(std::string_view secret, std::string_view id,
+                                 std::int64_t timestamp_seconds, std::string_view body) {
+  auto key = decode_webhook_secret(secret);
+  if (!key) return tl::unexpected(key.error());
+  return sign_webhook_with_key(*key, id, timestamp_seconds, body);
+}
+
+std::string generate_webhook_secret() {
+  unsigned char key[32];
+  if (RAND_bytes(key, sizeof key) != 1) std::abort();  // no CSPRNG: no secret worth the name
+  return std::string(kSecretPrefix) + base64_encode(key, sizeof key);
 }
 
 Result<void> verify_webhook(std::string_view secret, const WebhookHeaders& headers,
@@ -120,7 +183,7 @@ Result<void> verify_webhook(std::string_view secret, const WebhookHeaders& heade
 Result<void> verify_webhook(std::string_view secret, const WebhookHeaders& headers,
                             std::string_view body, std::chrono::seconds tolerance,
                             std::chrono::system_clock::time_point now) {
-  auto key = decode_secret(secret);
+  auto key = decode_webhook_secret(secret);
   if (!key) return tl::unexpected(key.error());
   const std::string* id = find_header(headers, "webhook-id");
   const std::string* timestamp = find_header(headers, "webhook-timestamp");

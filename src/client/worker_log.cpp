@@ -8,9 +8,10 @@
 
 #include "client/codec.hpp"
 
-namespace spool::client {
+namespace spool {
+inline namespace v1 {
 
-std::string_view level_name(LogLevel level) {
+std::string_view log_level_name(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
       return "DEBUG";
@@ -24,6 +25,11 @@ std::string_view level_name(LogLevel level) {
   return "INFO";
 }
 
+}  // namespace v1
+}  // namespace spool
+
+namespace spool::client {
+
 LogSink default_log_sink() {
   const char* env = std::getenv("SPOOL_LOG_LEVEL");
   bool debug = env && std::strcmp(env, "debug") == 0;
@@ -32,7 +38,7 @@ LogSink default_log_sink() {
     auto now = std::chrono::floor<Millis>(std::chrono::system_clock::now());
     std::string line = format_rfc3339(now);
     line += ' ';
-    line += level_name(level);
+    line += log_level_name(level);
     line += " spool worker: ";
     line += text;
     line += '\n';

@@ -16,8 +16,6 @@ namespace spool::client {
 
 using LogSink = std::function<void(LogLevel, std::string_view)>;
 
-std::string_view level_name(LogLevel level);  // "DEBUG", "INFO", "WARN", "ERROR"
-
 // Info and above to stderr with a UTC timestamp and the level; debug too when SPOOL_LOG_LEVEL is
 // "debug".
 LogSink default_log_sink();

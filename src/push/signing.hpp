@@ -1,5 +1,6 @@
 // Standard Webhooks signatures for push deliveries: the secret format (whsec_ + base64 of the
-// key), HMAC-SHA256 over "id.timestamp.body", the webhook-signature header value.
+// key), HMAC-SHA256 over "id.timestamp.body", the webhook-signature header value. Implemented
+// by the installed client library (include/spool/webhook.hpp), so sender and verifier are one.
 // Pure functions (OpenSSL's libcrypto underneath); safe from any thread.
 #pragma once
 
@@ -26,7 +27,5 @@ std::string sign_v1(std::string_view key, std::string_view id, std::int64_t time
 // webhook-signature: one v1 signature per key, space-separated (secret rotation).
 std::string signature_header(const std::vector<std::string>& keys, std::string_view id,
                              std::int64_t timestamp, std::string_view body);
-
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace spool::push

@@ -26,20 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "DEBUG";
-    case LogLevel::kInfo:
-      return "INFO";
-    case LogLevel::kWarn:
-      return "WARN";
-    case LogLevel::kError:
-      return "ERROR";
-  }
-  return "INFO";
-}
-
 std::string utc_now() {
   auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto day = std::chrono::floor<std::chrono::days>(now);
@@ -59,7 +45,7 @@ std::string utc_now() {
 void write_line(LogLevel level, std::string_view text) {
   std::string line = utc_now();
   line += ' ';
-  line += level_name(level);
+  line += log_level_name(level);
   line += " spool work: ";
   line += text;
   line += '\n';
