@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/check-layering.sh  # the dependency rule of docs/architecture.md, before a long build
 scripts/install-webhooks-js.sh  # the npm standardwebhooks package the push tests verify with
 scripts/build-ui.sh
 
