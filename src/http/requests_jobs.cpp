@@ -57,7 +57,9 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
     return invalid(r.field_name("payload"),
                    r.field_name("payload") + " is required (any JSON value, e.g. {} or null)");
   }
-  if (!r.opt_json("payload", job.payload_json)) return tl::unexpected(r.take_status());
+  std::optional<std::string> payload_text;
+  if (!r.opt_json("payload", payload_text)) return tl::unexpected(r.take_status());
+  job.payload_json = std::move(*payload_text);
 
   std::optional<std::int64_t> n;
   if (!r.opt_int("priority", kInt32Min, kInt32Max, n)) return tl::unexpected(r.take_status());
