@@ -35,7 +35,7 @@ class EngineCallbackTest : public ::testing::Test {
     r.payload_json = R"({"n":1})";
     r.callback_url = std::move(url);
     r.max_attempts = max_attempts;
-    Answer<std::vector<store::EnqueueResult>> a;
+    Answer<std::vector<ops::EnqueueResult>> a;
     engine_->enqueue({std::move(r)}, a.cb());
     engine_->run_once();
     return a.ok().at(0).id;
@@ -72,14 +72,14 @@ class EngineCallbackTest : public ::testing::Test {
   }
 
   void ack(const Job& j) {
-    Answer<store::SettleResult> a;
+    Answer<ops::SettleResult> a;
     engine_->ack({j.id, j.lease_token, R"({"ok":true})"}, a.cb());
     engine_->run_once();
     ASSERT_TRUE(a.ok().id == j.id);
   }
 
   void fail(const Job& j, FailKind kind) {
-    Answer<store::SettleResult> a;
+    Answer<ops::SettleResult> a;
     engine_->fail({j.id, j.lease_token, "boom", kind, std::nullopt}, a.cb());
     engine_->run_once();
     ASSERT_TRUE(a.ok().id == j.id);

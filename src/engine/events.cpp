@@ -14,7 +14,7 @@ JobEvent& Engine::Impl::emit(JobEventKind kind, JobState state) {
   return ev;
 }
 
-void Engine::Impl::emit_enqueued(const store::EnqueueResult& r, const Job& job) {
+void Engine::Impl::emit_enqueued(const ops::EnqueueResult& r, const Job& job) {
   if (!observing() || r.deduplicated) return;
   JobEvent& ev = emit(JobEventKind::kEnqueued, r.state);
   ev.id = r.id;
@@ -23,7 +23,7 @@ void Engine::Impl::emit_enqueued(const store::EnqueueResult& r, const Job& job) 
   ev.max_attempts = job.max_attempts;
 }
 
-void Engine::Impl::emit_settle(JobEventKind kind, const store::SettleResult& r,
+void Engine::Impl::emit_settle(JobEventKind kind, const ops::SettleResult& r,
                                std::optional<FailKind> fail_kind) {
   if (!observing()) return;
   JobEvent& ev = emit(kind, r.state);
@@ -40,7 +40,7 @@ void Engine::Impl::emit_settle(JobEventKind kind, const store::SettleResult& r,
   if (ends_attempt && r.started_at) ev.run_ms = std::max<std::int64_t>(0, now_ - *r.started_at);
 }
 
-void Engine::Impl::emit_failure(const store::SettleResult& r, FailKind kind) {
+void Engine::Impl::emit_failure(const ops::SettleResult& r, FailKind kind) {
   JobEventKind event = JobEventKind::kRetrying;
   if (r.state == JobState::kDead) {
     event = JobEventKind::kDead;

@@ -70,7 +70,7 @@ class JobEventsTest : public ::testing::Test {
     if (delay_ms) r.delay_ms = delay_ms;
     r.max_attempts = max_attempts;
     r.backoff = Backoff{BackoffType::kFixed, 1000, 1000, false};
-    Answer<std::vector<store::EnqueueResult>> a;
+    Answer<std::vector<ops::EnqueueResult>> a;
     engine_->enqueue({std::move(r)}, a.cb());
     engine_->run_once();
     return a.ok().at(0).id;
@@ -85,7 +85,7 @@ class JobEventsTest : public ::testing::Test {
   }
 
   void fail(const Job& j, FailKind kind, std::optional<std::int64_t> retry_after = {}) {
-    Answer<store::SettleResult> a;
+    Answer<ops::SettleResult> a;
     engine_->fail({j.id, j.lease_token, "SMTP 451 try later", kind, retry_after}, a.cb());
     engine_->run_once();
     a.ok();
@@ -147,7 +147,7 @@ TEST_F(JobEventsTest, AJobsWholeLifeIsToldInOrderWithTimings) {
   EXPECT_EQ(last().attempt, 2);
   EXPECT_EQ(last().wait_ms, 0);
   clock_.advance_ms(25);
-  Answer<store::SettleResult> acked;
+  Answer<ops::SettleResult> acked;
   engine_->ack({j.id, j.lease_token, R"({"sent":true})"}, acked.cb());
   engine_->run_once();
   acked.ok();
@@ -212,7 +212,7 @@ TEST_F(JobEventsTest, AnExpiredLeaseIsAFailureOfKindLeaseExpired) {
 
 TEST_F(JobEventsTest, CancelRetryAndBulkRetryDeadAreTold) {
   std::string waiting = enqueue("a", 60'000);
-  Answer<store::SettleResult> cancelled;
+  Answer<ops::SettleResult> cancelled;
   engine_->cancel(waiting, cancelled.cb());
   engine_->run_once();
   cancelled.ok();
@@ -220,7 +220,7 @@ TEST_F(JobEventsTest, CancelRetryAndBulkRetryDeadAreTold) {
   EXPECT_EQ(last().state, JobState::kCancelled);
   EXPECT_FALSE(last().run_ms.has_value());
 
-  Answer<store::SettleResult> retried;
+  Answer<ops::SettleResult> retried;
   engine_->retry(waiting, retried.cb());
   engine_->run_once();
   retried.ok();
@@ -251,7 +251,7 @@ TEST_F(JobEventsTest, DedupeHitsAreNotEvents) {
   EnqueueRequest r;
   r.type = "digest";
   r.dedupe_key = "k";
-  Answer<std::vector<store::EnqueueResult>> a;
+  Answer<std::vector<ops::EnqueueResult>> a;
   engine_->enqueue({r, r}, a.cb());
   engine_->run_once();
   ASSERT_EQ(a.ok().size(), 2u);
@@ -260,8 +260,8 @@ TEST_F(JobEventsTest, DedupeHitsAreNotEvents) {
 }
 
 TEST_F(JobEventsTest, ObserversHearOfACommitBeforeItsCallersAreAnswered) {
-  Answer<std::vector<store::EnqueueResult>> a;
-  Answer<std::vector<store::EnqueueResult>> b;
+  Answer<std::vector<ops::EnqueueResult>> a;
+  Answer<std::vector<ops::EnqueueResult>> b;
   recorder_->probe = [&] { return a.value.has_value(); };
   EnqueueRequest r;
   r.type = "t";
@@ -286,7 +286,7 @@ TEST_F(JobEventsTest, ARolledBackBatchTellsNothing) {
     r.payload_json = "\"" + std::string(2'000, 'x') + "\"";
     batch.push_back(r);
   }
-  Answer<std::vector<store::EnqueueResult>> a;
+  Answer<std::vector<ops::EnqueueResult>> a;
   engine_->enqueue(batch, a.cb());
   engine_->run_once();
   ASSERT_TRUE(a.value.has_value());

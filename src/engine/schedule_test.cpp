@@ -70,8 +70,8 @@ class ScheduleTest : public ::testing::Test {
   }
 
   std::vector<Job> jobs() {
-    Answer<store::JobPage> a;
-    store::JobFilter f;
+    Answer<ops::JobPage> a;
+    ops::JobFilter f;
     f.ascending = true;
     f.limit = 500;
     engine_->list_jobs(f, a.cb());
@@ -190,7 +190,7 @@ TEST_F(ScheduleTest, OverlapSkipWaitsWhileThePreviousFiresJobIsUnfinished) {
   engine_->run_once();
   ASSERT_EQ(reserved.ok().size(), 1u);
   const Job& j = reserved.ok()[0];
-  Answer<store::SettleResult> acked;
+  Answer<ops::SettleResult> acked;
   engine_->ack({j.id, j.lease_token, {}}, acked.cb());
   engine_->run_once();
   ASSERT_EQ(acked.code(), StatusCode::kOk);
@@ -222,7 +222,7 @@ TEST_F(ScheduleTest, APausedScheduleDoesNotFireAndResumesFromNow) {
 TEST_F(ScheduleTest, TriggerEnqueuesNowAndLeavesTheNextTickAlone) {
   Schedule s = create(every(3'600'000));
   clock_.set_ms(at("2026-12-01T08:10:00Z"));
-  Answer<store::EnqueueResult> triggered;
+  Answer<ops::EnqueueResult> triggered;
   engine_->trigger_schedule(s.id, triggered.cb());
   engine_->run_once();
   EXPECT_EQ(triggered.ok().state, JobState::kQueued);
@@ -230,7 +230,7 @@ TEST_F(ScheduleTest, TriggerEnqueuesNowAndLeavesTheNextTickAlone) {
   EXPECT_EQ(after.last_job_id, triggered.ok().id);
   EXPECT_EQ(after.last_run_at, at("2026-12-01T08:10:00Z"));
   EXPECT_EQ(after.next_run_at, at("2026-12-01T09:00:00Z"));
-  Answer<store::EnqueueResult> missing;
+  Answer<ops::EnqueueResult> missing;
   engine_->trigger_schedule("01NOSUCHSCHEDULE", missing.cb());
   engine_->run_once();
   EXPECT_EQ(missing.code(), StatusCode::kNotFound);
@@ -335,7 +335,7 @@ TEST(DelayTest, ADelayedJobIsNeverDueBeforeItsWholeDelayHasPassed) {
   EnqueueRequest r;
   r.type = "reminder";
   r.delay_ms = 10;
-  Answer<std::vector<store::EnqueueResult>> enqueued;
+  Answer<std::vector<ops::EnqueueResult>> enqueued;
   engine.enqueue({r}, enqueued.cb());
   engine.run_once();
   std::string id = enqueued.ok().at(0).id;

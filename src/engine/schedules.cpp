@@ -93,7 +93,7 @@ StatusOr<void> Engine::Impl::apply_delete_schedule(const std::string& id) {
   return deleted;
 }
 
-StatusOr<store::EnqueueResult> Engine::Impl::apply_trigger_schedule(const std::string& id) {
+StatusOr<ops::EnqueueResult> Engine::Impl::apply_trigger_schedule(const std::string& id) {
   auto found = store_->get_schedule(id);
   note_batch_failure(found);
   if (!found) return tl::unexpected(found.error());
@@ -104,7 +104,7 @@ StatusOr<store::EnqueueResult> Engine::Impl::apply_trigger_schedule(const std::s
   return apply_fire(fire);
 }
 
-StatusOr<store::EnqueueResult> Engine::Impl::apply_fire(const store::ScheduleFire& fire) {
+StatusOr<ops::EnqueueResult> Engine::Impl::apply_fire(const store::ScheduleFire& fire) {
   schedules_touched_ = true;
   auto fired = store_->fire_schedule(fire);
   note_batch_failure(fired);

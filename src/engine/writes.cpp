@@ -4,9 +4,9 @@
 
 namespace spool::engine {
 
-StatusOr<std::vector<store::EnqueueResult>> Engine::Impl::apply_enqueue(
+StatusOr<std::vector<ops::EnqueueResult>> Engine::Impl::apply_enqueue(
     std::vector<EnqueueRequest>& requests) {
-  std::vector<store::EnqueueResult> results;
+  std::vector<ops::EnqueueResult> results;
   results.reserve(requests.size());
   for (EnqueueRequest& r : requests) {
     store::NewJob nj = resolve(r);
@@ -19,7 +19,7 @@ StatusOr<std::vector<store::EnqueueResult>> Engine::Impl::apply_enqueue(
   return results;
 }
 
-void Engine::Impl::note_enqueued(const store::EnqueueResult& r, const Job& job) {
+void Engine::Impl::note_enqueued(const ops::EnqueueResult& r, const Job& job) {
   if (!r.deduplicated && r.state == JobState::kQueued) mark_dirty(job.queue);
   emit_enqueued(r, job);
 }
@@ -49,7 +49,7 @@ store::NewJob Engine::Impl::resolve(EnqueueRequest& r) {
   return nj;
 }
 
-StatusOr<store::SettleResult> Engine::Impl::apply_ack(AckItem& item) {
+StatusOr<ops::SettleResult> Engine::Impl::apply_ack(AckItem& item) {
   store::AckRequest req{item.id, item.lease_token, std::move(item.result_json), now_};
   auto result = store_->ack(req);
   note_batch_failure(result);
@@ -60,7 +60,7 @@ StatusOr<store::SettleResult> Engine::Impl::apply_ack(AckItem& item) {
   return result;
 }
 
-StatusOr<store::SettleResult> Engine::Impl::apply_fail(FailItem& item) {
+StatusOr<ops::SettleResult> Engine::Impl::apply_fail(FailItem& item) {
   store::FailRequest req{item.id,         item.lease_token,    std::move(item.message),
                          item.kind,       item.retry_after_ms, now_,
                          ids_.next_unit()};
@@ -92,14 +92,14 @@ StatusOr<TimeMs> Engine::Impl::apply_extend(ExtendItem& item) {
   return result->lease_expires_at;
 }
 
-StatusOr<store::SettleResult> Engine::Impl::apply_cancel(const std::string& id) {
+StatusOr<ops::SettleResult> Engine::Impl::apply_cancel(const std::string& id) {
   auto result = store_->cancel(id, now_);
   note_batch_failure(result);
   if (result) emit_settle(JobEventKind::kCancelled, *result, std::nullopt);
   return result;
 }
 
-StatusOr<store::SettleResult> Engine::Impl::apply_retry(const std::string& id) {
+StatusOr<ops::SettleResult> Engine::Impl::apply_retry(const std::string& id) {
   auto result = store_->retry(id, now_);
   note_batch_failure(result);
   if (result) {
@@ -115,7 +115,7 @@ StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
   note_batch_failure(result);
   if (!result) return tl::unexpected(result.error());
   mark_dirty(queue);
-  for (const store::SettleResult& r : *result) {
+  for (const ops::SettleResult& r : *result) {
     emit_settle(JobEventKind::kRetried, r, std::nullopt);
   }
   return static_cast<std::int64_t>(result->size());
