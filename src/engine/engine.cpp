@@ -76,11 +76,12 @@ void Engine::start() { impl_->start(); }
 void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
 std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
+TimeMs Engine::next_wake_ms() const { return impl_->next_wake(); }
 
 // ---- Writes ----
 
 void Engine::enqueue(std::vector<EnqueueRequest> jobs,
-                     Callback<std::vector<store::EnqueueResult>> done) {
+                     Callback<std::vector<ops::EnqueueResult>> done) {
   post_write(*impl_, std::move(done), &Impl::apply_enqueue, std::move(jobs));
 }
 
@@ -90,11 +91,11 @@ WaiterId Engine::reserve(ReserveRequest request, Callback<std::vector<Job>> done
 
 void Engine::cancel_waiter(WaiterId id) { impl_->submit_cancel_waiter(id); }
 
-void Engine::ack(AckItem item, Callback<store::SettleResult> done) {
+void Engine::ack(AckItem item, Callback<ops::SettleResult> done) {
   post_write(*impl_, std::move(done), &Impl::apply_ack, std::move(item));
 }
 
-void Engine::fail(FailItem item, Callback<store::SettleResult> done) {
+void Engine::fail(FailItem item, Callback<ops::SettleResult> done) {
   post_write(*impl_, std::move(done), &Impl::apply_fail, std::move(item));
 }
 
@@ -103,7 +104,7 @@ void Engine::extend(ExtendItem item, Callback<TimeMs> done) {
 }
 
 void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
-                    std::function<void(std::vector<StatusOr<store::SettleResult>>)> done) {
+                    std::function<void(std::vector<StatusOr<ops::SettleResult>>)> done) {
   using Results = Impl::SettleResults;
   // Per-item errors live inside the vector; the outer StatusOr only carries a batch failure.
   Callback<Results> outer = [done = std::move(done),
@@ -117,11 +118,11 @@ void Engine::settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
   post_write(*impl_, std::move(outer), &Impl::apply_settle, std::move(acks), std::move(fails));
 }
 
-void Engine::cancel(std::string id, Callback<store::SettleResult> done) {
+void Engine::cancel(std::string id, Callback<ops::SettleResult> done) {
   post_write(*impl_, std::move(done), &Impl::apply_cancel, std::move(id));
 }
 
-void Engine::retry(std::string id, Callback<store::SettleResult> done) {
+void Engine::retry(std::string id, Callback<ops::SettleResult> done) {
   post_write(*impl_, std::move(done), &Impl::apply_retry, std::move(id));
 }
 
@@ -170,7 +171,7 @@ void Engine::delete_schedule(std::string id, Callback<void> done) {
   post_write(*impl_, std::move(done), &Impl::apply_delete_schedule, std::move(id));
 }
 
-void Engine::trigger_schedule(std::string id, Callback<store::EnqueueResult> done) {
+void Engine::trigger_schedule(std::string id, Callback<ops::EnqueueResult> done) {
   post_write(*impl_, std::move(done), &Impl::apply_trigger_schedule, std::move(id));
 }
 
@@ -188,7 +189,7 @@ void Engine::get_job(std::string id, Callback<Job> done) {
   post_store_read(*impl_, std::move(done), &store::Store::get_job, std::move(id));
 }
 
-void Engine::list_jobs(store::JobFilter filter, Callback<store::JobPage> done) {
+void Engine::list_jobs(ops::JobFilter filter, Callback<ops::JobPage> done) {
   post_store_read(*impl_, std::move(done), &store::Store::list_jobs, std::move(filter));
 }
 
@@ -200,7 +201,7 @@ void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
   post_store_read(*impl_, std::move(done), &store::Store::list_queues);
 }
 
-void Engine::stats(Callback<store::Stats> done) {
+void Engine::stats(Callback<ops::Stats> done) {
   post_store_read(*impl_, std::move(done), &store::Store::stats);
 }
 

@@ -157,13 +157,13 @@ struct ObservationRequest {
 
 struct Observation {
   TimeMs now = 0;
-  store::Stats stats;
+  ops::Stats stats;
   std::vector<std::pair<std::string, std::size_t>> waiters;  // parked long polls by queue
   // Set when the store did not answer the probe, or the last write transaction failed (less
   // than 10 s ago) and none has committed since (a full disk): the store cannot take jobs.
   std::optional<Status> store_error;
-  std::vector<store::QueueBacklog> backlog;
-  std::vector<store::MinuteStats> minutes;
+  std::vector<ops::QueueBacklog> backlog;
+  std::vector<ops::MinuteStats> minutes;
 };
 
 using WaiterId = std::uint64_t;
@@ -188,19 +188,19 @@ class Engine {
 
   // ---- Writes ----
   // All or nothing: either every job is stored (or deduplicated) or none is.
-  void enqueue(std::vector<EnqueueRequest> jobs, Callback<std::vector<store::EnqueueResult>> done);
+  void enqueue(std::vector<EnqueueRequest> jobs, Callback<std::vector<ops::EnqueueResult>> done);
   // Answers as soon as at least one job is ready (up to max), or empty after wait_ms. The id
   // lets the caller drop the waiter (client gone) with cancel_waiter().
   WaiterId reserve(ReserveRequest request, Callback<std::vector<Job>> done);
   void cancel_waiter(WaiterId id);
-  void ack(AckItem item, Callback<store::SettleResult> done);
-  void fail(FailItem item, Callback<store::SettleResult> done);
+  void ack(AckItem item, Callback<ops::SettleResult> done);
+  void fail(FailItem item, Callback<ops::SettleResult> done);
   void extend(ExtendItem item, Callback<TimeMs> done);
   // Each item stands alone: one stale lease fails only its own entry. Acks first, then fails.
   void settle(std::vector<AckItem> acks, std::vector<FailItem> fails,
-              std::function<void(std::vector<StatusOr<store::SettleResult>>)> done);
-  void cancel(std::string id, Callback<store::SettleResult> done);
-  void retry(std::string id, Callback<store::SettleResult> done);
+              std::function<void(std::vector<StatusOr<ops::SettleResult>>)> done);
+  void cancel(std::string id, Callback<ops::SettleResult> done);
+  void retry(std::string id, Callback<ops::SettleResult> done);
   void retry_dead(std::string queue, std::optional<std::string> type, Callback<std::int64_t> done);
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
@@ -223,16 +223,16 @@ class Engine {
   void patch_schedule(std::string id, SchedulePatch patch, Callback<Schedule> done);
   void delete_schedule(std::string id, Callback<void> done);
   // Enqueues the schedule's job now, outside its timing (no dedupe key; next_run_at unchanged).
-  void trigger_schedule(std::string id, Callback<store::EnqueueResult> done);
+  void trigger_schedule(std::string id, Callback<ops::EnqueueResult> done);
   void get_schedule(std::string id, Callback<ScheduleView> done);
   void list_schedules(Callback<std::vector<Schedule>> done);
 
   // ---- Reads ----
   void get_job(std::string id, Callback<Job> done);
-  void list_jobs(store::JobFilter filter, Callback<store::JobPage> done);
+  void list_jobs(ops::JobFilter filter, Callback<ops::JobPage> done);
   void get_queue(std::string name, Callback<QueueInfo> done);
   void list_queues(Callback<std::vector<QueueInfo>> done);
-  void stats(Callback<store::Stats> done);
+  void stats(Callback<ops::Stats> done);
   // Health and metrics reads (see Observation). Always answers (the store's failure is in the
   // answer, not an error), unless the engine has stopped.
   void observe(ObservationRequest request, Callback<Observation> done);
@@ -241,6 +241,9 @@ class Engine {
   // Applies every pending command and all due work at the clock's current time.
   void run_once();
   std::size_t waiter_count() const;
+  // When the writer thread would next wake by itself, absent new commands: never in the past
+  // while nothing is due, or the writer spins (issue 13, D1).
+  TimeMs next_wake_ms() const;
 
   class Impl;  // engine_impl.hpp
 

@@ -93,18 +93,21 @@ class Engine::Impl {
   // Applies one batch: pending commands, due work, waiters; one transaction; then callbacks.
   void run_once();
   std::size_t waiter_count() const;
+  // When the writer sleeps until, absent new commands (upkeep.cpp). REQUIRES: the writer thread,
+  // or tests driving run_once().
+  TimeMs next_wake() const;
 
   // ---- Writes (writer thread, inside the batch's transaction; writes.cpp) ----
-  StatusOr<std::vector<store::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests);
-  StatusOr<store::SettleResult> apply_ack(AckItem& item);
-  StatusOr<store::SettleResult> apply_fail(FailItem& item);
+  StatusOr<std::vector<ops::EnqueueResult>> apply_enqueue(std::vector<EnqueueRequest>& requests);
+  StatusOr<ops::SettleResult> apply_ack(AckItem& item);
+  StatusOr<ops::SettleResult> apply_fail(FailItem& item);
   // Each item stands alone, so the answer is never an error itself: a batch failure reaches
   // every item through the facade.
-  using SettleResults = std::vector<StatusOr<store::SettleResult>>;
+  using SettleResults = std::vector<StatusOr<ops::SettleResult>>;
   StatusOr<SettleResults> apply_settle(std::vector<AckItem>& acks, std::vector<FailItem>& fails);
   StatusOr<TimeMs> apply_extend(ExtendItem& item);
-  StatusOr<store::SettleResult> apply_cancel(const std::string& id);
-  StatusOr<store::SettleResult> apply_retry(const std::string& id);
+  StatusOr<ops::SettleResult> apply_cancel(const std::string& id);
+  StatusOr<ops::SettleResult> apply_retry(const std::string& id);
   StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
                                           const std::optional<std::string>& type);
   StatusOr<std::int64_t> apply_purge(const std::string& queue, JobState state);
@@ -118,7 +121,7 @@ class Engine::Impl {
   StatusOr<Schedule> apply_upsert_schedule(ScheduleSpec& spec);
   StatusOr<Schedule> apply_patch_schedule(const std::string& id, SchedulePatch& patch);
   StatusOr<void> apply_delete_schedule(const std::string& id);
-  StatusOr<store::EnqueueResult> apply_trigger_schedule(const std::string& id);
+  StatusOr<ops::EnqueueResult> apply_trigger_schedule(const std::string& id);
 
   // ---- Reads (writer thread, after the batch's commit, outside the transaction) ----
   store::Store& store() { return *store_; }
@@ -145,6 +148,7 @@ class Engine::Impl {
   // After stop: every parked long poll is answered empty; later calls are refused.
   void finish();
   bool has_pending_locked() const;  // REQUIRES: mu_ held
+  bool accepting_locked() const;    // REQUIRES: mu_ held
   Batch take_batch();
   // Registers the batch's reserves as waiters, then drops the cancelled ones.
   void park_waiters(std::vector<Waiter> reserves, const std::vector<WaiterId>& cancels);
@@ -178,7 +182,7 @@ class Engine::Impl {
   // The job of an enqueue request: its id, run_at and the queue's or the server's defaults.
   store::NewJob resolve(EnqueueRequest& r);
   // A job a write stored: a ready one wakes its queue's waiters, and observers hear of it.
-  void note_enqueued(const store::EnqueueResult& r, const Job& job);
+  void note_enqueued(const ops::EnqueueResult& r, const Job& job);
 
   // ---- Schedules (schedules.cpp) ----
   // Fires what is due, at most schedule_limit ticks per transaction.
@@ -190,18 +194,18 @@ class Engine::Impl {
   // The job of one fire, resolved like POST /v1/jobs (queue config, then server defaults).
   store::NewJob job_of(const Schedule& s, std::optional<std::string> dedupe_key);
   // Applies one fire; a job it enqueued is told to observers and wakes its queue's waiters.
-  StatusOr<store::EnqueueResult> apply_fire(const store::ScheduleFire& fire);
+  StatusOr<ops::EnqueueResult> apply_fire(const store::ScheduleFire& fire);
 
   // ---- Job events (events.cpp; each does nothing when no one observes) ----
   bool observing() const { return !observers_.empty() || !hooks_.empty(); }
   // Appends an event of this batch; the caller fills in the job's fields.
   JobEvent& emit(JobEventKind kind, JobState state);
   // A job a write stored (an enqueue or a schedule's fire); nothing for a deduplicated one.
-  void emit_enqueued(const store::EnqueueResult& r, const Job& job);
-  void emit_settle(JobEventKind kind, const store::SettleResult& r,
+  void emit_enqueued(const ops::EnqueueResult& r, const Job& job);
+  void emit_settle(JobEventKind kind, const ops::SettleResult& r,
                    std::optional<FailKind> fail_kind);
   // A worker's fail or an expired lease, named by where the job went.
-  void emit_failure(const store::SettleResult& r, FailKind kind);
+  void emit_failure(const ops::SettleResult& r, FailKind kind);
   void emit_started(const std::vector<Job>& jobs);
   // An extend that carried progress.
   void emit_progress(std::string id, const store::ExtendResult& r, std::string progress_json);
@@ -226,7 +230,6 @@ class Engine::Impl {
   // Re-reads the store's next due times after a transaction (and at start).
   void refresh_hints();
   // The earliest time the writer has something to do without a new command.
-  TimeMs next_wake() const;
 
   std::unique_ptr<store::Store> store_;
   const Clock& clock_;

@@ -30,7 +30,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::string enqueue(EnqueueRequest r) {
-    Answer<std::vector<store::EnqueueResult>> a;
+    Answer<std::vector<ops::EnqueueResult>> a;
     engine_->enqueue({std::move(r)}, a.cb());
     engine_->run_once();
     return a.ok().at(0).id;
@@ -58,16 +58,16 @@ class EngineTest : public ::testing::Test {
     return a.ok();
   }
 
-  StatusOr<store::SettleResult> ack(const Job& j) {
-    Answer<store::SettleResult> a;
+  StatusOr<ops::SettleResult> ack(const Job& j) {
+    Answer<ops::SettleResult> a;
     engine_->ack({j.id, j.lease_token, R"({"sent":true})"}, a.cb());
     engine_->run_once();
     return *a.value;
   }
 
-  StatusOr<store::SettleResult> fail(const Job& j, FailKind kind,
-                                     std::optional<std::int64_t> retry_after = {}) {
-    Answer<store::SettleResult> a;
+  StatusOr<ops::SettleResult> fail(const Job& j, FailKind kind,
+                                   std::optional<std::int64_t> retry_after = {}) {
+    Answer<ops::SettleResult> a;
     engine_->fail({j.id, j.lease_token, "SMTP 451 try later", kind, retry_after}, a.cb());
     engine_->run_once();
     return *a.value;
@@ -147,7 +147,7 @@ TEST_F(EngineTest, DedupeKeyAnswersTheFirstJobWithinItsWindowOnly) {
   auto r = job();
   r.dedupe_key = "escrow-esc-123-release";
   r.dedupe_window_ms = 60'000;
-  Answer<std::vector<store::EnqueueResult>> first, second, third;
+  Answer<std::vector<ops::EnqueueResult>> first, second, third;
   engine_->enqueue({r}, first.cb());
   engine_->run_once();
   clock_.advance_ms(59'999);
@@ -168,7 +168,7 @@ TEST_F(EngineTest, LongPollIsHandedAJobInTheBatchThatEnqueuesIt) {
   engine_->run_once();
   EXPECT_FALSE(waiting.ready());
   EXPECT_EQ(engine_->waiter_count(), 1u);
-  Answer<std::vector<store::EnqueueResult>> enq;
+  Answer<std::vector<ops::EnqueueResult>> enq;
   engine_->enqueue({job()}, enq.cb());
   engine_->run_once();
   ASSERT_TRUE(waiting.ready());
@@ -355,7 +355,7 @@ TEST_F(EngineTest, SettleAnswersEachItemOnItsOwn) {
   enqueue(job());
   auto jobs = reserve({"send_release_email"}, 3);
   ASSERT_EQ(jobs.size(), 3u);
-  std::vector<StatusOr<store::SettleResult>> results;
+  std::vector<StatusOr<ops::SettleResult>> results;
   engine_->settle({{jobs[0].id, jobs[0].lease_token, {}}, {jobs[1].id, "stale", {}}},
                   {{jobs[2].id, jobs[2].lease_token, "boom", FailKind::kPermanent, {}}},
                   [&](auto r) { results = std::move(r); });
@@ -368,18 +368,18 @@ TEST_F(EngineTest, SettleAnswersEachItemOnItsOwn) {
 
 TEST_F(EngineTest, CancelOnlyBeforeTheJobRuns) {
   std::string queued = enqueue(job());
-  Answer<store::SettleResult> cancelled;
+  Answer<ops::SettleResult> cancelled;
   engine_->cancel(queued, cancelled.cb());
   engine_->run_once();
   EXPECT_EQ(cancelled.ok().state, JobState::kCancelled);
   std::string running = enqueue(job());
   reserve({"send_release_email"});
-  Answer<store::SettleResult> refused;
+  Answer<ops::SettleResult> refused;
   engine_->cancel(running, refused.cb());
   engine_->run_once();
   EXPECT_EQ(refused.code(), StatusCode::kConflict);
   EXPECT_NE(refused.value->error().message().find("active"), std::string::npos);
-  Answer<store::SettleResult> unknown;
+  Answer<ops::SettleResult> unknown;
   engine_->cancel("nope", unknown.cb());
   engine_->run_once();
   EXPECT_EQ(unknown.code(), StatusCode::kNotFound);
@@ -388,7 +388,7 @@ TEST_F(EngineTest, CancelOnlyBeforeTheJobRuns) {
 TEST_F(EngineTest, RetryingADeadJobQueuesItWithAttemptsReset) {
   std::string id = enqueue(job());
   ASSERT_TRUE(fail(reserve({"send_release_email"})[0], FailKind::kPermanent));
-  Answer<store::SettleResult> retried;
+  Answer<ops::SettleResult> retried;
   engine_->retry(id, retried.cb());
   engine_->run_once();
   EXPECT_EQ(retried.ok().state, JobState::kQueued);
@@ -452,6 +452,23 @@ TEST_F(EngineTest, RateLimitHandsOutOnlyWhatTheWindowAllowsAndWakesWaitersAfter)
   EXPECT_EQ(waiting.ok().size(), 1u);
 }
 
+// D1: reserves without waiting leave a rate timer behind; once it is past, an idle writer must
+// sleep until something is due instead of spinning on empty batches.
+TEST_F(EngineTest, ARateTimerLeftByReservesThatDidNotWaitDoesNotKeepTheWriterAwake) {
+  QueueConfig config;
+  config.rate_limit = RateLimit{1, 1'000};
+  Answer<QueueInfo> patched;
+  engine_->patch_queue("send_release_email", config, patched.cb());
+  engine_->run_once();
+  for (int i = 0; i < 3; ++i) enqueue(job());
+  EXPECT_EQ(reserve({"send_release_email"}).size(), 1u);
+  EXPECT_TRUE(reserve({"send_release_email"}).empty());
+  EXPECT_TRUE(reserve({"send_release_email"}).empty());
+  advance(1'500);
+  EXPECT_GT(engine_->next_wake_ms(), clock_.now_ms());
+  EXPECT_EQ(reserve({"send_release_email"}).size(), 1u) << "the window still lets work out";
+}
+
 TEST_F(EngineTest, FinishedJobsAreDeletedAfterTheirRetention) {
   QueueConfig config;
   config.retain_completed_ms = 60'000;
@@ -479,12 +496,12 @@ TEST_F(EngineTest, AFullStoreRefusesTheWholeBatchAndKeepsServingReads) {
     r.payload_json = "\"" + std::string(2'000, 'x') + "\"";
     batch.push_back(r);
   }
-  Answer<std::vector<store::EnqueueResult>> refused;
+  Answer<std::vector<ops::EnqueueResult>> refused;
   engine_->enqueue(batch, refused.cb());
   engine_->run_once();
   EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused.value->error().message();
   EXPECT_EQ(get(kept).state, JobState::kQueued);
-  Answer<store::Stats> stats;
+  Answer<ops::Stats> stats;
   engine_->stats(stats.cb());
   engine_->run_once();
   EXPECT_EQ(stats.ok().totals[JobState::kQueued], 1);
@@ -497,7 +514,7 @@ TEST_F(EngineTest, StopAnswersParkedLongPollsEmptyAndRefusesLaterCalls) {
   engine_->stop();
   ASSERT_TRUE(waiting.ready());
   EXPECT_TRUE(waiting.ok().empty());
-  Answer<std::vector<store::EnqueueResult>> late;
+  Answer<std::vector<ops::EnqueueResult>> late;
   engine_->enqueue({job()}, late.cb());
   EXPECT_EQ(late.code(), StatusCode::kUnavailable);
 }

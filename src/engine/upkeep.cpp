@@ -24,7 +24,7 @@ void Engine::Impl::run_tick() {
   if (!ticked) return;
   for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
   if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
-  for (const store::SettleResult& r : ticked->expired_jobs) {
+  for (const ops::SettleResult& r : ticked->expired_jobs) {
     emit_failure(r, FailKind::kLeaseExpired);
   }
 }
@@ -57,7 +57,11 @@ TimeMs Engine::Impl::next_wake() const {
   if (next_schedule_due_) wake = std::min(wake, *next_schedule_due_);
   if (next_expiry_) wake = std::min(wake, std::max(*next_expiry_, next_sweep_at_));
   if (auto d = waiters_.earliest_deadline()) wake = std::min(wake, *d);
-  for (const auto& [queue, at] : rate_timers_) wake = std::min(wake, at);
+  // A rate timer only wakes parked long polls; with none parked it is dropped (run_once), and
+  // must not wake the writer meanwhile.
+  if (!waiters_.empty()) {
+    for (const auto& [queue, at] : rate_timers_) wake = std::min(wake, at);
+  }
   return wake;
 }
 

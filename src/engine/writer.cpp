@@ -29,7 +29,7 @@ bool Engine::Impl::breaks_batch(const Status& status) {
 void Engine::Impl::submit_write(WriteOp op) {
   {
     std::lock_guard lock(mu_);
-    if (!stopped_) {
+    if (accepting_locked()) {
       pending_writes_.push_back(std::move(op));
       cv_.notify_one();
       return;
@@ -41,7 +41,7 @@ void Engine::Impl::submit_write(WriteOp op) {
 void Engine::Impl::submit_read(ReadOp op) {
   {
     std::lock_guard lock(mu_);
-    if (!stopped_) {
+    if (accepting_locked()) {
       pending_reads_.push_back(std::move(op));
       cv_.notify_one();
       return;
@@ -51,14 +51,18 @@ void Engine::Impl::submit_read(ReadOp op) {
 }
 
 WaiterId Engine::Impl::submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
-  std::lock_guard lock(mu_);
-  WaiterId id = ++last_waiter_id_;
-  if (stopped_) {
-    done(tl::unexpected<Status>(shutting_down()));
-    return id;
+  WaiterId id;
+  {
+    std::lock_guard lock(mu_);
+    id = ++last_waiter_id_;
+    if (accepting_locked()) {
+      pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
+      cv_.notify_one();
+      return id;
+    }
   }
-  pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
-  cv_.notify_one();
+  // Outside the lock: a callback that calls the engine must not deadlock (D11).
+  done(tl::unexpected<Status>(shutting_down()));
   return id;
 }
 
@@ -67,6 +71,13 @@ void Engine::Impl::submit_cancel_waiter(WaiterId id) {
   if (stopped_) return;
   pending_cancels_.push_back(id);
   cv_.notify_one();
+}
+
+bool Engine::Impl::accepting_locked() const {
+  // Refused from the moment stop() is asked, not only once the writer is gone: busy keep-alive
+  // producers would otherwise keep the writer's queue from ever emptying, and stop() from
+  // returning (D5). What was accepted before is still applied and answered.
+  return !stopped_ && !stop_requested_;
 }
 
 bool Engine::Impl::has_pending_locked() const {
@@ -133,6 +144,10 @@ void Engine::Impl::run_once() {
   for (Completion& c : completions) c(failure);
   for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
   answer_expired_waiters();
+  // Rate timers exist to wake parked long polls. With none left, a timer in the past would keep
+  // next_wake() in the past and the writer spinning on empty batches (D1); a later long poll is
+  // fresh and tries every queue it names anyway.
+  if (waiters_.empty()) rate_timers_.clear();
   for (ReadOp& op : batch.reads) op.apply(*this);
   // After the answers are out, so upkeep delays the next batch, never this one's callers.
   if (now_ - last_maintenance_ >= 1'000) {

@@ -473,6 +473,53 @@ TEST_F(ApiTest, SigtermAnswersParkedLongPollsAndExitsZero) {
   EXPECT_EQ(answer.json().at("jobs").as_array().size(), 0u);
 }
 
+// D5: the engine kept taking commands while it drained, so busy keep-alive producers kept
+// SIGTERM from ever finishing. Now it exits promptly and keeps every job it answered 202 for.
+TEST_F(ApiTest, SigtermUnderFiftyBusyProducersExitsWithinFiveSecondsKeepingEvery202) {
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::string> accepted;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 50; ++t) {
+    producers.emplace_back([&] {
+      try {
+        HttpConnection c("127.0.0.1", server_->port(), std::chrono::seconds(5));
+        while (!stop) {
+          auto r = c.try_request("POST", "/v1/jobs", kEmail);
+          if (!r) return;
+          if (r->status != 202) continue;  // 503 while shutting down: not stored, retry
+          std::lock_guard lock(mu);
+          accepted.emplace_back(r->json().at("id").as_string());
+        }
+      } catch (...) {
+      }
+    });
+  }
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (accepted.size() >= 500) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int status = server_->signal_and_wait(SIGTERM, 5);
+  stop = true;
+  for (auto& t : producers) t.join();
+  ASSERT_NE(status, -1) << "spool serve did not exit within 5 s of SIGTERM under load";
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_GE(accepted.size(), 1u);
+
+  start();
+  auto c = connect();
+  std::set<std::string> missing(accepted.begin(), accepted.end());
+  for (const auto& id : accepted) {
+    if (c.request("GET", "/v1/jobs/" + id).status == 200) missing.erase(id);
+  }
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << accepted.size()
+                               << " accepted jobs were lost";
+}
+
 TEST_F(ApiTest, EveryAcceptedJobSurvivesKillDashNine) {
   std::atomic<bool> stop{false};
   std::mutex mu;
