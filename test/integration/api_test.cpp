@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -473,45 +474,55 @@ TEST_F(ApiTest, SigtermAnswersParkedLongPollsAndExitsZero) {
   EXPECT_EQ(answer.json().at("jobs").as_array().size(), 0u);
 }
 
-// D5: the engine kept taking commands while it drained, so busy keep-alive producers kept
-// SIGTERM from ever finishing. Now it exits promptly and keeps every job it answered 202 for.
-TEST_F(ApiTest, SigtermUnderFiftyBusyProducersExitsWithinFiveSecondsKeepingEvery202) {
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::vector<std::string> accepted;
-  std::vector<std::thread> producers;
-  for (int t = 0; t < 50; ++t) {
-    producers.emplace_back([&] {
-      try {
-        HttpConnection c("127.0.0.1", server_->port(), std::chrono::seconds(5));
-        while (!stop) {
-          auto r = c.try_request("POST", "/v1/jobs", kEmail);
-          if (!r) return;
-          if (r->status != 202) continue;  // 503 while shutting down: not stored, retry
-          std::lock_guard lock(mu);
-          accepted.emplace_back(r->json().at("id").as_string());
+// Producers enqueueing over keep-alive connections until stopped, keeping the id of every job
+// the server answered 202 for.
+class ProducerFleet {
+ public:
+  ProducerFleet(std::uint16_t port, int count) {
+    for (int t = 0; t < count; ++t) {
+      threads_.emplace_back([this, port] {
+        try {
+          HttpConnection c("127.0.0.1", port, std::chrono::seconds(5));
+          while (!stop_) {
+            auto r = c.try_request("POST", "/v1/jobs", kEmail);
+            if (!r) return;
+            if (r->status != 202) continue;  // a 503 while shutting down: not stored
+            std::lock_guard lock(mu_);
+            accepted_.emplace_back(r->json().at("id").as_string());
+          }
+        } catch (...) {
         }
-      } catch (...) {
-      }
-    });
-  }
-  for (int i = 0; i < 500; ++i) {
-    {
-      std::lock_guard lock(mu);
-      if (accepted.size() >= 500) break;
+      });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  int status = server_->signal_and_wait(SIGTERM, 5);
-  stop = true;
-  for (auto& t : producers) t.join();
-  ASSERT_NE(status, -1) << "spool serve did not exit within 5 s of SIGTERM under load";
-  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  ASSERT_GE(accepted.size(), 1u);
+  ~ProducerFleet() { stop(); }
 
-  start();
-  auto c = connect();
+  // Waits (up to 5 s) until at least n jobs were accepted.
+  void wait_for(std::size_t n) {
+    for (int i = 0; i < 500 && accepted().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  void stop() {
+    stop_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  std::vector<std::string> accepted() {
+    std::lock_guard lock(mu_);
+    return accepted_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::string> accepted_;
+  std::vector<std::thread> threads_;
+};
+
+// Every id in `accepted` is a job the server (restarted on the same data) still has.
+void expect_all_kept(HttpConnection& c, const std::vector<std::string>& accepted) {
   std::set<std::string> missing(accepted.begin(), accepted.end());
   for (const auto& id : accepted) {
     if (c.request("GET", "/v1/jobs/" + id).status == 200) missing.erase(id);
@@ -520,46 +531,33 @@ TEST_F(ApiTest, SigtermUnderFiftyBusyProducersExitsWithinFiveSecondsKeepingEvery
                                << " accepted jobs were lost";
 }
 
-TEST_F(ApiTest, EveryAcceptedJobSurvivesKillDashNine) {
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::vector<std::string> accepted;
-  std::vector<std::thread> producers;
-  for (int t = 0; t < 4; ++t) {
-    producers.emplace_back([&] {
-      try {
-        HttpConnection c("127.0.0.1", server_->port(), std::chrono::seconds(5));
-        while (!stop) {
-          auto r = c.try_request("POST", "/v1/jobs", kEmail);
-          if (!r || r->status != 202) return;
-          std::lock_guard lock(mu);
-          accepted.emplace_back(r->json().at("id").as_string());
-        }
-      } catch (...) {
-      }
-    });
-  }
-  // Let a few hundred enqueues through, then kill the server mid-stream.
-  for (int i = 0; i < 500; ++i) {
-    {
-      std::lock_guard lock(mu);
-      if (accepted.size() >= 300) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  server_->signal_and_wait(SIGKILL, 10);
-  stop = true;
-  for (auto& t : producers) t.join();
+// D5: the engine kept taking commands while it drained, so busy keep-alive producers kept
+// SIGTERM from ever finishing. Now it exits promptly and keeps every job it answered 202 for.
+TEST_F(ApiTest, SigtermUnderFiftyBusyProducersExitsWithinFiveSecondsKeepingEvery202) {
+  ProducerFleet producers(server_->port(), 50);
+  producers.wait_for(500);
+  int status = server_->signal_and_wait(SIGTERM, 5);
+  producers.stop();
+  ASSERT_NE(status, -1) << "spool serve did not exit within 5 s of SIGTERM under load";
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto accepted = producers.accepted();
   ASSERT_GE(accepted.size(), 1u);
-
   start();
   auto c = connect();
-  std::set<std::string> missing(accepted.begin(), accepted.end());
-  for (const auto& id : accepted) {
-    if (c.request("GET", "/v1/jobs/" + id).status == 200) missing.erase(id);
-  }
-  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << accepted.size()
-                               << " accepted jobs were lost";
+  expect_all_kept(c, accepted);
+}
+
+TEST_F(ApiTest, EveryAcceptedJobSurvivesKillDashNine) {
+  ProducerFleet producers(server_->port(), 4);
+  producers.wait_for(300);  // a few hundred enqueues, then kill the server mid-stream
+  server_->signal_and_wait(SIGKILL, 10);
+  producers.stop();
+  auto accepted = producers.accepted();
+  ASSERT_GE(accepted.size(), 1u);
+  start();
+  auto c = connect();
+  expect_all_kept(c, accepted);
 }
 
 }  // namespace
