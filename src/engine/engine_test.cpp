@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <future>
+#include <thread>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
@@ -467,6 +470,36 @@ TEST_F(EngineTest, ARateTimerLeftByReservesThatDidNotWaitDoesNotKeepTheWriterAwa
   advance(1'500);
   EXPECT_GT(engine_->next_wake_ms(), clock_.now_ms());
   EXPECT_EQ(reserve({"send_release_email"}).size(), 1u) << "the window still lets work out";
+}
+
+// D5: a producer that always has the next command ready (here: each answer submits another)
+// kept the writer's queue from emptying, so stop() never returned while producers were busy.
+// From the moment stop() is asked, new commands are refused and stop() returns.
+TEST_F(EngineTest, StopReturnsWhileAProducerKeepsSubmitting) {
+  constexpr int kLimit = 20'000;  // ends the chain even if stop() does not
+  std::atomic<int> accepted{0}, refused{0}, accepted_after_stop{0};
+  std::atomic<bool> stopping{false};
+  std::function<void()> submit = [&] {
+    engine_->enqueue({job()}, [&](StatusOr<std::vector<ops::EnqueueResult>> r) {
+      if (!r) {
+        EXPECT_EQ(r.error().code(), StatusCode::kUnavailable);
+        ++refused;
+        return;
+      }
+      if (stopping) ++accepted_after_stop;
+      if (++accepted < kLimit) submit();
+    });
+  };
+  engine_->start();
+  submit();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (accepted < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_GE(accepted, 10);
+  stopping = true;
+  engine_->stop();
+  EXPECT_LE(accepted_after_stop, 1) << "commands kept being taken after stop() was asked";
+  EXPECT_EQ(refused, 1);
+  EXPECT_LT(accepted, kLimit);
 }
 
 TEST_F(EngineTest, FinishedJobsAreDeletedAfterTheirRetention) {
