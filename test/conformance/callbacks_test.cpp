@@ -2,8 +2,6 @@
 // transitions arm a callback, and take_callbacks/settle_callback once per attempt.
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include "conformance/store_fixture.hpp"
 
 namespace spool::store::conformance {

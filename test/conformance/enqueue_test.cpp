@@ -1,20 +1,16 @@
-// Conformance cases for the Store backends (fixture and helpers: store_fixture.hpp).
+// Conformance: Store::enqueue and get_job (store.hpp "Enqueue"): every field round-trips, and
+// dedupe keys answer the first job within their window, per type.
+//
+// The fixture, its helpers and how a new backend joins are in store_fixture.hpp; each file here
+// is one operation group of store/store.hpp.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <array>
-#include <map>
 #include <optional>
-#include <string>
-#include <vector>
 
 #include "conformance/store_fixture.hpp"
-#include "core/backoff.hpp"
 
 namespace spool::store::conformance {
 namespace {
-
-// ---- Enqueue and get ------------------------------------------------------------------------
 
 TYPED_TEST(StoreConformanceTest, EnqueueThenGetRoundTripsEveryField) {
   NewJob nj = new_job(1, "render_pdf", "pdfs");

@@ -2,9 +2,6 @@
 // everything committed before (store.hpp "Transactions"; a second open() is a restart).
 #include <gtest/gtest.h>
 
-#include <optional>
-#include <string>
-
 #include "conformance/store_fixture.hpp"
 
 namespace spool::store::conformance {
