@@ -16,6 +16,6 @@ namespace spool::http {
 bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& out);
 
 // A schedule's `job`: POST /v1/jobs' fields without delay_ms, run_at and dedupe fields.
-StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix);
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, const std::string& prefix);
 
 }  // namespace spool::http
