@@ -103,9 +103,9 @@ TEST(WebhookTest, OnlyV1SignaturesCount) {
 }
 
 TEST(WebhookTest, PartialOrGarbledSignatureIsRefused) {
-  for (std::string sig : {std::string(kSignature.substr(0, 8)), std::string("v1,"),
-                          std::string("v1,dawfeoifkpqwoekfpqoekf"), std::string(""),
-                          std::string("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")}) {
+  for (const std::string& sig : {std::string(kSignature.substr(0, 8)), std::string("v1,"),
+                                 std::string("v1,dawfeoifkpqwoekfpqoekf"), std::string(""),
+                                 std::string("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")}) {
     auto h = vector_headers();
     h["webhook-signature"] = sig;
     auto r = verify_webhook(kSecret, h, kBody, seconds(300), at(kTimestamp));

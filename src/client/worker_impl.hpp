@@ -28,7 +28,7 @@
 namespace spool {
 
 struct Worker::Impl {
-  Impl(Client& client, WorkerOptions options);
+  Impl(Client& client_ref, WorkerOptions opts);
 
   // worker.cpp
   Result<void> check_options() const;
@@ -42,7 +42,7 @@ struct Worker::Impl {
   void release_unstarted(const std::shared_ptr<client::ActiveJob>& job, const char* why);
 
   // worker_run_job.cpp
-  void run_job(std::shared_ptr<client::ActiveJob> job);
+  void run_job(std::shared_ptr<client::ActiveJob> active);
   void free_slot(const std::string& id);
 
   void log(LogLevel level, std::string_view text) const {

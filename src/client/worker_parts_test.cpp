@@ -21,7 +21,7 @@ Job make_job() {
   return Job(ReservedJob{.id = "J", .type = "t"}, shared, std::stop_source());
 }
 
-Settlement run(Worker::Handler h) {
+Settlement run(const Worker::Handler& h) {
   Job job = make_job();
   return run_handler(h, job);
 }

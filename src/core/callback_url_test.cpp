@@ -6,7 +6,7 @@
 namespace spool {
 namespace {
 
-CallbackAllowlist list(std::vector<std::string> entries) {
+CallbackAllowlist list(const std::vector<std::string>& entries) {
   auto l = CallbackAllowlist::parse(entries);
   EXPECT_TRUE(l) << l.error().message();
   return l ? *l : CallbackAllowlist{};

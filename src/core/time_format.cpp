@@ -34,45 +34,45 @@ std::string format_rfc3339(TimeMs t) {
   return buf;
 }
 
-std::optional<TimeMs> parse_rfc3339(std::string_view s) {
+std::optional<TimeMs> parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
   int y, mo, d, h, mi, sec;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-      !digits(s, 17, 2, sec)) {
+  if (!digits(text, 0, 4, y) || text.size() < 19 || text[4] != '-' || !digits(text, 5, 2, mo) ||
+      text[7] != '-' || !digits(text, 8, 2, d) ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !digits(text, 11, 2, h) ||
+      text[13] != ':' || !digits(text, 14, 2, mi) || text[16] != ':' || !digits(text, 17, 2, sec)) {
     return std::nullopt;
   }
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   std::size_t pos = 19;
   int ms = 0;
-  if (pos < s.size() && s[pos] == '.') {
+  if (pos < text.size() && text[pos] == '.') {
     ++pos;
     int scale = 100;
     std::size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      ms += (s[pos] - '0') * scale;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      ms += (text[pos] - '0') * scale;
       scale /= 10;
       ++pos;
     }
     if (pos == start) return std::nullopt;
   }
   int offset_min = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om)) {
+    if (!digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !digits(text, pos + 4, 2, om)) {
       return std::nullopt;
     }
-    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    offset_min = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
   }
-  if (pos != s.size()) return std::nullopt;
+  if (pos != text.size()) return std::nullopt;
   auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms} -
             minutes{offset_min};
   return duration_cast<milliseconds>(tp.time_since_epoch()).count();

@@ -94,24 +94,24 @@ Status Authenticator::check(std::string_view header, const Access& access) const
   return check(header, access, &ignored);
 }
 
-Status Authenticator::check(std::string_view header, const Access& access, RoleSet* out) const {
-  *out = 0;
+Status Authenticator::check(std::string_view header, const Access& access, RoleSet* roles) const {
+  *roles = 0;
   if (access.is_public) return {};
   if (!enabled()) {
-    *out = kAllRoles;
+    *roles = kAllRoles;
     return {};
   }
   if (header.empty()) {
     return Status(StatusCode::kUnauthenticated,
                   "this endpoint needs a token: send Authorization: Bearer <token>");
   }
-  auto roles = roles_of(header);
-  if (!roles) {
+  auto token_roles = roles_of(header);
+  if (!token_roles) {
     return Status(StatusCode::kUnauthenticated,
                   "the bearer token is missing, malformed or not known to this server");
   }
-  if ((*roles & role_bit(Role::kAdmin)) || (*roles & access.roles)) {
-    *out = *roles;
+  if ((*token_roles & role_bit(Role::kAdmin)) || (*token_roles & access.roles)) {
+    *roles = *token_roles;
     return {};
   }
   return Status(StatusCode::kPermissionDenied,

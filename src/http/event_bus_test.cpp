@@ -210,7 +210,7 @@ std::map<std::string, std::string> fields(const std::string& frame) {
     auto colon = line.find(": ");
     std::string key = line.substr(0, colon);
     std::string value = line.substr(colon + 2);
-    out[key] = out.count(key) ? out[key] + "\n" + value : value;
+    out[key] = out.contains(key) ? out[key] + "\n" + value : value;
   }
   return out;
 }

@@ -104,7 +104,7 @@ std::string to_json_text(const boost::json::value& v) { return boost::json::seri
 Status check_int(const boost::json::value& v, std::string_view field, std::int64_t lo,
                  std::int64_t hi, std::int64_t& out) {
   std::string name(field);
-  auto out_of_range = [&](std::string got) {
+  auto out_of_range = [&](const std::string& got) {
     return Status(StatusCode::kInvalidArgument,
                   name + " must be " + range_text(lo, hi) + ", got " + got, name);
   };

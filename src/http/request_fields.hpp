@@ -17,7 +17,7 @@ bool read_backoff(FieldReader& r, std::string_view key, std::optional<Backoff>& 
 
 // A schedule's `job`: POST /v1/jobs' fields without delay_ms, run_at and dedupe fields. `raw` is
 // the object's text in the body (its payload is kept byte for byte), or empty.
-StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix,
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, const std::string& prefix,
                                           std::string_view raw = {});
 
 }  // namespace spool::http

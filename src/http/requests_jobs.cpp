@@ -113,7 +113,7 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
 
 }  // namespace
 
-StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, std::string prefix,
+StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, const std::string& prefix,
                                           std::string_view raw) {
   // The schedule decides when its jobs run and keys each fire: refuse what would contradict it.
   for (std::string_view key : {"delay_ms", "run_at", "dedupe_key", "dedupe_window_ms"}) {

@@ -69,8 +69,8 @@ StatusOr<Target> parse_target(std::string_view target) {
 Router::Router(std::vector<Route> routes) {
   routes_.reserve(routes.size());
   for (auto& r : routes) {
-    Compiled c{r, {}};
-    std::string_view p = r.pattern;
+    Compiled c{std::move(r), {}};
+    std::string_view p = c.route.pattern;
     if (!p.empty() && p.front() == '/') p.remove_prefix(1);
     while (!p.empty()) {
       auto slash = p.find('/');

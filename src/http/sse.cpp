@@ -79,12 +79,12 @@ std::string sse_preamble() {
   return "retry: " + std::to_string(kSseRetryMs) + "\n: spool job events\n\n";
 }
 
-std::string encode_sse_event(const StoredEvent& stored) {
-  const engine::JobEvent& e = stored.job;
+std::string encode_sse_event(const StoredEvent& event) {
+  const engine::JobEvent& e = event.job;
   std::string_view kind = engine::to_string(e.kind);
   JsonWriter w;
   w.begin_object()
-      .field("event_id", static_cast<std::int64_t>(stored.id))
+      .field("event_id", static_cast<std::int64_t>(event.id))
       .field("event", kind)
       .key("at")
       .time(e.at)
@@ -107,7 +107,7 @@ std::string encode_sse_event(const StoredEvent& stored) {
   std::string out;
   out.reserve(w.str().size() + 48);
   out += "id: ";
-  out += std::to_string(stored.id);
+  out += std::to_string(event.id);
   out += "\nevent: ";
   out += kind;
   out += "\n";

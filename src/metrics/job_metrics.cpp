@@ -95,12 +95,12 @@ std::vector<RecentFailure> JobMetrics::recent_failures() const {
   return {failures_.begin(), failures_.end()};
 }
 
-void JobMetrics::observe_request(std::string_view route, int status, double secs) {
+void JobMetrics::observe_request(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
   auto key = std::make_pair(route, status);
   auto it = http_.find(key);
   if (it == http_.end()) it = http_.emplace(key, Histogram(kHttpSecondsBuckets)).first;
-  it->second.observe(secs);
+  it->second.observe(seconds);
 }
 
 std::string JobMetrics::render(const Gauges& gauges) const {

@@ -79,7 +79,7 @@ class MetricsTest : public ::testing::Test {
     engine_->add_transaction_hook(std::make_shared<MinuteRecorder>());
   }
 
-  void enqueue(std::string type, std::string queue, int n = 1) {
+  void enqueue(const std::string& type, const std::string& queue, int n = 1) {
     std::vector<engine::EnqueueRequest> batch;
     for (int i = 0; i < n; ++i) {
       engine::EnqueueRequest r;

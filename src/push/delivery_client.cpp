@@ -322,12 +322,4 @@ void DeliveryClient::close_stale() {
   }
 }
 
-std::size_t DeliveryClient::idle_count() const {
-  std::size_t n = 0;
-  for (const auto& [k, list] : impl_->idle) n += list.size();
-  return n;
-}
-
-std::size_t DeliveryClient::active_count() const { return impl_->active.size(); }
-
 }  // namespace spool::push

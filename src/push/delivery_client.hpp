@@ -66,8 +66,6 @@ class DeliveryClient {
   void cancel_all();
   // Closes connections idle longer than idle_timeout.
   void close_stale();
-  std::size_t idle_count() const;
-  std::size_t active_count() const;
 
   struct Connection;  // delivery_client.cpp
 

@@ -14,7 +14,7 @@ namespace {
 constexpr std::size_t kMaxHeaders = 32;
 constexpr std::size_t kMaxHeaderValueBytes = 4096;
 
-Status invalid(std::string field, std::string message) {
+Status invalid(const std::string& field, std::string message) {
   return Status(StatusCode::kInvalidArgument, std::move(message), "push." + field);
 }
 

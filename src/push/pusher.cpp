@@ -186,7 +186,7 @@ struct Pusher::Impl : std::enable_shared_from_this<Pusher::Impl> {
     }
     for (auto it = queues.begin(); it != queues.end();) {
       auto& q = it->second;
-      if (!seen.count(q->name)) {
+      if (!seen.contains(q->name)) {
         q->configured = false;
         if (q->reserving) engine.cancel_waiter(q->waiter);
         release_ready(*q, "push was removed from the queue");

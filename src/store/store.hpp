@@ -14,7 +14,8 @@
 // atomic on its own: a Redis backend implements each as one script and begin/commit as no-ops.
 //
 // Adding an operation: write it in the engine's words (what happens to which jobs), give it a
-// case in test/conformance/store_conformance_test.cpp, implement it in every backend.
+// case in test/conformance/ (the file of its group, e.g. settle_test.cpp), implement it in every
+// backend.
 #pragma once
 
 #include <array>

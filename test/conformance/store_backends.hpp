@@ -3,7 +3,8 @@
 // times as a test asks (a second open is a restart).
 //
 // Adding a backend: write a struct like SqliteBackend (name(), open()), add it to
-// StoreBackends. A backend that cannot run a case skips it with GTEST_SKIP() and says why.
+// StoreBackends; every case of every test/conformance/*_test.cpp then runs against it
+// (store_fixture.hpp). A backend that cannot run a case skips it with GTEST_SKIP() and says why.
 // Threading: tests are single-threaded, like the engine thread the Store expects.
 #pragma once
 

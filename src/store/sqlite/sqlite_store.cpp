@@ -359,10 +359,10 @@ StatusOr<Job> SqliteStore::decode_job(const Use& row, int first) {
 
 // ---- Queues ---------------------------------------------------------------------------------
 
-StatusOr<void> SqliteStore::write_queue(const std::string& name, const QueueState& s) {
-  const QueueConfig& c = s.config;
+StatusOr<void> SqliteStore::write_queue(const std::string& name, const QueueState& state) {
+  const QueueConfig& c = state.config;
   Use q(st_.upsert_queue);
-  q.bind(1, name).bind(2, s.paused ? 1 : 0).bind(3, c.max_attempts);
+  q.bind(1, name).bind(2, state.paused ? 1 : 0).bind(3, c.max_attempts);
   if (c.backoff) {
     q.bind(4, static_cast<int>(c.backoff->type))
         .bind(5, c.backoff->base_ms)
@@ -378,8 +378,8 @@ StatusOr<void> SqliteStore::write_queue(const std::string& name, const QueueStat
   return run(q, "writing");
 }
 
-QueueInfo SqliteStore::queue_info(const std::string& name, const QueueState& s) const {
-  return QueueInfo{name, s.paused, s.config, s.counts};
+QueueInfo SqliteStore::queue_info(const std::string& name, const QueueState& state) const {
+  return QueueInfo{name, state.paused, state.config, state.counts};
 }
 
 StatusOr<QueueInfo> SqliteStore::set_paused(const std::string& queue, bool paused) {

@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
   StatusOr<void> commit() override;
   void rollback() override;
 
-  StatusOr<EnqueueResult> enqueue(const NewJob& job) override;
+  StatusOr<EnqueueResult> enqueue(const NewJob& nj) override;
   StatusOr<ReserveResult> reserve(const ReserveRequest& req) override;
   StatusOr<SettleResult> ack(const AckRequest& req) override;
   StatusOr<SettleResult> fail(const FailRequest& req) override;
@@ -152,15 +152,15 @@ class SqliteStore final : public Store {
                        int attempts) const;
   // Moves an active job on after a failed attempt (worker fail or expired lease).
   StatusOr<SettleResult> settle_failure(const std::string& id, const SettleRow& row,
-                                        const ErrorRecord& error, FailKind kind,
+                                        const ErrorRecord& record, FailKind kind,
                                         std::optional<std::int64_t> retry_after_ms, TimeMs now,
                                         double jitter);
   // Arms the callback of a job that just completed or died, when it has a callback_url.
   StatusOr<void> arm_callback(const SettleRow& row, TimeMs now);
   // How long a job of `queue` finishing in `state` is kept (the queue's config or the default).
   std::int64_t retain_ms(const std::string& queue, JobState state) const;
-  StatusOr<void> write_queue(const std::string& name, const QueueState& q);
-  QueueInfo queue_info(const std::string& name, const QueueState& q) const;
+  StatusOr<void> write_queue(const std::string& name, const QueueState& state);
+  QueueInfo queue_info(const std::string& name, const QueueState& state) const;
   StatusOr<Job> decode_job(const Use& row, int first);
   // A statement of minute_stats.cpp, prepared on first use (most runs never read them).
   StatusOr<const Statement*> lazy(Statement& slot, std::string_view sql);

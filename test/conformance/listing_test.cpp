@@ -1,0 +1,120 @@
+// Conformance: Store::list_jobs (store.hpp "Listing"): filters, both orders, and cursors that
+// keep working when the job they name is gone.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/store_fixture.hpp"
+
+namespace spool::store::conformance {
+namespace {
+
+TYPED_TEST(StoreConformanceTest, ListJobsFiltersCombine) {
+  auto add = [&](int n, std::string type, std::string queue, std::vector<std::string> tags,
+                 std::optional<std::string> key = std::nullopt) {
+    NewJob j = new_job(n, std::move(type), std::move(queue));
+    j.job.tags = std::move(tags);
+    j.job.dedupe_key = std::move(key);
+    this->enqueue(j);
+  };
+  add(1, "email", "q1", {"vip"});
+  add(2, "sms", "q1", {});
+  add(3, "email", "q2", {"vip", "eu"}, "k3");
+  add(4, "email", "q1", {"eu"});
+  this->reserve({"q1"}, 1);  // job 1 active
+
+  auto ids = [&](JobFilter f) {
+    std::vector<int> out;
+    for (const Job& j : must(this->store().list_jobs(f)).jobs) {
+      out.push_back(std::stoi(j.id.substr(4)));
+    }
+    return out;
+  };
+  JobFilter f;
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 3, 2, 1}));  // newest first by default
+  f.ascending = true;
+  EXPECT_EQ(ids(f), (std::vector<int>{1, 2, 3, 4}));
+  f = {};
+  f.type = "email";
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 3, 1}));
+  f.queue = "q1";
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 1}));
+  f.state = JobState::kQueued;
+  EXPECT_EQ(ids(f), (std::vector<int>{4}));
+  f = {};
+  f.state = JobState::kActive;
+  EXPECT_EQ(ids(f), (std::vector<int>{1}));
+  f = {};
+  f.tag = "vip";
+  EXPECT_EQ(ids(f), (std::vector<int>{3, 1}));
+  f.queue = "q2";
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f = {};
+  f.tag = "vi";  // whole tags only
+  EXPECT_TRUE(ids(f).empty());
+  f = {};
+  f.dedupe_key = "k3";
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f = {};
+  f.type = "never_seen";
+  EXPECT_TRUE(ids(f).empty());
+  // Listed jobs carry everything get_job does.
+  f = {};
+  f.state = JobState::kQueued;
+  f.queue = "q2";
+  auto page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 1u);
+  EXPECT_EQ(page.jobs[0].type, "email");
+  EXPECT_EQ(page.jobs[0].tags, (std::vector<std::string>{"vip", "eu"}));
+  EXPECT_EQ(page.jobs[0].payload_json, "{\"n\":3}");
+}
+
+TYPED_TEST(StoreConformanceTest, ListJobsPagesByCursorInBothOrders) {
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  JobFilter f;
+  f.limit = 2;
+  auto p1 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p1.jobs.size(), 2u);
+  EXPECT_EQ(p1.jobs[0].id, job_id(5));
+  EXPECT_EQ(p1.next_cursor, job_id(4));
+  f.after_id = p1.next_cursor;
+  auto p2 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p2.jobs.size(), 2u);
+  EXPECT_EQ(p2.jobs[0].id, job_id(3));
+  EXPECT_EQ(p2.next_cursor, job_id(2));
+  f.after_id = p2.next_cursor;
+  auto p3 = must(this->store().list_jobs(f));
+  ASSERT_EQ(p3.jobs.size(), 1u);
+  EXPECT_EQ(p3.jobs[0].id, job_id(1));
+  EXPECT_EQ(p3.next_cursor, std::nullopt);
+
+  f = {};
+  f.limit = 2;
+  f.ascending = true;
+  f.after_id = job_id(2);
+  auto a = must(this->store().list_jobs(f));
+  ASSERT_EQ(a.jobs.size(), 2u);
+  EXPECT_EQ(a.jobs[0].id, job_id(3));
+  EXPECT_EQ(a.jobs[1].id, job_id(4));
+  EXPECT_EQ(a.next_cursor, job_id(4));
+}
+
+TYPED_TEST(StoreConformanceTest, ListJobsContinuesPastACursorWhoseJobWasDeleted) {
+  for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
+  ASSERT_TRUE(this->write([](Store& s) { return s.cancel(job_id(4), kNow); }));
+  ASSERT_TRUE(this->write([](Store& s) { return s.purge("email", JobState::kCancelled); }));
+  JobFilter f;
+  f.after_id = job_id(4);
+  auto page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 3u);
+  EXPECT_EQ(page.jobs[0].id, job_id(3));
+  f.ascending = true;
+  page = must(this->store().list_jobs(f));
+  ASSERT_EQ(page.jobs.size(), 1u);
+  EXPECT_EQ(page.jobs[0].id, job_id(5));
+}
+
+}  // namespace
+}  // namespace spool::store::conformance
