@@ -262,6 +262,8 @@ class Engine::Impl {
   bool schedules_touched_ = true;  // a schedule was written since next_schedule_due_ was read
   TimeMs schedule_hint_at_ = 0;
   static constexpr std::int64_t kScheduleHintMaxAgeMs = 1'000;
+  // How soon a due-time hint whose read failed is read again (D9).
+  static constexpr std::int64_t kHintRetryMs = 1'000;
   std::vector<std::shared_ptr<JobObserver>> observers_;  // fixed before the writer starts
   std::vector<JobEvent> events_;                         // this batch's, until it commits
   std::vector<std::shared_ptr<TransactionHook>> hooks_;  // fixed before the writer starts

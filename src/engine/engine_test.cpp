@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "store/fault_injecting_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_answer.hpp"
@@ -500,6 +501,34 @@ TEST_F(EngineTest, StopReturnsWhileAProducerKeepsSubmitting) {
   EXPECT_LE(accepted_after_stop, 1) << "commands kept being taken after stop() was asked";
   EXPECT_EQ(refused, 1);
   EXPECT_LT(accepted, kLimit);
+}
+
+// D9: a due-time read that fails must not read as "nothing due", or a delayed job waits for
+// the next command instead of its time.
+TEST_F(EngineTest, AFailedDueTimeReadWakesTheWriterWithinASecond) {
+  bool failing = false;
+  store::SqliteOptions options;
+  options.path = dir_.file("faulty.db");
+  auto inner = store::open_sqlite_store(options);
+  ASSERT_TRUE(inner) << inner.error().message();
+  Engine engine(store::inject_faults(std::move(*inner), [&] { return failing; }), clock_, {});
+  EnqueueRequest delayed = job();
+  delayed.delay_ms = 60'000;
+  Answer<std::vector<ops::EnqueueResult>> stored;
+  engine.enqueue({delayed}, stored.cb());
+  engine.run_once();
+  ASSERT_TRUE(stored.ready());
+  EXPECT_EQ(engine.next_wake_ms(), clock_.now_ms() + 60'000);
+  failing = true;
+  Answer<std::vector<ops::EnqueueResult>> refused;
+  engine.enqueue({job()}, refused.cb());
+  engine.run_once();
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_LE(engine.next_wake_ms(), clock_.now_ms() + 1'000);
+  failing = false;
+  clock_.advance_ms(1'000);
+  engine.run_once();  // the retry reads the hints again
+  EXPECT_EQ(engine.next_wake_ms(), clock_.now_ms() + 59'000);
 }
 
 TEST_F(EngineTest, FinishedJobsAreDeletedAfterTheirRetention) {

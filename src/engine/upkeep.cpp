@@ -40,13 +40,19 @@ void Engine::Impl::run_sweep() {
 }
 
 void Engine::Impl::refresh_hints() {
-  next_due_ = store_->next_due();
-  next_expiry_ = store_->next_expiry();
+  // A failed read is not "nothing due": that would let the writer sleep past delayed jobs and
+  // expired leases until some command arrived (D9). Wake again shortly and read again instead.
+  auto hint = [this](StatusOr<std::optional<TimeMs>> read) {
+    return read ? *read : std::optional<TimeMs>(now_ + kHintRetryMs);
+  };
+  next_due_ = hint(store_->next_due());
+  next_expiry_ = hint(store_->next_expiry());
   // Only schedule writes move the next tick here; the timed re-read picks up schedules another
   // server wrote to a shared store.
   if (schedules_touched_ || now_ - schedule_hint_at_ >= kScheduleHintMaxAgeMs) {
-    next_schedule_due_ = store_->next_schedule_due();
-    schedules_touched_ = false;
+    auto schedule_due = store_->next_schedule_due();
+    next_schedule_due_ = hint(schedule_due);
+    schedules_touched_ = !schedule_due;
     schedule_hint_at_ = now_;
   }
 }

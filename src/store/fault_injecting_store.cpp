@@ -57,8 +57,12 @@ class FaultInjectingStore final : public Store {
   StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) override {
     return guard([&] { return inner_->sweep_retention(now, limit); });
   }
-  std::optional<TimeMs> next_due() override { return inner_->next_due(); }
-  std::optional<TimeMs> next_expiry() override { return inner_->next_expiry(); }
+  StatusOr<std::optional<TimeMs>> next_due() override {
+    return guard([&] { return inner_->next_due(); });
+  }
+  StatusOr<std::optional<TimeMs>> next_expiry() override {
+    return guard([&] { return inner_->next_expiry(); });
+  }
   StatusOr<Job> get_job(const std::string& id) override {
     return guard([&] { return inner_->get_job(id); });
   }
@@ -112,7 +116,9 @@ class FaultInjectingStore final : public Store {
   StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override {
     return guard([&] { return inner_->due_schedules(now, limit); });
   }
-  std::optional<TimeMs> next_schedule_due() override { return inner_->next_schedule_due(); }
+  StatusOr<std::optional<TimeMs>> next_schedule_due() override {
+    return guard([&] { return inner_->next_schedule_due(); });
+  }
   StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override {
     return guard([&] { return inner_->take_callbacks(now, limit, hold_ms); });
   }

@@ -4,8 +4,8 @@
 // SPOOL_TEST_STORE_FAULT_FILE environment variable is set (cli/serve.cpp).
 //
 // While `failing()` answers true, every call that reaches the storage (begin, commit, writes,
-// reads, ping) answers kUnavailable with an "injected fault" message; rollback() and the
-// in-memory hints (next_due, next_expiry, queue_config) pass through, and maintenance() is
+// reads, the due-time reads, ping) answers kUnavailable with an "injected fault" message;
+// rollback() and the in-memory queue_config pass through, and maintenance() is
 // skipped. When it answers false again, calls pass through untouched.
 //
 // Ownership: owns the wrapped store. Threading: as any Store (the engine thread); `failing` is

@@ -241,10 +241,11 @@ class Store {
   // ---- Reads: call outside a transaction ----
 
   // The earliest time tick() has work: min over scheduled/retrying run_at and active
-  // lease_expires_at. nullopt when none.
-  virtual std::optional<TimeMs> next_due() = 0;
+  // lease_expires_at. nullopt when none. An error (the storage could not be read) is not "none":
+  // the engine then reads again shortly instead of sleeping until the next command.
+  virtual StatusOr<std::optional<TimeMs>> next_due() = 0;
   // The earliest expires_at of a finished job (retention), nullopt when none.
-  virtual std::optional<TimeMs> next_expiry() = 0;
+  virtual StatusOr<std::optional<TimeMs>> next_expiry() = 0;
 
   virtual StatusOr<Job> get_job(const std::string& id) = 0;
   virtual StatusOr<JobPage> list_jobs(const JobFilter& filter) = 0;
@@ -263,7 +264,7 @@ class Store {
   // Unpaused schedules with next_run_at <= now, earliest first, at most `limit`.
   virtual StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
   // The earliest next_run_at of an unpaused schedule; nullopt when none.
-  virtual std::optional<TimeMs> next_schedule_due() = 0;
+  virtual StatusOr<std::optional<TimeMs>> next_schedule_due() = 0;
 
   // ---- Completion callbacks (arming happens inside ack/fail/tick: a job that completes or dies
   // with a callback_url gets callback {pending, 0 attempts, at = now} in the same write) ----

@@ -32,7 +32,7 @@ TYPED_TEST(StoreConformanceTest, CancelWorksFromScheduledQueuedAndRetrying) {
   Counts c = this->counts("email");
   EXPECT_EQ(c[JobState::kCancelled], 3);
   EXPECT_EQ(c[JobState::kScheduled] + c[JobState::kQueued] + c[JobState::kRetrying], 0);
-  EXPECT_EQ(this->store().next_due(), std::nullopt);
+  EXPECT_EQ(this->store().next_due().value(), std::nullopt);
 }
 
 TYPED_TEST(StoreConformanceTest, CancelOfAnActiveOrFinishedJobIsAConflictNamingTheState) {

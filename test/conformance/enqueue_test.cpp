@@ -107,6 +107,46 @@ TYPED_TEST(StoreConformanceTest, DedupeMissAfterTheWindowEnqueuesAgain) {
   EXPECT_EQ(this->enqueue(c).id, job_id(2));
 }
 
+// D3: a key holds for its window whatever happens to its job, and a hit never answers another
+// job (SQLite reuses a deleted last row's rowid, which the key once pointed at).
+TYPED_TEST(StoreConformanceTest, DedupeKeyOutlivesItsPurgedJobAndNeverAnswersAnother) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "K";
+  this->enqueue(a);
+  Job reserved = this->reserve({"email"}, 1)[0];
+  ASSERT_TRUE(this->ack(reserved));
+  auto purged = this->write([](Store& s) { return s.purge("email", JobState::kCompleted); });
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1);
+  this->enqueue(new_job(2, "other_type"));  // may take the purged job's row number
+  NewJob again = new_job(3);
+  again.job.dedupe_key = "K";
+  auto r = this->enqueue(again);
+  EXPECT_TRUE(r.deduplicated);
+  EXPECT_EQ(r.id, job_id(1));
+  EXPECT_EQ(r.state, JobState::kCompleted);  // the state it was deleted in
+  EXPECT_FALSE(this->store().get_job(job_id(3)));
+}
+
+TYPED_TEST(StoreConformanceTest, DedupeKeyOutlivesItsJobsRetention) {
+  NewJob a = new_job(1);
+  a.job.dedupe_key = "K";
+  a.dedupe_window_ms = 2 * kDefaultRetainCompletedMs;  // longer than the completed job is kept
+  this->enqueue(a);
+  ASSERT_TRUE(this->ack(this->reserve({"email"}, 1)[0]));
+  auto swept = this->write(
+      [](Store& s) { return s.sweep_retention(kNow + kDefaultRetainCompletedMs, 100); });
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(*swept, 1);
+  NewJob again = new_job(2);
+  again.job.dedupe_key = "K";
+  again.job.created_at = kNow + kDefaultRetainCompletedMs;
+  auto r = this->enqueue(again);
+  EXPECT_TRUE(r.deduplicated);
+  EXPECT_EQ(r.id, job_id(1));
+  EXPECT_EQ(r.state, JobState::kCompleted);
+}
+
 TYPED_TEST(StoreConformanceTest, DedupeKeysAreScopedByType) {
   NewJob a = new_job(1, "email");
   a.job.dedupe_key = "k";

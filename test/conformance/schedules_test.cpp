@@ -92,7 +92,7 @@ TYPED_TEST(StoreConformanceTest, DueSchedulesAreUnpausedAndDueEarliestFirst) {
   for (const Schedule& s : {later, sooner, paused}) {
     must(this->write([&](Store& st) { return st.put_schedule(s); }));
   }
-  EXPECT_EQ(this->store().next_schedule_due(), kNow + kHour);
+  EXPECT_EQ(this->store().next_schedule_due().value(), kNow + kHour);
   EXPECT_TRUE(must(this->store().due_schedules(kNow + kHour - 1, 10)).empty());
   auto due = must(this->store().due_schedules(kNow + 3 * kHour, 10));
   ASSERT_EQ(due.size(), 2u);
@@ -165,7 +165,7 @@ TYPED_TEST(StoreConformanceTest, SchedulesSurviveAReopen) {
   must(this->write([&](Store& st) { return st.put_schedule(s); }));
   this->reopen();
   EXPECT_EQ(must(this->store().get_schedule(s.id)).job, s.job);
-  EXPECT_EQ(this->store().next_schedule_due(), kNow + kHour);
+  EXPECT_EQ(this->store().next_schedule_due().value(), kNow + kHour);
 }
 
 }  // namespace

@@ -39,6 +39,25 @@ TYPED_TEST(StoreConformanceTest, AckUsesTheQueuesRetention) {
   EXPECT_EQ(this->get(1).expires_at, kNow + 5000);
 }
 
+// D4: expiry is decided at the settle too, not only by tick(), which expires a bounded number
+// of leases per batch: a late ack is not counted and an extend does not revive the lease.
+TYPED_TEST(StoreConformanceTest, ALeasePastItsDeadlineIsLostBeforeAnyTickReachesIt) {
+  this->enqueue(new_job(1));
+  Job j = this->reserve({"email"}, 1, kNow, 1000)[0];
+  auto late = this->ack(j, kNow + 2000);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code(), StatusCode::kLeaseLost);
+  auto at_deadline = this->fail(j, FailKind::kRetry, kNow + 1000);
+  ASSERT_FALSE(at_deadline);
+  EXPECT_EQ(at_deadline.error().code(), StatusCode::kLeaseLost);
+  auto revived = this->write([&](Store& s) {
+    return s.extend(ExtendRequest{j.id, j.lease_token, 60'000, std::nullopt, kNow + 1500});
+  });
+  ASSERT_FALSE(revived);
+  EXPECT_EQ(revived.error().code(), StatusCode::kLeaseLost);
+  EXPECT_TRUE(this->ack(j, kNow + 999)) << "just before the deadline the lease still counts";
+}
+
 TYPED_TEST(StoreConformanceTest, AckWithStaleLeaseIsLeaseLost) {
   this->enqueue(new_job(1));
   Job j = this->reserve({"email"}, 1)[0];

@@ -95,7 +95,7 @@ TYPED_TEST(StoreConformanceTest, SweepRetentionDeletesInChunksHonouringQueueRete
   for (int n = 1; n <= 3; ++n) this->enqueue(new_job(n, "t", "short"));
   this->enqueue(new_job(4, "t", "long"));
   for (const Job& j : this->reserve({"short", "long"}, 4)) ASSERT_TRUE(this->ack(j));
-  EXPECT_EQ(this->store().next_expiry(), kNow + 1000);
+  EXPECT_EQ(this->store().next_expiry().value(), kNow + 1000);
 
   auto sweep = [&](TimeMs now, int limit) {
     return must(this->write([&](Store& s) { return s.sweep_retention(now, limit); }));
@@ -108,9 +108,9 @@ TYPED_TEST(StoreConformanceTest, SweepRetentionDeletesInChunksHonouringQueueRete
   EXPECT_TRUE(this->store().get_job(job_id(4)));
   EXPECT_EQ(this->counts("short")[JobState::kCompleted], 0);
   EXPECT_EQ(this->counts("long")[JobState::kCompleted], 1);
-  EXPECT_EQ(this->store().next_expiry(), kNow + kDefaultRetainCompletedMs);
+  EXPECT_EQ(this->store().next_expiry().value(), kNow + kDefaultRetainCompletedMs);
   EXPECT_EQ(sweep(kNow + kDefaultRetainCompletedMs, 10), 1);
-  EXPECT_EQ(this->store().next_expiry(), std::nullopt);
+  EXPECT_EQ(this->store().next_expiry().value(), std::nullopt);
 }
 
 TYPED_TEST(StoreConformanceTest, SweepRetentionForgetsExpiredDedupeKeys) {
@@ -126,17 +126,17 @@ TYPED_TEST(StoreConformanceTest, SweepRetentionForgetsExpiredDedupeKeys) {
 }
 
 TYPED_TEST(StoreConformanceTest, NextDueIsTheEarliestRunAtOrLeaseExpiry) {
-  EXPECT_EQ(this->store().next_due(), std::nullopt);
+  EXPECT_EQ(this->store().next_due().value(), std::nullopt);
   NewJob s = new_job(1);
   s.job.state = JobState::kScheduled;
   s.job.run_at = kNow + 500;
   this->enqueue(s);
-  EXPECT_EQ(this->store().next_due(), kNow + 500);
+  EXPECT_EQ(this->store().next_due().value(), kNow + 500);
   this->enqueue(new_job(2));
-  EXPECT_EQ(this->store().next_due(), kNow + 500);  // queued jobs are not "due" work
+  EXPECT_EQ(this->store().next_due().value(), kNow + 500);  // queued jobs are not "due" work
   this->reserve({"email"}, 1, kNow, 300);
-  EXPECT_EQ(this->store().next_due(), kNow + 300);
-  EXPECT_EQ(this->store().next_expiry(), std::nullopt);
+  EXPECT_EQ(this->store().next_due().value(), kNow + 300);
+  EXPECT_EQ(this->store().next_expiry().value(), std::nullopt);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ TYPED_TEST(StoreConformanceTest, ReopenSeesEveryCommittedJobCountAndQueue) {
   EXPECT_TRUE(later.paused);
   EXPECT_EQ(later.counts[JobState::kScheduled], 1);
   EXPECT_EQ(this->get(4).type, "t");
-  EXPECT_EQ(this->store().next_due(), kNow + 100);
+  EXPECT_EQ(this->store().next_due().value(), kNow + 100);
   // Leases survive a restart.
   EXPECT_TRUE(this->ack(active));
   this->enqueue(new_job(5, "t", "later"));  // names are reused, not duplicated

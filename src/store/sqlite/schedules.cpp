@@ -179,12 +179,15 @@ StatusOr<std::vector<Schedule>> SqliteStore::due_schedules(TimeMs now, int limit
   return read_schedules(q);
 }
 
-std::optional<TimeMs> SqliteStore::next_schedule_due() {
+StatusOr<std::optional<TimeMs>> SqliteStore::next_schedule_due() {
   auto st = lazy(schedule_st_.next_due, kNextDue);
-  if (!st) return std::nullopt;
+  if (!st) return tl::unexpected(st.error());
   Use q(**st);
-  if (q.step() != SQLITE_ROW || q.is_null(0)) return std::nullopt;
-  return q.int64(0);
+  int rc = q.step();
+  if (rc == SQLITE_DONE) return std::optional<TimeMs>();
+  if (rc != SQLITE_ROW) return failure(rc, "reading");
+  if (q.is_null(0)) return std::optional<TimeMs>();
+  return std::optional<TimeMs>(q.int64(0));
 }
 
 StatusOr<FireResult> SqliteStore::fire_schedule(const ScheduleFire& fire) {

@@ -62,8 +62,8 @@ class SqliteStore final : public Store {
   StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) override;
   StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) override;
 
-  std::optional<TimeMs> next_due() override;
-  std::optional<TimeMs> next_expiry() override;
+  StatusOr<std::optional<TimeMs>> next_due() override;
+  StatusOr<std::optional<TimeMs>> next_expiry() override;
   StatusOr<Job> get_job(const std::string& id) override;
   StatusOr<JobPage> list_jobs(const JobFilter& filter) override;
   StatusOr<QueueInfo> get_queue(const std::string& name) override;
@@ -84,7 +84,7 @@ class SqliteStore final : public Store {
   StatusOr<Schedule> schedule_by_name(const std::string& name) override;
   StatusOr<std::vector<Schedule>> list_schedules() override;
   StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
-  std::optional<TimeMs> next_schedule_due() override;
+  StatusOr<std::optional<TimeMs>> next_schedule_due() override;
   StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override;
   StatusOr<bool> settle_callback(const CallbackSettle& settle) override;
 

@@ -106,22 +106,27 @@ StatusOr<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
   return deleted;
 }
 
-std::optional<TimeMs> SqliteStore::next_due() {
+StatusOr<std::optional<TimeMs>> SqliteStore::next_due() {
   std::optional<TimeMs> best;
   for (Statement* s : {&st_.next_run, &st_.next_lease}) {
     Use q(*s);
-    if (q.step() == SQLITE_ROW) {
+    int rc = q.step();
+    if (rc == SQLITE_ROW) {
       TimeMs t = q.int64(0);
       best = best ? std::min(*best, t) : t;
+    } else if (rc != SQLITE_DONE) {
+      return failure(rc, "reading");
     }
   }
   return best;
 }
 
-std::optional<TimeMs> SqliteStore::next_expiry() {
+StatusOr<std::optional<TimeMs>> SqliteStore::next_expiry() {
   Use q(st_.next_expiry);
-  if (q.step() == SQLITE_ROW) return q.int64(0);
-  return std::nullopt;
+  int rc = q.step();
+  if (rc == SQLITE_ROW) return std::optional<TimeMs>(q.int64(0));
+  if (rc != SQLITE_DONE) return failure(rc, "reading");
+  return std::optional<TimeMs>();
 }
 
 }  // namespace spool::store::sqlite
