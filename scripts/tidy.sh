@@ -8,7 +8,7 @@
 #   scripts/tidy.sh src/core/cron.cpp ...    only these files (a header: name a .cpp including it)
 #   scripts/tidy.sh -b build/asan -j 1       another configured build dir, fewer jobs
 #
-# A full run takes about 14 minutes with -j 2 on the 2-core development machine, so it is not
+# A full run takes about 10 minutes with -j 2 on the 2-core development machine, so it is not
 # part of .ci/run (too slow for the CI budget): run it on the files you touched before sending
 # a change, and in full now and then. Needs clang-tidy-14 (Debian: apt install clang-tidy-14)
 # and a configured build dir (cmake --preset dev; CMAKE_EXPORT_COMPILE_COMMANDS is on).

@@ -66,11 +66,11 @@ StatusOr<Target> parse_target(std::string_view target) {
   return t;
 }
 
-Router::Router(std::vector<Route> routes) {
+Router::Router(const std::vector<Route>& routes) {
   routes_.reserve(routes.size());
-  for (auto& r : routes) {
-    Compiled c{std::move(r), {}};
-    std::string_view p = c.route.pattern;
+  for (const Route& r : routes) {
+    Compiled c{r, {}};
+    std::string_view p = r.pattern;
     if (!p.empty() && p.front() == '/') p.remove_prefix(1);
     while (!p.empty()) {
       auto slash = p.find('/');

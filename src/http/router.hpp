@@ -31,7 +31,7 @@ StatusOr<Target> parse_target(std::string_view target);
 
 class Router {
  public:
-  explicit Router(std::vector<Route> routes);
+  explicit Router(const std::vector<Route>& routes);
 
   struct Match {
     const Route* route = nullptr;     // null: no route for this method
