@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -77,8 +78,9 @@ void print_table(const std::vector<WorkloadResult>& rows, const Options& options
   for (const auto& r : rows) {
     std::printf("%-12s %12s %9.2f %12s %9s %9s %9s %8s\n", r.workload.c_str(),
                 thousands(r.jobs).c_str(), r.seconds,
-                thousands(std::uint64_t(r.jobs_per_s + 0.5)).c_str(), ms(r.p50_ms).c_str(),
-                ms(r.p99_ms).c_str(), ms(r.max_ms).c_str(), thousands(r.errors).c_str());
+                thousands(static_cast<std::uint64_t>(std::llround(r.jobs_per_s))).c_str(),
+                ms(r.p50_ms).c_str(), ms(r.p99_ms).c_str(), ms(r.max_ms).c_str(),
+                thousands(r.errors).c_str());
   }
   std::printf("\n");
   for (const auto& r : rows) std::printf("  %-12s %s\n", r.workload.c_str(), r.note.c_str());

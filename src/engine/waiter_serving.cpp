@@ -29,8 +29,8 @@ void Engine::Impl::serve_waiters(Served& served) {
     Waiter& w = *it;
     std::vector<std::string> candidates;
     for (const auto& q : w.request.queues) {
-      bool maybe = w.fresh || all_queues_dirty_ || dirty_.count(q);
-      if (maybe && !exhausted.count(q)) candidates.push_back(q);
+      bool maybe = w.fresh || all_queues_dirty_ || dirty_.contains(q);
+      if (maybe && !exhausted.contains(q)) candidates.push_back(q);
     }
     w.fresh = false;
     if (candidates.empty()) {

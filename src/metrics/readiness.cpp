@@ -1,6 +1,7 @@
 #include "metrics/readiness.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/engine.hpp"
 #include "metrics/summary.hpp"
@@ -70,7 +71,7 @@ Readiness judge_readiness(const ReadinessProbe& probe, const ReadinessThresholds
   if (probe.failure_rate) {
     double percent = *probe.failure_rate * 100;
     if (percent > static_cast<double>(t.failure_rate_percent)) {
-      warn("failure_rate", std::to_string(static_cast<int>(percent + 0.5)) +
+      warn("failure_rate", std::to_string(std::lround(percent)) +
                                "% of attempts failed in the last 5 minutes, above the " +
                                std::to_string(t.failure_rate_percent) + "% threshold");
     }

@@ -29,7 +29,7 @@ void release_all(engine::Engine& engine, const std::vector<Job>& jobs) {
     item.lease_token = job.lease_token;
     item.kind = FailKind::kRelease;
     item.message = "the worker disconnected before the job reached it";
-    engine.fail(std::move(item), [](StatusOr<ops::SettleResult>) {});
+    engine.fail(std::move(item), [](const StatusOr<ops::SettleResult>&) {});
   }
 }
 
