@@ -79,8 +79,8 @@ std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress&
     Progress p("e2e drain", drain_shared, want, {}, 30s);
     if (want == 0) drain_shared.stopping = true;
     for (int i = 0; i < workers; ++i) {
-      auto& c = *harness.conns()[std::size_t(2 * i)];
-      auto& a = *harness.conns()[std::size_t(2 * i + 1)];
+      auto& c = *harness.conns()[2 * std::size_t(i)];
+      auto& a = *harness.conns()[2 * std::size_t(i) + 1];
       harness.spawn(c.io(), worker(c, i));
       harness.spawn(a.io(), acker(a, drain_shared, server, *acks[std::size_t(i)], true, all_acked));
     }

@@ -61,7 +61,7 @@ class Harness {
 
   template <typename Awaitable>
   void spawn(asio::io_context& io, Awaitable a) {
-    asio::co_spawn(io, std::move(a), [shared = &shared_](std::exception_ptr e) {
+    asio::co_spawn(io, std::move(a), [shared = &shared_](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -326,13 +326,13 @@ void run_workers_and_producers(Harness& harness, Shared& shared, const ServerAdd
     harness.close_all();
   };
   for (int i = 0; i < workers; ++i) {
-    auto& c = *harness.conns()[std::size_t(2 * i)];
-    auto& a = *harness.conns()[std::size_t(2 * i + 1)];
+    auto& c = *harness.conns()[2 * std::size_t(i)];
+    auto& a = *harness.conns()[2 * std::size_t(i) + 1];
     harness.spawn(c.io(), worker(c, i));
     harness.spawn(a.io(), acker(a, shared, server, *acks[std::size_t(i)], false));
   }
   for (int i = 0; i < producers; ++i) {
-    auto& c = *harness.conns()[std::size_t(2 * workers + i)];
+    auto& c = *harness.conns()[2 * std::size_t(workers) + std::size_t(i)];
     harness.spawn(c.io(), producer(c, i));
   }
   harness.spawn(harness.conns()[0]->io(), closer());

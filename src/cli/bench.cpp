@@ -124,7 +124,7 @@ void print_json(const std::vector<WorkloadResult>& rows, const Options& options,
   std::printf("%s\n", out.c_str());
 }
 
-int run(Options options) {
+int run(const Options& options) {
   bench::ServerAddress target;
   try {
     target = bench::parse_server_address(options.url, options.token);
@@ -229,7 +229,7 @@ void add_bench_command(CLI::App& app) {
       options.jobs = *jobs;
     }
     if (cmd->count("--workers") > 0) options.workers = *workers;
-    const int code = run(std::move(options));
+    const int code = run(options);
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }

@@ -257,6 +257,7 @@ TEST(ProcessRunnerTest, AMissingProgramIsReportedNotStarted) {
 
 TEST(ProcessRunnerTest, LeavesNoZombiesAfterManyRunsAtOnce) {
   std::vector<std::jthread> threads;
+  threads.reserve(8);
   std::atomic<int> ok{0};
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {

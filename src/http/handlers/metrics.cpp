@@ -154,7 +154,7 @@ void readyz(Context& ctx, const Request&, ExchangePtr ex) {
   o.minutes_back_ms = metrics::kReadinessFailureWindowMs + metrics::kMinuteMs;
   metrics::ReadinessThresholds t = ctx.watch.ready;
   metrics::PushViewSource push = ctx.push;
-  ctx.engine.observe(std::move(o), [ex, start, t, push](StatusOr<engine::Observation> r) {
+  ctx.engine.observe(std::move(o), [ex, start, t, push](const StatusOr<engine::Observation>& r) {
     double latency =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     metrics::ReadinessProbe probe =
