@@ -178,7 +178,7 @@ TEST(EventsRequestTest, ParsesFiltersAndTheResumePoint) {
   EXPECT_EQ(r->filter.type, "send_email");
   EXPECT_EQ(r->filter.job, "01J");
   EXPECT_FALSE(r->last_event_id);
-  auto q = parse_events_request({{"last_event_id", "42"}, {"future", "x"}}, "");
+  auto q = parse_events_request({{"last_event_id", "42"}}, "");
   ASSERT_TRUE(q);
   EXPECT_EQ(q->last_event_id, 42u);
   auto h = parse_events_request({{"last_event_id", "42"}}, "77");
@@ -196,6 +196,10 @@ TEST(EventsRequestTest, BadValuesNameTheParameter) {
   EXPECT_NE(bad_id.error().message().find("12abc"), std::string::npos);
   EXPECT_FALSE(parse_events_request({{"last_event_id", "-1"}}, ""));
   EXPECT_FALSE(parse_events_request({{"job", ""}}, ""));
+  auto typo = parse_events_request({{"queues", "emails"}}, "");
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().field(), "queues");
+  EXPECT_NE(typo.error().message().find("did you mean queue?"), std::string::npos);
 }
 
 // Splits one SSE frame into its fields, as a client would.

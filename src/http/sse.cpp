@@ -46,6 +46,9 @@ void append_data_lines(std::string& out, std::string_view data) {
 
 StatusOr<EventsRequest> parse_events_request(const QueryParams& query,
                                              std::string_view last_event_id_header) {
+  // A typo ("queues=") would stream every queue's events: refused like any unknown parameter.
+  static constexpr std::string_view kKnown[] = {"queue", "type", "job", "last_event_id"};
+  if (Status s = check_query(query, kKnown); !s.ok()) return tl::unexpected(std::move(s));
   EventsRequest out;
   for (const auto& [key, value] : query) {
     if (key == "queue" || key == "type") {
@@ -65,7 +68,6 @@ StatusOr<EventsRequest> parse_events_request(const QueryParams& query,
       if (!id) return tl::unexpected(id.error());
       out.last_event_id = *id;
     }
-    // Other parameters are ignored, like unknown body fields: clients may be newer.
   }
   if (!last_event_id_header.empty()) {
     auto id = parse_event_id(last_event_id_header, "Last-Event-ID");
