@@ -317,6 +317,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     res_.set(bhttp::field::content_type, r.content_type);
     res_.set("x-request-id", request_id_);
     for (auto& [name, value] : r.headers) res_.set(name, value);
+    // Every 503 says when to come back (errors.hpp), whichever path made it.
+    if (r.status == 503 && res_.find(bhttp::field::retry_after) == res_.end()) {
+      res_.set(bhttp::field::retry_after, kRetryAfterSeconds);
+    }
     res_.keep_alive(writing == State::kWriting);
     res_.body() = std::move(r.body);
     res_.prepare_payload();

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -384,6 +385,26 @@ TEST_F(ApiTest, AFullDiskAnswers503ToWritesAndKeepsServingReads) {
   EXPECT_EQ(c.request("GET", "/v1/jobs/" + first).status, 200);
   EXPECT_EQ(c.request("GET", "/v1/stats").status, 200);
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
+// D7: a 503 is a "come back later": each one says when (Retry-After, in seconds), so clients that
+// honour it back off instead of hammering a server that is failing or overloaded.
+TEST_F(ApiTest, EveryServiceUnavailableAnswerSaysWhenToRetry) {
+  std::string fault = dir_.file("store-fault");
+  start({{"SPOOL_TEST_STORE_FAULT_FILE", fault}});
+  auto c = connect();
+  auto fine = c.request("POST", "/v1/jobs", kEmail);
+  EXPECT_EQ(fine.status, 202) << fine.body;
+  EXPECT_EQ(fine.header("retry-after"), "") << "only a 503 asks to come back later";
+
+  std::ofstream(fault) << "fail\n";
+  auto write = c.request("POST", "/v1/jobs", kEmail);
+  ASSERT_EQ(write.status, 503) << write.body;
+  EXPECT_EQ(write.header("retry-after"), "1");
+  auto ready = c.request("GET", "/readyz");
+  ASSERT_EQ(ready.status, 503) << ready.body;
+  EXPECT_EQ(ready.header("retry-after"), "1");
+  std::filesystem::remove(fault);
 }
 
 TEST_F(ApiTest, OversizeBodyGets413AndACleanClose) {
