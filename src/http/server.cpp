@@ -21,6 +21,8 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
+
 std::string random_prefix() {
   std::random_device rd;
   char buf[16];
@@ -82,15 +84,40 @@ struct Server::Impl {
                               });
                               return;
                             }
-                            start_session(std::move(socket), shared);
+                            if (session_count(shared) >= options.max_connections) {
+                              refuse(std::move(socket));
+                            } else {
+                              start_session(std::move(socket), shared);
+                            }
                             accept();
                           });
+  }
+
+  // On the acceptor's strand: a connection past max_connections. Closed at once, before
+  // anything is read: answering it would mean reading its request first (closing with unread
+  // input resets the connection and can destroy the answer), a session's worth of work for each
+  // of a flood. One log line per kRefusalLogInterval at most, however many are refused.
+  void refuse(tcp::socket socket) {
+    boost::system::error_code ec;
+    socket.close(ec);
+    ++refused_unlogged;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log < kRefusalLogInterval) return;
+    spdlog::warn(
+        "event=connections_refused count={} max_connections={} reason=\"at the connection cap; "
+        "raise [server] max_connections or add servers\"",
+        refused_unlogged, options.max_connections);
+    refused_unlogged = 0;
+    last_refusal_log = now;
   }
 
   ServerOptions options;
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::steady_timer retry_timer;
+  // refuse()'s, on the acceptor's strand: refusals since the last log line, and when that was.
+  std::uint64_t refused_unlogged = 0;
+  std::chrono::steady_clock::time_point last_refusal_log{};
   SessionShared shared;
   std::vector<std::thread> threads;
 };

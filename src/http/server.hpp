@@ -41,6 +41,10 @@ struct ServerOptions {
   std::uint16_t port = 7070;       // 0: any free port (see listen())
   int io_threads = 2;
   std::size_t body_limit_bytes = 1 << 20;
+  // Open connections (long polls and event streams included) at most; one more is closed as soon
+  // as it is accepted, so a flood of clients costs a file descriptor for an instant, not a
+  // session each (docs/configuration.md "Overload").
+  std::size_t max_connections = 10'000;
   std::vector<TokenSpec> tokens;  // none: auth off (loopback only, checked by the caller)
   // Idle keep-alive connections are kept this long; API.md promises at least 75 s, longer than
   // the longest long poll (60 s).

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/http.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -279,6 +280,31 @@ TEST_F(ApiTest, ALongPollWhoseClientLeftLeasesNothing) {
   }
   EXPECT_EQ(state, "queued");
   EXPECT_EQ(attempts, 0);
+}
+
+// D7: [server] max_connections caps open connections; one past the cap is closed at once (and
+// logged), the others keep being served, and once one ends a new one gets in.
+TEST_F(ApiTest, AConnectionPastMaxConnectionsIsClosedAtOnceUntilOneEnds) {
+  start({{"SPOOL_MAX_CONNECTIONS", "2"}});
+  auto port = server_->port();
+  auto first = std::make_unique<HttpConnection>("127.0.0.1", port, std::chrono::seconds(5));
+  HttpConnection second("127.0.0.1", port, std::chrono::seconds(5));
+  EXPECT_EQ(first->request("GET", "/healthz").status, 200);
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+
+  HttpConnection third("127.0.0.1", port, std::chrono::seconds(5));
+  EXPECT_TRUE(third.closed_by_peer()) << "a third connection was kept past max_connections = 2";
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+
+  first.reset();  // the server notices the close and frees its place
+  EXPECT_TRUE(eventually(
+      [&] {
+        HttpConnection next("127.0.0.1", port, std::chrono::seconds(5));
+        auto r = next.try_request("GET", "/healthz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_NE(server_->log().find("event=connections_refused"), std::string::npos) << server_->log();
 }
 
 TEST_F(ApiTest, BatchIsAllOrNothingAndNamesTheBadIndex) {
