@@ -230,6 +230,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.watch = config.watch;
   options.push = [&pusher] { return to_view(pusher.health()); };
   options.callbacks = callback_options.allow;
+  options.clock = &clock;
   http::Server server(engine, std::move(options));
   auto bound = server.listen();
   if (!bound) {

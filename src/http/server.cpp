@@ -14,6 +14,7 @@
 #include "engine/engine.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/session.hpp"
+#include "metrics/readiness_cache.hpp"
 
 namespace spool::http {
 namespace {
@@ -64,7 +65,9 @@ struct Server::Impl {
         acceptor(net::make_strand(ioc)),
         retry_timer(acceptor.get_executor()),
         shared{Context{engine, options.events.get(), options.events_keepalive, options.metrics,
-                       options.watch, options.push, options.callbacks},
+                       options.watch, options.push, options.callbacks,
+                       std::make_shared<metrics::ReadinessCache>(options.clock ? *options.clock
+                                                                               : real_clock)},
                Router(routes_for(options)),
                Authenticator(options.tokens),
                options.body_limit_bytes,
@@ -111,6 +114,7 @@ struct Server::Impl {
     last_refusal_log = now;
   }
 
+  RealClock real_clock;  // for /readyz's cache when the options name no clock
   ServerOptions options;
   net::io_context ioc;
   tcp::acceptor acceptor;

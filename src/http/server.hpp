@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/callback_url.hpp"
+#include "core/clock.hpp"
 #include "core/status.hpp"
 #include "http/auth.hpp"
 #include "http/event_bus.hpp"
@@ -63,6 +64,9 @@ struct ServerOptions {
   // [callbacks] allow: the prefixes a job's callback_url must match (docs/push.md). Empty:
   // callback_url is refused.
   CallbackAllowlist callbacks;
+  // Ages GET /readyz's cached probe (metrics/readiness_cache.hpp); must outlive the Server.
+  // Null: the real clock.
+  const Clock* clock = nullptr;
 };
 
 class Server {
