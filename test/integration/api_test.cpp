@@ -282,6 +282,69 @@ TEST_F(ApiTest, ALongPollWhoseClientLeftLeasesNothing) {
   EXPECT_EQ(attempts, 0);
 }
 
+// The job's state and attempts once they read `state` and `attempts`, or as last seen after a
+// few seconds.
+std::pair<std::string, std::int64_t> wait_for_job(HttpConnection& c, const std::string& id,
+                                                  const std::string& state, std::int64_t attempts) {
+  std::pair<std::string, std::int64_t> seen;
+  eventually(
+      [&] {
+        auto job = c.request("GET", "/v1/jobs/" + id).json();
+        seen = {std::string(job.at("state").as_string()), job.at("attempts").as_int64()};
+        return seen == std::make_pair(state, attempts);
+      },
+      std::chrono::seconds(5));
+  return seen;
+}
+
+// What a client that shut its side after a reserve gets: nothing (the connection closes) or an
+// answer with no jobs, never jobs it will not work on. Reading it also means the server has
+// dealt with the reserve.
+void expect_no_jobs_for(HttpConnection& gone) {
+  if (gone.closed_by_peer()) return;
+  auto r = gone.read_response();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("jobs").as_array().size(), 0u)
+      << "jobs were written to a client that had left: " << r.body;
+}
+
+HttpConnection reserve_and_leave(std::uint16_t port, std::int64_t wait_ms) {
+  HttpConnection gone("127.0.0.1", port, std::chrono::seconds(5));
+  gone.send_raw(raw_post("/v1/reserve", R"({"queues":["send_release_email"],"wait_ms":)" +
+                                            std::to_string(wait_ms) + R"(,"lease_ms":600000})"));
+  gone.shutdown_send();
+  return gone;
+}
+
+// D10: a client that sent its reserve and shut its side before the answer went out never gets
+// the jobs, so they must not stay leased (for 10 minutes here) with an attempt spent: they go
+// straight back to the queue.
+TEST_F(ApiTest, AReserveAnswerForAClientThatLeftGoesBackToTheQueueWithNoAttemptSpent) {
+  auto c = connect();
+  std::string id = enqueue(c);
+  auto gone = reserve_and_leave(server_->port(), 0);
+  expect_no_jobs_for(gone);
+  EXPECT_EQ(wait_for_job(c, id, "queued", 0), std::make_pair(std::string("queued"), 0L));
+}
+
+// D10, long polls: one that finds a job waiting, and one parked when its client leaves and a job
+// comes after.
+TEST_F(ApiTest, ALongPollWhoseClientShutItsSideLeasesNothing) {
+  auto c = connect();
+  std::string waiting = enqueue(c);
+  auto found = reserve_and_leave(server_->port(), 20000);
+  expect_no_jobs_for(found);
+  EXPECT_EQ(wait_for_job(c, waiting, "queued", 0), std::make_pair(std::string("queued"), 0L));
+  auto worker = connect();
+  auto taken = worker.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  ASSERT_EQ(taken.json().at("jobs").as_array().size(), 1u) << taken.body;
+
+  auto parked = reserve_and_leave(server_->port(), 20000);
+  expect_no_jobs_for(parked);
+  std::string late = enqueue(c);
+  EXPECT_EQ(wait_for_job(c, late, "queued", 0), std::make_pair(std::string("queued"), 0L));
+}
+
 // D7: [server] max_connections caps open connections; one past the cap is closed at once (and
 // logged), the others keep being served, and once one ends a new one gets in.
 TEST_F(ApiTest, AConnectionPastMaxConnectionsIsClosedAtOnceUntilOneEnds) {
