@@ -151,7 +151,9 @@ void run(const CLI::App& cmd, const Flags& flags) {
   }
 
   RealClock clock;
-  engine::Engine engine(std::move(*store), clock);
+  engine::EngineOptions engine_options;
+  engine_options.max_pending_commands = config.max_pending_commands;
+  engine::Engine engine(std::move(*store), clock, engine_options);
   // Event ids start at the start time in microseconds, so they keep increasing across restarts
   // and a Last-Event-ID from an earlier run is told it missed events (http/event_bus.hpp).
   auto events = std::make_shared<http::EventBus>(http::EventBusOptions{
@@ -220,6 +222,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.port = listen->port;
   options.io_threads = config.io_threads;
   options.body_limit_bytes = config.body_limit_bytes;
+  options.max_connections = config.max_connections;
   options.tokens = config.tokens;
   options.events = events;
   options.events_keepalive = std::chrono::milliseconds(config.events_keepalive_ms);
@@ -227,6 +230,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   options.watch = config.watch;
   options.push = [&pusher] { return to_view(pusher.health()); };
   options.callbacks = callback_options.allow;
+  options.clock = &clock;
   http::Server server(engine, std::move(options));
   auto bound = server.listen();
   if (!bound) {

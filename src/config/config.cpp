@@ -103,10 +103,19 @@ Status read_server(const std::string& origin, const toml::value& server, ServeCo
       std::int64_t n = 0;
       s = read_int(origin, key, v, 1, kMaxIoThreads, n);
       if (s.ok()) c.io_threads = static_cast<int>(n);
+    } else if (k == "max_connections") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, 1, kMaxMaxConnections, n);
+      if (s.ok()) c.max_connections = static_cast<std::size_t>(n);
+    } else if (k == "max_pending_commands") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, 1, kMaxMaxPendingCommands, n);
+      if (s.ok()) c.max_pending_commands = static_cast<std::size_t>(n);
     } else {
       return bad(origin, key,
                  "unknown key; [server] takes listen, data, durability, body_limit_bytes, "
-                 "io_threads, log_level, log_format, events_buffer, events_keepalive_ms");
+                 "io_threads, log_level, log_format, events_buffer, events_keepalive_ms, "
+                 "max_connections, max_pending_commands");
     }
     if (!s.ok()) return s;
   }
@@ -445,6 +454,14 @@ Status apply_env(const GetEnv& getenv, ServeConfig& c) {
       !s.ok()) {
     return s;
   }
+  n = static_cast<std::int64_t>(c.max_connections);
+  if (Status s = number("SPOOL_MAX_CONNECTIONS", 1, kMaxMaxConnections, n); !s.ok()) return s;
+  c.max_connections = static_cast<std::size_t>(n);
+  n = static_cast<std::int64_t>(c.max_pending_commands);
+  if (Status s = number("SPOOL_MAX_PENDING_COMMANDS", 1, kMaxMaxPendingCommands, n); !s.ok()) {
+    return s;
+  }
+  c.max_pending_commands = static_cast<std::size_t>(n);
   if (const char* p = getenv("SPOOL_METRICS_PUBLIC"); p && *p) {
     std::string_view v = p;
     if (v != "true" && v != "false") {

@@ -52,6 +52,11 @@ struct ServeConfig {
   // it is dropped), and how often an idle stream gets a keep-alive comment.
   std::size_t events_buffer = 16384;
   std::int64_t events_keepalive_ms = 15000;
+  // Admission control (docs/configuration.md "Overload"): open connections beyond this are
+  // closed as soon as they are accepted; commands waiting for the engine beyond this are
+  // answered 503.
+  std::size_t max_connections = 10'000;
+  std::size_t max_pending_commands = engine::EngineOptions{}.max_pending_commands;
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
   http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue
@@ -69,6 +74,8 @@ inline constexpr std::size_t kMinEventsBuffer = 16;
 inline constexpr std::size_t kMaxEventsBuffer = 1 << 22;
 inline constexpr std::int64_t kMinEventsKeepaliveMs = 100;
 inline constexpr std::int64_t kMaxEventsKeepaliveMs = 600'000;
+inline constexpr std::size_t kMaxMaxConnections = 1'000'000;
+inline constexpr std::size_t kMaxMaxPendingCommands = 100'000'000;
 
 // Reads a TOML file into `config` (keys present override). Errors are kInvalidArgument naming
 // the file, the key ("queues.email.lease_ms") and what is allowed; unknown keys are errors too,
@@ -78,7 +85,8 @@ Status load_config_file(const std::string& path, ServeConfig& config);
 Status load_config_text(const std::string& text, const std::string& origin, ServeConfig& config);
 
 // SPOOL_LISTEN, SPOOL_DATA, SPOOL_DURABILITY, SPOOL_BODY_LIMIT_BYTES, SPOOL_IO_THREADS,
-// SPOOL_LOG_LEVEL, SPOOL_LOG_FORMAT, SPOOL_EVENTS_BUFFER, SPOOL_EVENTS_KEEPALIVE_MS override;
+// SPOOL_LOG_LEVEL, SPOOL_LOG_FORMAT, SPOOL_EVENTS_BUFFER, SPOOL_EVENTS_KEEPALIVE_MS,
+// SPOOL_MAX_CONNECTIONS, SPOOL_MAX_PENDING_COMMANDS override;
 // SPOOL_CALLBACKS_SECRET sets callbacks.secret; SPOOL_TOKEN adds an admin token;
 // SPOOL_METRICS_PUBLIC=true|false sets watch.metrics_public;
 // SPOOL_PUSH_<KEY> overrides push.<key> of the [push] table (SPOOL_PUSH_BREAKER_FAILURES, ...).

@@ -26,6 +26,8 @@ log_level = "debug"
 log_format = "json"
 events_buffer = 4096
 events_keepalive_ms = 5000
+max_connections = 500
+max_pending_commands = 2000
 
 [[tokens]]
 token = "p-secret"
@@ -48,6 +50,8 @@ backoff = { type = "fixed", base_ms = 2000, jitter = false }
   EXPECT_EQ(c.log_format, "json");
   EXPECT_EQ(c.events_buffer, 4096u);
   EXPECT_EQ(c.events_keepalive_ms, 5000);
+  EXPECT_EQ(c.max_connections, 500u);
+  EXPECT_EQ(c.max_pending_commands, 2000u);
   ASSERT_EQ(c.tokens.size(), 1u);
   EXPECT_EQ(c.tokens[0].roles,
             http::role_bit(http::Role::kProducer) | http::role_bit(http::Role::kReader));
@@ -98,6 +102,8 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
       {"[server]\nlog_format = \"xml\"", "log_format must be text or json, got \"xml\""},
       {"[server]\nevents_keepalive_ms = 5", "server.events_keepalive_ms: must be between 100"},
       {"[server]\nlisten = \"nowhere\"", "listen must be HOST:PORT"},
+      {"[server]\nmax_connections = 0", "server.max_connections: must be between 1 and 1000000"},
+      {"[server]\nmax_pending_commands = 0", "server.max_pending_commands: must be between 1"},
       {"[[tokens]]\ntoken = \"t\"\nroles = [\"boss\"]", "tokens[0].roles: roles are admin"},
       {"[[tokens]]\nroles = [\"admin\"]", "tokens[0].token: is required"},
       {"[queues.email]\nlease_ms = 5", "queues.email.lease_ms must be between 100"},
@@ -116,10 +122,10 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
 }
 
 TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
-  std::map<std::string, std::string> env = {{"SPOOL_LISTEN", "127.0.0.1:9"},
-                                            {"SPOOL_IO_THREADS", "3"},
-                                            {"SPOOL_TOKEN", "root"},
-                                            {"SPOOL_LOG_FORMAT", "json"}};
+  std::map<std::string, std::string> env = {
+      {"SPOOL_LISTEN", "127.0.0.1:9"}, {"SPOOL_IO_THREADS", "3"},
+      {"SPOOL_TOKEN", "root"},         {"SPOOL_LOG_FORMAT", "json"},
+      {"SPOOL_MAX_CONNECTIONS", "64"}, {"SPOOL_MAX_PENDING_COMMANDS", "5000"}};
   auto getenv = [&](const char* n) -> const char* {
     auto it = env.find(n);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -129,6 +135,8 @@ TEST(ConfigTest, EnvOverridesAndAddsTheAdminToken) {
   EXPECT_EQ(c.listen, "127.0.0.1:9");
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(c.max_connections, 64u);
+  EXPECT_EQ(c.max_pending_commands, 5000u);
   ASSERT_EQ(c.tokens.size(), 1u);
   EXPECT_EQ(c.tokens[0].roles, http::role_bit(http::Role::kAdmin));
   env["SPOOL_IO_THREADS"] = "many";

@@ -23,4 +23,9 @@ std::string error_body(std::string_view code, std::string_view message, std::str
                        std::string_view extra_json = {});
 std::string error_body(const Status& status, std::string_view extra_json = {});
 
+// The Retry-After header (seconds) of every 503: store unavailable, shutting down, overloaded.
+// A client that honours it backs off instead of retrying at once. Change it => docs/api.md
+// "Errors".
+inline constexpr std::string_view kRetryAfterSeconds = "1";
+
 }  // namespace spool::http

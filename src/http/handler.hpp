@@ -31,7 +31,8 @@ class Engine;
 }
 namespace spool::metrics {
 class JobMetrics;
-}
+class ReadinessCache;
+}  // namespace spool::metrics
 
 namespace spool::http {
 
@@ -124,6 +125,9 @@ struct Context {
   WatchOptions watch;            // /readyz thresholds, the summary's overdue threshold
   metrics::PushViewSource push;  // push delivery's state; null: push is off
   CallbackAllowlist callbacks;   // who may be a job's callback_url; empty: callbacks are off
+  // GET /readyz's last probe, reused for about a second (metrics/readiness_cache.hpp); null:
+  // every call probes.
+  std::shared_ptr<metrics::ReadinessCache> readiness;
 };
 
 using Handler = void (*)(Context& ctx, const Request& req, ExchangePtr ex);

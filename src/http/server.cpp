@@ -14,12 +14,15 @@
 #include "engine/engine.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/session.hpp"
+#include "metrics/readiness_cache.hpp"
 
 namespace spool::http {
 namespace {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 
 std::string random_prefix() {
   std::random_device rd;
@@ -62,7 +65,9 @@ struct Server::Impl {
         acceptor(net::make_strand(ioc)),
         retry_timer(acceptor.get_executor()),
         shared{Context{engine, options.events.get(), options.events_keepalive, options.metrics,
-                       options.watch, options.push, options.callbacks},
+                       options.watch, options.push, options.callbacks,
+                       std::make_shared<metrics::ReadinessCache>(options.clock ? *options.clock
+                                                                               : real_clock)},
                Router(routes_for(options)),
                Authenticator(options.tokens),
                options.body_limit_bytes,
@@ -82,15 +87,41 @@ struct Server::Impl {
                               });
                               return;
                             }
-                            start_session(std::move(socket), shared);
+                            if (session_count(shared) >= options.max_connections) {
+                              refuse(std::move(socket));
+                            } else {
+                              start_session(std::move(socket), shared);
+                            }
                             accept();
                           });
   }
 
+  // On the acceptor's strand: a connection past max_connections. Closed at once, before
+  // anything is read: answering it would mean reading its request first (closing with unread
+  // input resets the connection and can destroy the answer), a session's worth of work for each
+  // of a flood. One log line per kRefusalLogInterval at most, however many are refused.
+  void refuse(tcp::socket socket) {
+    boost::system::error_code ec;
+    socket.close(ec);
+    ++refused_unlogged;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log < kRefusalLogInterval) return;
+    spdlog::warn(
+        "event=connections_refused count={} max_connections={} reason=\"at the connection cap; "
+        "raise [server] max_connections or add servers\"",
+        refused_unlogged, options.max_connections);
+    refused_unlogged = 0;
+    last_refusal_log = now;
+  }
+
+  RealClock real_clock;  // for /readyz's cache when the options name no clock
   ServerOptions options;
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::steady_timer retry_timer;
+  // refuse()'s, on the acceptor's strand: refusals since the last log line, and when that was.
+  std::uint64_t refused_unlogged = 0;
+  std::chrono::steady_clock::time_point last_refusal_log{};
   SessionShared shared;
   std::vector<std::thread> threads;
 };

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/callback_url.hpp"
+#include "core/clock.hpp"
 #include "core/status.hpp"
 #include "http/auth.hpp"
 #include "http/event_bus.hpp"
@@ -41,6 +42,10 @@ struct ServerOptions {
   std::uint16_t port = 7070;       // 0: any free port (see listen())
   int io_threads = 2;
   std::size_t body_limit_bytes = 1 << 20;
+  // Open connections (long polls and event streams included) at most; one more is closed as soon
+  // as it is accepted, so a flood of clients costs a file descriptor for an instant, not a
+  // session each (docs/configuration.md "Overload").
+  std::size_t max_connections = 10'000;
   std::vector<TokenSpec> tokens;  // none: auth off (loopback only, checked by the caller)
   // Idle keep-alive connections are kept this long; API.md promises at least 75 s, longer than
   // the longest long poll (60 s).
@@ -59,6 +64,9 @@ struct ServerOptions {
   // [callbacks] allow: the prefixes a job's callback_url must match (docs/push.md). Empty:
   // callback_url is refused.
   CallbackAllowlist callbacks;
+  // Ages GET /readyz's cached probe (metrics/readiness_cache.hpp); must outlive the Server.
+  // Null: the real clock.
+  const Clock* clock = nullptr;
 };
 
 class Server {

@@ -5,6 +5,7 @@
 #include "http/session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -302,8 +304,34 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Answers the request in flight; kept alive when the client asked for it and nothing speaks
   // against it (shutdown, the client gone).
   void write(Response r) {
+    if (r.on_written && client_left()) return abandon(std::move(r));
     bool keep = keep_alive_ && !shared_.draining && state_ != State::kOrphaned;
     start_write(std::move(r), keep ? State::kWriting : State::kWritingLast);
+  }
+
+  // True when the client has shut its side or is gone: a watch saw it leave, or the socket
+  // holds an end of input (or an error) and nothing before it. A write would still succeed into
+  // the kernel's buffer, so this is the last moment to notice before an answer that hands
+  // something over (reserved jobs) is counted as delivered. Pipelined bytes waiting first hide
+  // a later EOF: that client is treated as present.
+  bool client_left() {
+    if (state_ == State::kOrphaned) return true;
+    char byte = 0;
+    ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return false;
+    if (n == 0) return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+
+  // An answer that hands something over, for a client that left (client_left()): it is not
+  // written but handed back (on_written(false) releases reserved jobs without spending an
+  // attempt), and the connection closes.
+  void abandon(Response r) {
+    if (r.on_written) r.on_written(false);
+    spdlog::debug("event=answer_dropped reason=client_gone method={} path={} request_id={}",
+                  to_string(method_), path_, request_id_);
+    started_ = {};
+    close();
   }
 
   // Answers input we could not read as a request; then drains it and closes.
@@ -317,6 +345,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     res_.set(bhttp::field::content_type, r.content_type);
     res_.set("x-request-id", request_id_);
     for (auto& [name, value] : r.headers) res_.set(name, value);
+    // Every 503 says when to come back (errors.hpp), whichever path made it.
+    if (r.status == 503 && res_.find(bhttp::field::retry_after) == res_.end()) {
+      res_.set(bhttp::field::retry_after, kRetryAfterSeconds);
+    }
     res_.keep_alive(writing == State::kWriting);
     res_.body() = std::move(r.body);
     res_.prepare_payload();
@@ -385,8 +417,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       state_ = State::kHandling;  // too much pipelined input to keep watching; the answer comes
       return;
     }
-    // EOF or an error: the client is gone (or shut its side). Drop the waiter; whatever answer
-    // follows is written if the socket still takes it, then the connection closes.
+    // EOF or an error: the client is gone (or shut its side). Drop the waiter; an answer that
+    // follows is written if the socket still takes it, then the connection closes, except one
+    // handing jobs over: those go back to their queue (write(), client_left()).
     state_ = State::kOrphaned;
     if (on_gone) on_gone();
   }

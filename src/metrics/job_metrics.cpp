@@ -20,20 +20,31 @@ int fail_index(FailKind kind) {
 
 double seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
+// True when `map` has room for one more key of its own: the kOtherLabel entry, once there, does
+// not count against the bound.
+template <typename Map, typename Key>
+bool has_room(const Map& map, const Key& other) {
+  return map.size() - map.count(other) < kMaxLabelSets;
+}
+
 }  // namespace
 
 JobMetrics::QueueSeries& JobMetrics::queue_locked(const std::string& queue) {
   auto it = by_queue_.find(queue);
-  if (it == by_queue_.end()) it = by_queue_.emplace(queue, QueueSeries{}).first;
-  return it->second;
+  if (it != by_queue_.end()) return it->second;
+  const std::string other(kOtherLabel);
+  if (!has_room(by_queue_, other)) return by_queue_[other];
+  return by_queue_.emplace(queue, QueueSeries{}).first->second;
 }
 
 JobMetrics::TypeCounters& JobMetrics::type_locked(const std::string& queue,
                                                   const std::string& type) {
   auto key = std::make_pair(queue, type);
   auto it = by_type_.find(key);
-  if (it == by_type_.end()) it = by_type_.emplace(std::move(key), TypeCounters{}).first;
-  return it->second;
+  if (it != by_type_.end()) return it->second;
+  auto other = std::make_pair(std::string(kOtherLabel), std::string(kOtherLabel));
+  if (!has_room(by_type_, other)) return by_type_[other];
+  return by_type_.emplace(std::move(key), TypeCounters{}).first->second;
 }
 
 void JobMetrics::on_commit(const engine::CommitInfo& commit,
@@ -106,14 +117,32 @@ void JobMetrics::observe_request(std::string_view route, int status, double seco
 std::string JobMetrics::render(const Gauges& gauges) const {
   Exposition x;
   x.family("spool_jobs", "gauge", "Jobs by queue and state, retained finished jobs included.");
-  for (const auto& q : gauges.jobs) {
+  auto job_sample = [&](std::string_view queue, const Counts& counts) {
     for (JobState s : kAllJobStates) {
-      x.sample("spool_jobs", {{"queue", q.queue}, {"state", to_string(s)}}, q.counts[s]);
+      x.sample("spool_jobs", {{"queue", queue}, {"state", to_string(s)}}, counts[s]);
+    }
+  };
+  Counts other_jobs;
+  for (std::size_t i = 0; i < gauges.jobs.size(); ++i) {
+    if (i < kMaxLabelSets) {
+      job_sample(gauges.jobs[i].queue, gauges.jobs[i].counts);
+    } else {
+      other_jobs.add(gauges.jobs[i].counts);
     }
   }
+  if (gauges.jobs.size() > kMaxLabelSets) job_sample(kOtherLabel, other_jobs);
   x.family("spool_waiters", "gauge", "Long polls parked waiting for a job, by queue.");
-  for (const auto& [queue, n] : gauges.waiters) {
-    x.sample("spool_waiters", {{"queue", queue}}, static_cast<double>(n));
+  std::size_t other_waiters = 0;
+  for (std::size_t i = 0; i < gauges.waiters.size(); ++i) {
+    const auto& [queue, n] = gauges.waiters[i];
+    if (i < kMaxLabelSets) {
+      x.sample("spool_waiters", {{"queue", queue}}, static_cast<double>(n));
+    } else {
+      other_waiters += n;
+    }
+  }
+  if (gauges.waiters.size() > kMaxLabelSets) {
+    x.sample("spool_waiters", {{"queue", kOtherLabel}}, static_cast<double>(other_waiters));
   }
   x.family("spool_breaker_open", "gauge",
            "1 while the push circuit breaker of a target is open, else 0.");

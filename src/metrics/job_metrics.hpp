@@ -11,8 +11,11 @@
 // hot path once a label set has been seen), so the writer is never held up by a scrape for
 // longer than it takes to copy a few hundred numbers.
 //
-// Labels stay bounded: queue and type names (names an operator chose), a fail kind from a fixed
-// set, a route pattern (never a raw path) and a status code. Never a job id.
+// Labels stay bounded: queue and type names, a fail kind from a fixed set, a route pattern (never
+// a raw path) and a status code. Never a job id. Queue and type names come from clients, so the
+// first kMaxLabelSets (queue, type) pairs (and queues) seen get series of their own and every
+// later one counts under queue="_other",type="_other": a client enqueueing a million distinct
+// types cannot grow the scrape or this object's memory without bound, and no count is lost.
 #pragma once
 
 #include <array>
@@ -42,6 +45,13 @@ inline constexpr std::array<double, 11> kHttpSecondsBuckets = {
 inline constexpr std::array<double, 10> kBatchSizeBuckets = {1,  2,  4,   8,   16,
                                                              32, 64, 128, 512, 4096};
 
+// The most (queue, type) pairs, and the most queues, with series of their own (see above). Change
+// it => docs/metrics.md.
+inline constexpr std::size_t kMaxLabelSets = 1000;
+// The queue and type label of everything past kMaxLabelSets. A real queue or type of this name
+// shares those series.
+inline constexpr std::string_view kOtherLabel = "_other";
+
 // Gauges read at scrape time from the engine (the caller fetches them; see render()).
 struct Gauges {
   struct QueueCounts {
@@ -63,7 +73,8 @@ class JobMetrics final : public engine::JobObserver {
   // static).
   void observe_request(std::string_view route, int status, double seconds);
 
-  // The whole scrape: the gauges given plus every counter and histogram.
+  // The whole scrape: the gauges given plus every counter and histogram. Gauges past the first
+  // kMaxLabelSets queues are summed under kOtherLabel, as the counters are.
   std::string render(const Gauges& gauges) const;
 
   // The last kRecentFailures failed attempts since the server started, newest first.
@@ -84,11 +95,14 @@ class JobMetrics final : public engine::JobObserver {
     Histogram run{kJobSecondsBuckets};
   };
 
+  // The series of `queue` (of the pair): its own while fewer than kMaxLabelSets queues (pairs)
+  // have one, else kOtherLabel's.
   QueueSeries& queue_locked(const std::string& queue);
   TypeCounters& type_locked(const std::string& queue, const std::string& type);
 
   mutable std::mutex mu_;
-  // All below GUARDED_BY(mu_). std::map: stable, sorted output; few keys.
+  // All below GUARDED_BY(mu_). std::map: stable, sorted output; at most kMaxLabelSets + 1 keys
+  // (the +1 is kOtherLabel's).
   std::map<std::pair<std::string, std::string>, TypeCounters> by_type_;
   std::map<std::string, QueueSeries> by_queue_;
   std::map<std::pair<std::string_view, int>, Histogram> http_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "core/time_format.hpp"
 #include "engine/engine.hpp"
@@ -59,6 +60,79 @@ TEST(SummaryMathTest, QuantilesInterpolateInsideTheBucket) {
   b[7] = 10;  // (500, 1000] ms
   EXPECT_DOUBLE_EQ(*run_ms_quantile(b, 0.5), 10);
   EXPECT_DOUBLE_EQ(*run_ms_quantile(b, 0.95), 950);  // rank 19 of 20: 9/10 into (500, 1000]
+}
+
+// The samples of family `name` in a scrape whose labels contain `with`: how many, and their sum.
+struct FamilySamples {
+  std::size_t series = 0;
+  double sum = 0;
+};
+FamilySamples samples_of(const std::string& text, const std::string& name,
+                         const std::string& with = "") {
+  FamilySamples out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "{", 0) != 0 || line.find(with) == std::string::npos) continue;
+    ++out.series;
+    out.sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return out;
+}
+
+engine::JobEvent job_event(engine::JobEventKind kind, std::string queue, std::string type) {
+  engine::JobEvent e;
+  e.kind = kind;
+  e.queue = std::move(queue);
+  e.type = std::move(type);
+  e.wait_ms = 5;
+  e.run_ms = 5;
+  return e;
+}
+
+// D7: queue and type names come from clients; one enqueueing a new type per job must not grow the
+// scrape (or the memory behind it) without bound, and the totals must still add up.
+TEST(JobMetricsBoundsTest, FifteenHundredTypesMakeAtMostAThousandAndOneSeriesAndLoseNoCount) {
+  JobMetrics m;
+  std::vector<engine::JobEvent> events;
+  for (int i = 0; i < 1500; ++i) {
+    std::string queue = "q" + std::to_string(i);
+    std::string type = "t" + std::to_string(i);
+    events.push_back(job_event(engine::JobEventKind::kEnqueued, queue, type));
+    events.push_back(job_event(engine::JobEventKind::kStarted, queue, type));
+  }
+  m.on_commit({}, events);
+  // A pair seen before the bound keeps its own series after it.
+  m.on_commit({}, std::vector{job_event(engine::JobEventKind::kEnqueued, "q0", "t0")});
+  Gauges gauges;
+  for (int i = 0; i < 1500; ++i) {
+    Counts counts;
+    counts[JobState::kQueued] = 1;
+    gauges.jobs.push_back({"q" + std::to_string(i), counts});
+    gauges.waiters.emplace_back("q" + std::to_string(i), 1);
+  }
+  std::string text = m.render(gauges);
+
+  auto enqueued = samples_of(text, "spool_jobs_enqueued_total");
+  EXPECT_LE(enqueued.series, kMaxLabelSets + 1);
+  EXPECT_EQ(enqueued.sum, 1501);
+  EXPECT_NE(text.find(R"(spool_jobs_enqueued_total{queue="q0",type="t0"} 2)"), std::string::npos);
+  EXPECT_NE(text.find(R"(spool_jobs_enqueued_total{queue="_other",type="_other"} 500)"),
+            std::string::npos);
+  for (std::string family : {"spool_jobs_completed_total", "spool_jobs_dead_total",
+                             "spool_jobs_cancelled_total", "spool_lease_expiries_total",
+                             "spool_job_wait_seconds_count", "spool_job_run_seconds_count"}) {
+    EXPECT_LE(samples_of(text, family).series, kMaxLabelSets + 1) << family;
+  }
+  auto retry_failed = samples_of(text, "spool_jobs_failed_total", R"(kind="retry")");
+  EXPECT_LE(retry_failed.series, kMaxLabelSets + 1);
+  auto waited = samples_of(text, "spool_job_wait_seconds_count");
+  EXPECT_EQ(waited.sum, 1500);
+  auto queued = samples_of(text, "spool_jobs", R"(state="queued")");
+  EXPECT_LE(queued.series, kMaxLabelSets + 1);
+  EXPECT_EQ(queued.sum, 1500);
+  auto waiters = samples_of(text, "spool_waiters");
+  EXPECT_LE(waiters.series, kMaxLabelSets + 1);
+  EXPECT_EQ(waiters.sum, 1500);
 }
 
 class MetricsTest : public ::testing::Test {

@@ -5,11 +5,13 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/http.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -280,6 +282,94 @@ TEST_F(ApiTest, ALongPollWhoseClientLeftLeasesNothing) {
   EXPECT_EQ(attempts, 0);
 }
 
+// The job's state and attempts once they read `state` and `attempts`, or as last seen after a
+// few seconds.
+std::pair<std::string, std::int64_t> wait_for_job(HttpConnection& c, const std::string& id,
+                                                  const std::string& state, std::int64_t attempts) {
+  std::pair<std::string, std::int64_t> seen;
+  eventually(
+      [&] {
+        auto job = c.request("GET", "/v1/jobs/" + id).json();
+        seen = {std::string(job.at("state").as_string()), job.at("attempts").as_int64()};
+        return seen == std::make_pair(state, attempts);
+      },
+      std::chrono::seconds(5));
+  return seen;
+}
+
+// What a client that shut its side after a reserve gets: nothing (the connection closes) or an
+// answer with no jobs, never jobs it will not work on. Reading it also means the server has
+// dealt with the reserve.
+void expect_no_jobs_for(HttpConnection& gone) {
+  if (gone.closed_by_peer()) return;
+  auto r = gone.read_response();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("jobs").as_array().size(), 0u)
+      << "jobs were written to a client that had left: " << r.body;
+}
+
+HttpConnection reserve_and_leave(std::uint16_t port, std::int64_t wait_ms) {
+  HttpConnection gone("127.0.0.1", port, std::chrono::seconds(5));
+  gone.send_raw(raw_post("/v1/reserve", R"({"queues":["send_release_email"],"wait_ms":)" +
+                                            std::to_string(wait_ms) + R"(,"lease_ms":600000})"));
+  gone.shutdown_send();
+  return gone;
+}
+
+// D10: a client that sent its reserve and shut its side before the answer went out never gets
+// the jobs, so they must not stay leased (for 10 minutes here) with an attempt spent: they go
+// straight back to the queue.
+TEST_F(ApiTest, AReserveAnswerForAClientThatLeftGoesBackToTheQueueWithNoAttemptSpent) {
+  auto c = connect();
+  std::string id = enqueue(c);
+  auto gone = reserve_and_leave(server_->port(), 0);
+  expect_no_jobs_for(gone);
+  EXPECT_EQ(wait_for_job(c, id, "queued", 0), std::make_pair(std::string("queued"), 0L));
+}
+
+// D10, long polls: one that finds a job waiting, and one parked when its client leaves and a job
+// comes after.
+TEST_F(ApiTest, ALongPollWhoseClientShutItsSideLeasesNothing) {
+  auto c = connect();
+  std::string waiting = enqueue(c);
+  auto found = reserve_and_leave(server_->port(), 20000);
+  expect_no_jobs_for(found);
+  EXPECT_EQ(wait_for_job(c, waiting, "queued", 0), std::make_pair(std::string("queued"), 0L));
+  auto worker = connect();
+  auto taken = worker.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
+  ASSERT_EQ(taken.json().at("jobs").as_array().size(), 1u) << taken.body;
+
+  auto parked = reserve_and_leave(server_->port(), 20000);
+  expect_no_jobs_for(parked);
+  std::string late = enqueue(c);
+  EXPECT_EQ(wait_for_job(c, late, "queued", 0), std::make_pair(std::string("queued"), 0L));
+}
+
+// D7: [server] max_connections caps open connections; one past the cap is closed at once (and
+// logged), the others keep being served, and once one ends a new one gets in.
+TEST_F(ApiTest, AConnectionPastMaxConnectionsIsClosedAtOnceUntilOneEnds) {
+  start({{"SPOOL_MAX_CONNECTIONS", "2"}});
+  auto port = server_->port();
+  auto first = std::make_unique<HttpConnection>("127.0.0.1", port, std::chrono::seconds(5));
+  HttpConnection second("127.0.0.1", port, std::chrono::seconds(5));
+  EXPECT_EQ(first->request("GET", "/healthz").status, 200);
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+
+  HttpConnection third("127.0.0.1", port, std::chrono::seconds(5));
+  EXPECT_TRUE(third.closed_by_peer()) << "a third connection was kept past max_connections = 2";
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+
+  first.reset();  // the server notices the close and frees its place
+  EXPECT_TRUE(eventually(
+      [&] {
+        HttpConnection next("127.0.0.1", port, std::chrono::seconds(5));
+        auto r = next.try_request("GET", "/healthz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_NE(server_->log().find("event=connections_refused"), std::string::npos) << server_->log();
+}
+
 TEST_F(ApiTest, BatchIsAllOrNothingAndNamesTheBadIndex) {
   auto c = connect();
   std::string jobs;
@@ -384,6 +474,26 @@ TEST_F(ApiTest, AFullDiskAnswers503ToWritesAndKeepsServingReads) {
   EXPECT_EQ(c.request("GET", "/v1/jobs/" + first).status, 200);
   EXPECT_EQ(c.request("GET", "/v1/stats").status, 200);
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
+// D7: a 503 is a "come back later": each one says when (Retry-After, in seconds), so clients that
+// honour it back off instead of hammering a server that is failing or overloaded.
+TEST_F(ApiTest, EveryServiceUnavailableAnswerSaysWhenToRetry) {
+  std::string fault = dir_.file("store-fault");
+  start({{"SPOOL_TEST_STORE_FAULT_FILE", fault}});
+  auto c = connect();
+  auto fine = c.request("POST", "/v1/jobs", kEmail);
+  EXPECT_EQ(fine.status, 202) << fine.body;
+  EXPECT_EQ(fine.header("retry-after"), "") << "only a 503 asks to come back later";
+
+  std::ofstream(fault) << "fail\n";
+  auto write = c.request("POST", "/v1/jobs", kEmail);
+  ASSERT_EQ(write.status, 503) << write.body;
+  EXPECT_EQ(write.header("retry-after"), "1");
+  auto ready = c.request("GET", "/readyz");
+  ASSERT_EQ(ready.status, 503) << ready.body;
+  EXPECT_EQ(ready.header("retry-after"), "1");
+  std::filesystem::remove(fault);
 }
 
 TEST_F(ApiTest, OversizeBodyGets413AndACleanClose) {

@@ -171,4 +171,6 @@ bool HttpConnection::closed_by_peer() {
   return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+void HttpConnection::shutdown_send() { ::shutdown(fd_, SHUT_WR); }
+
 }  // namespace spool::testing

@@ -43,6 +43,9 @@ class HttpConnection {
                                           const std::string& body = {});
   // True when the server closed the connection (a read sees EOF).
   bool closed_by_peer();
+  // Shuts the sending side (a FIN to the server) and keeps reading possible: a client that has
+  // said all it will say.
+  void shutdown_send();
 
  private:
   void connect();

@@ -1,5 +1,6 @@
 // GET /metrics (Prometheus text), GET /v1/metrics/summary and GET /readyz: one visit to the
-// engine (Engine::observe) each, then encoding on the session's strand. What the answers mean is
+// engine (Engine::observe) each, then encoding on the session's strand; /readyz, being public,
+// reuses a probe for about a second (metrics/readiness_cache.hpp). What the answers mean is
 // decided in metrics/ (summary.hpp, readiness.hpp); these parse, call and encode.
 #include <charconv>
 #include <chrono>
@@ -9,6 +10,7 @@
 #include "http/handlers/handlers.hpp"
 #include "metrics/job_metrics.hpp"
 #include "metrics/readiness.hpp"
+#include "metrics/readiness_cache.hpp"
 #include "metrics/summary.hpp"
 
 namespace spool::http::handlers {
@@ -147,21 +149,38 @@ void metrics_summary(Context& ctx, const Request& req, ExchangePtr ex) {
   });
 }
 
-void readyz(Context& ctx, const Request&, ExchangePtr ex) {
+namespace {
+
+// One visit to the engine for /readyz: the store's answer and how long it took. Push state is
+// left out: it is read fresh for every answer, cached probe or not.
+void probe_store(engine::Engine& engine, const metrics::ReadinessCache::Answer& done) {
   auto start = std::chrono::steady_clock::now();
   engine::ObservationRequest o;
   o.backlog = true;
   o.minutes_back_ms = metrics::kReadinessFailureWindowMs + metrics::kMinuteMs;
-  metrics::ReadinessThresholds t = ctx.watch.ready;
-  metrics::PushViewSource push = ctx.push;
-  ctx.engine.observe(std::move(o), [ex, start, t, push](const StatusOr<engine::Observation>& r) {
+  engine.observe(std::move(o), [start, done](const StatusOr<engine::Observation>& r) {
     double latency =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    metrics::ReadinessProbe probe =
-        metrics::readiness_probe(r, latency, push ? push() : metrics::PushView{});
+    done(metrics::readiness_probe(r, latency, metrics::PushView{}));
+  });
+}
+
+}  // namespace
+
+void readyz(Context& ctx, const Request&, ExchangePtr ex) {
+  metrics::ReadinessThresholds t = ctx.watch.ready;
+  metrics::PushViewSource push = ctx.push;
+  auto answer = [ex, t, push](const metrics::ReadinessProbe& store_probe) {
+    metrics::ReadinessProbe probe = store_probe;
+    if (push) probe.push = push();
     metrics::Readiness verdict = metrics::judge_readiness(probe, t);
     ex->respond(json_response(verdict.ready ? 200 : 503, encode_readiness(probe, verdict)));
-  });
+  };
+  engine::Engine* engine = &ctx.engine;
+  if (!ctx.readiness) return probe_store(*engine, answer);
+  ctx.readiness->get(
+      [engine](const metrics::ReadinessCache::Answer& done) { probe_store(*engine, done); },
+      std::move(answer));
 }
 
 }  // namespace spool::http::handlers
