@@ -171,7 +171,8 @@ TYPED_TEST(StoreConformanceTest, ListJobsFindsRareMatchesAcrossPagesWalkingAtMos
       if (!page.next_cursor) break;
       int to = number(*page.next_cursor);
       if (static_cast<int>(page.jobs.size()) < c.filter.limit) {
-        EXPECT_LE(std::abs(to - from), kBudget) << "a page walked from job " << from << " to " << to;
+        EXPECT_LE(std::abs(to - from), kBudget)
+            << "a page walked from job " << from << " to " << to;
       }
       from = to;
       c.filter.after_id = page.next_cursor;
