@@ -25,6 +25,7 @@ LOAD="$ROOT/bench/read-interference/load.mjs"
 
 say() { printf 'read-interference: %s\n' "$*" >&2; }
 [ -x "$SPOOL_BIN" ] || { say "no $SPOOL_BIN (set SPOOL_BIN or build it)"; exit 1; }
+mkdir -p "$OUT"
 
 server_pid=""
 disturb_pid=""
