@@ -76,6 +76,7 @@ void Engine::start() { impl_->start(); }
 void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
 std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
+std::uint64_t Engine::waiter_visits() const { return impl_->waiter_visits(); }
 TimeMs Engine::next_wake_ms() const { return impl_->next_wake(); }
 
 // ---- Writes ----

@@ -241,6 +241,9 @@ class Engine {
   // Applies every pending command and all due work at the clock's current time.
   void run_once();
   std::size_t waiter_count() const;
+  // How many times serving long polls has looked at a parked waiter, since the engine began:
+  // a batch that touches one queue looks only at that queue's waiters (issue 13, D8).
+  std::uint64_t waiter_visits() const;
   // When the writer thread would next wake by itself, absent new commands: never in the past
   // while nothing is due, or the writer spins (issue 13, D1).
   TimeMs next_wake_ms() const;

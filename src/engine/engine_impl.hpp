@@ -24,7 +24,8 @@
 //  3. events_ holds only the running batch's events. Observers hear of them after the commit
 //     and before any caller is answered; a rolled-back batch's events are dropped unseen.
 //  4. Every reserve becomes a waiter first (waiters.hpp). A waiter handed jobs leaves the list
-//     and is answered after the commit; if the batch rolls back it goes back to waiting, fresh.
+//     and is answered after the commit; if the batch rolls back it goes back to waiting, fresh,
+//     in its place (waiters are ordered by id, which is arrival order).
 //  5. A write that may let a waiter have work (a job became ready, a slot was freed) calls
 //     mark_dirty() for its queue in the same batch; serve_waiters() clears the dirty set.
 //  6. next_due_, next_expiry_ and next_schedule_due_ are hints, re-read after every
@@ -93,6 +94,7 @@ class Engine::Impl {
   // Applies one batch: pending commands, due work, waiters; one transaction; then callbacks.
   void run_once();
   std::size_t waiter_count() const;
+  std::uint64_t waiter_visits() const { return waiter_visits_; }
   // When the writer sleeps until, absent new commands (upkeep.cpp). REQUIRES: the writer thread,
   // or tests driving run_once().
   TimeMs next_wake() const;
@@ -212,7 +214,8 @@ class Engine::Impl {
 
   // ---- Long polls (waiter_serving.cpp) ----
   // Serves waiters oldest first. A waiter is tried when it is fresh or one of its queues may
-  // have work (dirty); a queue that came up empty is not asked again in this pass.
+  // have work (dirty); a queue that came up empty is not asked again in this pass. Only those
+  // waiters are visited (Waiters::visit), so a batch costs what its dirty queues' waiters do.
   void serve_waiters(Served& served);
   // Answers, empty, the waiters whose wait_ms has passed.
   void answer_expired_waiters();
@@ -252,6 +255,7 @@ class Engine::Impl {
   TimeMs now_ = 0;
   TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
   Waiters waiters_;
+  std::uint64_t waiter_visits_ = 0;  // waiters looked at by serve_waiters (a test hook)
   std::optional<Status> batch_failure_;
   std::set<std::string> dirty_;    // queues that may have work for waiters
   bool all_queues_dirty_ = false;  // lease expiries freed capacity in queues we cannot name

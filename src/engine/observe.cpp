@@ -1,7 +1,5 @@
 // Engine::Impl::observe: what /metrics, /readyz and the metrics summary read in one visit to
 // the writer, after the batch's commit.
-#include <map>
-
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
@@ -17,11 +15,7 @@ Observation Engine::Impl::observe(const ObservationRequest& req) {
     out.store_error = *last_write_failure_;
   }
   if (auto stats = store_->stats()) out.stats = std::move(*stats);
-  std::map<std::string, std::size_t> waiting;
-  for (const Waiter& w : waiters_.list()) {
-    for (const auto& q : w.request.queues) ++waiting[q];
-  }
-  out.waiters.assign(waiting.begin(), waiting.end());
+  out.waiters = waiters_.count_by_queue();
   if (req.backlog) {
     if (auto b = store_->backlog(now_ - req.overdue_after_ms)) out.backlog = std::move(*b);
   }

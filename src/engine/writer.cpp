@@ -270,10 +270,7 @@ void Engine::Impl::finish() {
   for (Waiter& w : left) w.done(std::vector<Job>{});
   for (WriteOp& op : writes) op.refuse(shutting_down());
   for (ReadOp& op : reads) op.refuse(shutting_down());
-  for (auto it = waiters_.list().begin(); it != waiters_.list().end();) {
-    it->done(std::vector<Job>{});
-    it = waiters_.erase(it);
-  }
+  for (Waiter& w : waiters_.take_all()) w.done(std::vector<Job>{});
 }
 
 std::size_t Engine::Impl::waiter_count() const { return waiters_.size(); }
