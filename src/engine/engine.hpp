@@ -130,6 +130,9 @@ struct EngineOptions {
   int schedule_limit = 100;  // schedule ticks fired per transaction at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
+  // clang-format off
+  std::size_t max_pending_commands = 100'000;  // writes + reads + reserves waiting beyond this are refused (503)
+  // clang-format on
 };
 
 template <typename T>

@@ -151,6 +151,8 @@ class Engine::Impl {
   void finish();
   bool has_pending_locked() const;  // REQUIRES: mu_ held
   bool accepting_locked() const;    // REQUIRES: mu_ held
+  // Why a new command is refused now (stopping, or max_pending_commands waiting), if it is.
+  std::optional<Status> refusal_locked() const;  // REQUIRES: mu_ held
   Batch take_batch();
   // Registers the batch's reserves as waiters, then drops the cancelled ones.
   void park_waiters(std::vector<Waiter> reserves, const std::vector<WaiterId>& cancels);

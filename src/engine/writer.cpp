@@ -2,6 +2,7 @@
 // applies one batch in one transaction and then answers its callers (engine_impl.hpp).
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "engine/engine_impl.hpp"
 
@@ -10,6 +11,12 @@ namespace {
 
 Status shutting_down() {
   return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+}
+
+Status overloaded(std::size_t waiting) {
+  return Status(StatusCode::kUnavailable, "the server is overloaded: " + std::to_string(waiting) +
+                                              " commands are waiting to be applied; nothing was "
+                                              "accepted, retry shortly");
 }
 
 }  // namespace
@@ -27,42 +34,49 @@ bool Engine::Impl::breaks_batch(const Status& status) {
 }
 
 void Engine::Impl::submit_write(WriteOp op) {
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_writes_.push_back(std::move(op));
       cv_.notify_one();
       return;
     }
   }
-  op.refuse(shutting_down());
+  // Never queued, so never applied: the caller may retry without a duplicate.
+  op.refuse(*refused);
 }
 
 void Engine::Impl::submit_read(ReadOp op) {
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_reads_.push_back(std::move(op));
       cv_.notify_one();
       return;
     }
   }
-  op.refuse(shutting_down());
+  op.refuse(*refused);
 }
 
 WaiterId Engine::Impl::submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
   WaiterId id;
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
     id = ++last_waiter_id_;
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
       cv_.notify_one();
       return id;
     }
   }
   // Outside the lock: a callback that calls the engine must not deadlock (D11).
-  done(tl::unexpected<Status>(shutting_down()));
+  done(tl::unexpected<Status>(*refused));
   return id;
 }
 
@@ -78,6 +92,16 @@ bool Engine::Impl::accepting_locked() const {
   // producers would otherwise keep the writer's queue from ever emptying, and stop() from
   // returning (D5). What was accepted before is still applied and answered.
   return !stopped_ && !stop_requested_;
+}
+
+std::optional<Status> Engine::Impl::refusal_locked() const {
+  if (!accepting_locked()) return shutting_down();
+  // Admission control (D7): while the writer is behind (a slow disk, a long batch), commands
+  // would otherwise pile up here without bound, each holding its request's memory. Cancels are
+  // never refused: they only free what a waiter holds.
+  std::size_t waiting = pending_writes_.size() + pending_reads_.size() + pending_reserves_.size();
+  if (waiting >= options_.max_pending_commands) return overloaded(waiting);
+  return std::nullopt;
 }
 
 bool Engine::Impl::has_pending_locked() const {
