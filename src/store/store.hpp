@@ -1,8 +1,14 @@
 // Store: the interface the engine speaks to persist jobs. Interface only; implementations live
 // in store/sqlite/ (embedded default) and, later, store/redis/.
 //
-// Threading: a Store is owned by the engine thread and called from it alone. Implementations
-// need no locks of their own for engine calls.
+// Threading: a Store is owned by the engine thread (the writer) and called from it alone;
+// implementations need no locks for those calls. Reads that should not wait for the writer (or
+// make it wait) go through StoreReaders instead: open_reader() is called on the writer thread,
+// and each reader is then used by one other thread at a time, any number of them at once. A
+// reader sees committed data only and never blocks the writer (SQLite: its own read-only
+// connection; each statement reads one WAL snapshot). State a backend keeps in memory (queue
+// counts, configs) reaches readers through a view that commit() updates before it returns, so
+// a caller answered after the commit and then reading through a reader sees its own write.
 //
 // Transactions: the engine applies a batch of commands between begin() and commit() (group
 // commit). Every write method below must be called inside such a transaction; a failure of a
@@ -20,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -160,9 +167,58 @@ struct CallbackSettle {
   std::string error;
 };
 
-class Store {
+// Bounds on the work of one read, so that no request can make a reader (or the writer, for
+// reads on its own connection) walk millions of rows. The defaults are the contract; a backend
+// may be opened with smaller ones (a test seam) so tests reach them without millions of rows.
+struct ReadBounds {
+  // list_jobs: jobs examined per page when the filter is not served by an index of its own (a
+  // tag, a dedupe_key, a queue without a state, some mixes). When the budget runs out before the
+  // page is full, the page holds the matches found and next_cursor names the last job examined.
+  std::int64_t list_scan_rows = 10'000;
+  // backlog: jobs counted per queue for `overdue` (the answer is clamped to it too).
+  std::int64_t backlog_count = 100'000;
+};
+
+// Reads that run beside the writer, on other threads. One StoreReader is used by one thread at a
+// time; any number may be open at once. Each sees only committed data (for SQLite: its own
+// read-only connection, each statement a WAL snapshot) and never blocks the writer.
+//
+// Store derives from it: the same reads on the writer's own connection, for the writer thread
+// (schedules are read there before they are written) and for tests.
+class StoreReader {
  public:
-  virtual ~Store() = default;
+  virtual ~StoreReader() = default;
+
+  virtual StatusOr<Job> get_job(const std::string& id) = 0;  // kNotFound if unknown
+  // One page in creation order (filter.ascending) from filter.after_id. next_cursor is set when
+  // more may follow; a page may hold fewer than filter.limit jobs while next_cursor is set (the
+  // scan budget of ReadBounds::list_scan_rows ran out first).
+  virtual StatusOr<JobPage> list_jobs(const JobFilter& filter) = 0;
+  virtual StatusOr<QueueInfo> get_queue(const std::string& name) = 0;  // kNotFound if unknown
+  // Known queues: those with jobs, or configured (paused or with a non-default config).
+  virtual StatusOr<std::vector<QueueInfo>> list_queues() = 0;
+  virtual StatusOr<Stats> stats() = 0;
+  // The per-minute rows of minutes >= from (of one queue when given), oldest first.
+  virtual StatusOr<std::vector<MinuteStats>> minute_stats(
+      TimeMs from, const std::optional<std::string>& queue) = 0;
+  // Every queue with queued jobs; `overdue` counts those with run_at <= overdue_before, counting
+  // at most ReadBounds::backlog_count per queue (the work stops there, not only the answer).
+  static constexpr std::int64_t kBacklogCountBound = ReadBounds{}.backlog_count;
+  virtual StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) = 0;
+  // A cheap round trip to the storage itself (not a cache): OK when it answers.
+  virtual StatusOr<void> ping() = 0;
+  // kNotFound when there is none.
+  virtual StatusOr<Schedule> get_schedule(const std::string& id) = 0;
+  virtual StatusOr<std::vector<Schedule>> list_schedules() = 0;  // by name
+};
+
+class Store : public StoreReader {
+ public:
+  // A reader on the committed data, for another thread (see StoreReader). Call on the writer
+  // thread, outside a transaction. Lifetime: destroy every reader before the Store that opened
+  // it, and never while one of its calls is running (the engine joins its reader threads before
+  // it destroys the store).
+  virtual StatusOr<std::unique_ptr<StoreReader>> open_reader() = 0;
 
   // ---- Transactions (engine batch) ----
   virtual StatusOr<void> begin() = 0;
@@ -247,20 +303,15 @@ class Store {
   // The earliest expires_at of a finished job (retention), nullopt when none.
   virtual StatusOr<std::optional<TimeMs>> next_expiry() = 0;
 
-  virtual StatusOr<Job> get_job(const std::string& id) = 0;
-  virtual StatusOr<JobPage> list_jobs(const JobFilter& filter) = 0;
-  virtual StatusOr<QueueInfo> get_queue(const std::string& name) = 0;  // kNotFound if unknown
-  // Known queues: those with jobs, or configured (paused or with a non-default config).
-  virtual StatusOr<std::vector<QueueInfo>> list_queues() = 0;
-  virtual StatusOr<Stats> stats() = 0;
+  // The reads of StoreReader (get_job, list_jobs, get_queue, list_queues, stats, minute_stats,
+  // backlog, ping, get_schedule, list_schedules) on the writer's connection, and these:
+
   // The queue's config (defaults when unknown). Cheap: called on every enqueue.
   virtual QueueConfig queue_config(const std::string& name) = 0;
 
-  // Schedules. get_schedule and schedule_by_name answer kNotFound when there is none; these
-  // three may also be called inside a transaction (the engine reads before it writes).
-  virtual StatusOr<Schedule> get_schedule(const std::string& id) = 0;
+  // Schedules. schedule_by_name answers kNotFound when there is none; it, get_schedule and
+  // list_schedules may also be called inside a transaction (the engine reads before it writes).
   virtual StatusOr<Schedule> schedule_by_name(const std::string& name) = 0;
-  virtual StatusOr<std::vector<Schedule>> list_schedules() = 0;  // by name
   // Unpaused schedules with next_run_at <= now, earliest first, at most `limit`.
   virtual StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) = 0;
   // The earliest next_run_at of an unpaused schedule; nullopt when none.
@@ -285,15 +336,7 @@ class Store {
   virtual StatusOr<void> add_minute_stats(std::span<const MinuteStats> rows) = 0;
   // Write: deletes the rows of up to `limit` minutes before `before`. Answers how many rows.
   virtual StatusOr<std::int64_t> prune_minute_stats(TimeMs before, int limit) = 0;
-  // Read: the rows of minutes >= from (of one queue when given), oldest first.
-  virtual StatusOr<std::vector<MinuteStats>> minute_stats(
-      TimeMs from, const std::optional<std::string>& queue) = 0;
-  // Read: every queue with queued jobs; `overdue` counts those with run_at <= overdue_before,
-  // stopping at kBacklogCountBound so a huge backlog cannot stall the writer.
-  static constexpr std::int64_t kBacklogCountBound = 100'000;
-  virtual StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) = 0;
-  // Read: a cheap round trip to the storage itself (not a cache): OK when it answers.
-  virtual StatusOr<void> ping() = 0;
+  // Reads: minute_stats, backlog and ping (StoreReader).
 
   // Upkeep the engine runs about once a second after answering a batch (keeping SQLite's WAL
   // short). Must be quick: it delays the next batch.

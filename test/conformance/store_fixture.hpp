@@ -11,7 +11,8 @@
 //
 // Time is a fixed `kNow` passed explicitly; nothing sleeps. Ids are fixed ULID-shaped strings
 // that sort in enqueue order, as the engine's generator does.
-// Threading: tests are single-threaded, like the engine thread the Store expects.
+// Threading: the Store is called from the test's thread, like the engine thread it expects;
+// readers (open_reader()) may be used from other threads (reader_test.cpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -64,14 +65,26 @@ class StoreConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override { reopen(); }
 
-  void reopen() {
+  // Closes the store and opens it again on the same data (a restart), with `bounds`.
+  void reopen(const ReadBounds& bounds = {}) {
     store_.reset();
-    auto s = backend_.open();
+    auto s = backend_.open(bounds);
     ASSERT_TRUE(s) << s.error().message();
     store_ = std::move(*s);
   }
 
   Store& store() { return *store_; }
+
+  // A reader beside the store (store.hpp StoreReader), as the engine's reader threads use. The
+  // test destroys it before the store (reopen() or the end of the case).
+  std::unique_ptr<StoreReader> open_reader() {
+    auto r = store().open_reader();
+    if (!r) {
+      ADD_FAILURE() << "open_reader: " << r.error().message();
+      return nullptr;
+    }
+    return std::move(*r);
+  }
 
   // Runs fn(store) in one transaction and commits it.
   template <typename F>

@@ -102,7 +102,8 @@ StatusOr<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
     // The in-memory counts answer "nothing ready" without touching the file.
     if (s == nullptr || s->paused || s->counts[JobState::kQueued] == 0) continue;
     auto queue_id = name_id(queue);
-    if (!queue_id) continue;
+    if (!queue_id) return tl::unexpected(queue_id.error());
+    if (!*queue_id) continue;
 
     std::int64_t allowed = static_cast<std::int64_t>(remaining);
     bool rate_limited = false;
@@ -136,7 +137,7 @@ StatusOr<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
     std::vector<std::pair<std::int64_t, Job>> picked;
     {
       Use q(st_.select_ready);
-      q.bind(1, *queue_id).bind(2, allowed);
+      q.bind(1, **queue_id).bind(2, allowed);
       int rc;
       while ((rc = q.step()) == SQLITE_ROW) {
         auto job = decode_job(q, 1);
@@ -190,7 +191,7 @@ StatusOr<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id,
   row.seq = q.int64(0);
   row.state = static_cast<JobState>(q.int32(1));
   row.worker = q.text(12);
-  row.queue = q.int64(3);
+  std::int64_t queue_id = q.int64(3);
   row.attempts = q.int32(4);
   row.max_attempts = q.int32(5);
   row.backoff =
@@ -200,8 +201,14 @@ StatusOr<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id,
   row.lease_token = q.text(2);
   if (with_errors) row.errors = q.text(13);
   row.lease_ms = q.int64(14);
-  row.type = q.int64(15);
+  std::int64_t type_id = q.int64(15);
   row.has_callback = q.int64(16) != 0;
+  auto queue = name_of(queue_id);
+  if (!queue) return tl::unexpected(queue.error());
+  auto type = name_of(type_id);
+  if (!type) return tl::unexpected(type.error());
+  row.queue = std::move(*queue);
+  row.type = std::move(*type);
   return row;
 }
 
@@ -217,8 +224,8 @@ SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, J
   SettleResult out;
   out.id = id;
   out.state = state;
-  out.queue = name_of(row.queue);
-  out.type = name_of(row.type);
+  out.queue = row.queue;
+  out.type = row.type;
   out.attempts = attempts;
   out.max_attempts = row.max_attempts;
   if (row.started_at != 0) out.started_at = row.started_at;
@@ -253,7 +260,7 @@ StatusOr<SettleResult> SqliteStore::ack(const AckRequest& req) {
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
     return tl::unexpected(ok.error());
-  const std::string& queue = name_of(row->queue);
+  const std::string& queue = row->queue;
   TimeMs expires = req.now + retain_ms(queue, JobState::kCompleted);
   Use q(st_.mark_completed);
   q.bind(1, row->seq).bind(2, req.now).bind(3, req.result_json).bind(4, expires);
@@ -307,7 +314,7 @@ StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const 
       record_error = false;
       break;
   }
-  const std::string& queue = name_of(row.queue);
+  const std::string& queue = row.queue;
   std::optional<TimeMs> finished_at;
   std::optional<TimeMs> expires_at;
   if (next == JobState::kDead) {
@@ -348,8 +355,7 @@ StatusOr<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-  return ExtendResult{expires, name_of(row->queue), name_of(row->type), row->attempts,
-                      row->max_attempts};
+  return ExtendResult{expires, row->queue, row->type, row->attempts, row->max_attempts};
 }
 
 // ---- Admin transitions ----------------------------------------------------------------------
@@ -364,7 +370,7 @@ StatusOr<SettleResult> SqliteStore::cancel(const std::string& id, TimeMs now) {
         StatusCode::kConflict,
         state_conflict(id, row->state, "scheduled, queued or retrying jobs can be cancelled"));
   }
-  const std::string& queue = name_of(row->queue);
+  const std::string& queue = row->queue;
   Use q(st_.mark_cancelled);
   q.bind(1, row->seq).bind(2, now).bind(3, now + retain_ms(queue, JobState::kCancelled));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
@@ -383,7 +389,7 @@ StatusOr<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
   Use q(st_.mark_retried);
   q.bind(1, row->seq).bind(2, now);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-  const std::string& queue = name_of(row->queue);
+  const std::string& queue = row->queue;
   queues_.move(queue, row->state, JobState::kQueued);
   SettleResult out = settled(id, *row, JobState::kQueued, 0);
   out.started_at.reset();
@@ -397,14 +403,17 @@ StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& q
   SPOOL_DCHECK(in_txn_);
   std::vector<SettleResult> out;
   auto queue_id = name_id(queue);
-  if (!queue_id) return out;
+  if (!queue_id) return tl::unexpected(queue_id.error());
+  if (!*queue_id) return out;
   std::optional<std::int64_t> type_id;
   if (type) {
-    type_id = name_id(*type);
-    if (!type_id) return out;
+    auto id = name_id(*type);
+    if (!id) return tl::unexpected(id.error());
+    if (!*id) return out;
+    type_id = *id;
   }
   Use q(st_.retry_dead);
-  q.bind(1, *queue_id).bind(2, now).bind(3, type_id);
+  q.bind(1, **queue_id).bind(2, now).bind(3, type_id);
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
     SettleResult r;
@@ -412,7 +421,9 @@ StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& q
     r.state = JobState::kQueued;
     r.next_run_at = now;
     r.queue = queue;
-    r.type = name_of(q.int64(1));
+    auto type_name = name_of(q.int64(1));
+    if (!type_name) return tl::unexpected(type_name.error());
+    r.type = std::move(*type_name);
     r.max_attempts = q.int32(2);
     out.push_back(std::move(r));
   }
@@ -428,16 +439,17 @@ StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState sta
         "state", "purge takes completed, dead or cancelled, got " + std::string(to_string(state)));
   }
   auto queue_id = name_id(queue);
-  if (!queue_id) return 0;
+  if (!queue_id) return tl::unexpected(queue_id.error());
+  if (!*queue_id) return 0;
   {
     // Deleted jobs keep their dedupe keys until the window ends (migration 6): note the state
     // the hit will answer.
     Use keep(st_.keep_purged_dedupe_state);
-    keep.bind(1, *queue_id).bind(2, static_cast<int>(state));
+    keep.bind(1, **queue_id).bind(2, static_cast<int>(state));
     if (auto ok = run(keep, "writing"); !ok) return tl::unexpected(ok.error());
   }
   Use q(st_.purge);
-  q.bind(1, *queue_id).bind(2, static_cast<int>(state));
+  q.bind(1, **queue_id).bind(2, static_cast<int>(state));
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   std::int64_t n = sqlite3_changes64(db_.get());
   queues_.move(queue, state, std::nullopt, n);

@@ -31,6 +31,32 @@ void QueueStates::move(const std::string& queue, std::optional<JobState> from,
   if (to) q.counts[*to] += n;
 }
 
+std::vector<PublishedQueues::Update> QueueStates::commit() {
+  std::vector<PublishedQueues::Update> out;
+  out.reserve(undo_.size());
+  for (auto& [name, before] : undo_) {
+    auto it = states_.find(name);
+    if (it == states_.end() || !it->second.known()) {
+      if (it != states_.end()) states_.erase(it);
+      out.emplace_back(name, std::nullopt);
+      continue;
+    }
+    const QueueState& s = it->second;
+    out.emplace_back(name, QueueInfo{name, s.paused, s.config, s.counts});
+  }
+  undo_.clear();
+  return out;
+}
+
+std::vector<PublishedQueues::Update> QueueStates::publish_all() const {
+  std::vector<PublishedQueues::Update> out;
+  out.reserve(states_.size());
+  for (const auto& [name, s] : states_) {
+    if (s.known()) out.emplace_back(name, QueueInfo{name, s.paused, s.config, s.counts});
+  }
+  return out;
+}
+
 void QueueStates::rollback() {
   for (auto& [name, before] : undo_) {
     if (before) {

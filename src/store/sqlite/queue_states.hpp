@@ -8,9 +8,11 @@
 // with one GROUP BY, so the file stays the single source of truth.
 //
 // Transactions: a write changes a queue through edit(), which first saves the queue as it was.
-// commit() forgets the saved copies; rollback() puts them back. So the in-memory view always
-// equals what is committed plus what the open transaction did: a change survives only if its
-// transaction commits, and a rolled-back batch (a full disk, say) leaves no phantom counts.
+// commit() forgets the saved copies and answers the touched queues as they now are, for the
+// published view that reads answer from (published_queues.hpp); rollback() puts them back. So the
+// in-memory view always equals what is committed plus what the open transaction did: a change
+// survives only if its transaction commits, and a rolled-back batch (a full disk, say) leaves no
+// phantom counts.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "store/sqlite/published_queues.hpp"
 
 namespace spool::store::sqlite {
 
@@ -40,8 +43,8 @@ struct QueueState {
   RateWindow rate;
 
   bool has_jobs() const;
-  // Listed by list_queues(): has jobs, or is paused or configured.
-  bool listed() const { return has_jobs() || paused || !(config == QueueConfig{}); }
+  // Known to get_queue: has jobs or a row. A queue that is neither is forgotten at commit.
+  bool known() const { return has_row || has_jobs(); }
 };
 
 class QueueStates {
@@ -56,8 +59,14 @@ class QueueStates {
   void move(const std::string& queue, std::optional<JobState> from, std::optional<JobState> to,
             std::int64_t n = 1);
 
-  void commit() { undo_.clear(); }
+  // Ends the transaction: answers each queue it touched as it now is. A queue left with no jobs
+  // and no `queues` row is forgotten here (answered as nullopt), so one-off queue names do not
+  // stay in memory forever (issue 13, D7); it is nothing a read can tell from a queue never
+  // seen.
+  std::vector<PublishedQueues::Update> commit();
   void rollback();
+  // Every known queue, for the first publication at open.
+  std::vector<PublishedQueues::Update> publish_all() const;
 
   const std::unordered_map<std::string, QueueState>& all() const { return states_; }
 

@@ -1,6 +1,6 @@
-// The SQLite store's recurring schedules (migration 3's `schedules` table): put, delete, reads,
-// and the atomic fire of one tick. See sqlite_store_impl.hpp for ownership, threading and
-// invariants.
+// The SQLite store's recurring schedules (migration 3's `schedules` table): put, delete, reads
+// (SqliteReader's get_schedule and list_schedules, and the writer's own), and the atomic fire of
+// one tick. See sqlite_store_impl.hpp for ownership, threading and invariants.
 #include <sqlite3.h>
 
 #include <string>
@@ -43,7 +43,7 @@ constexpr std::string_view kRecord =
 
 }  // namespace
 
-StatusOr<std::vector<Schedule>> SqliteStore::read_schedules(Use& q) {
+StatusOr<std::vector<Schedule>> SqliteReader::read_schedules(Use& q) {
   std::vector<Schedule> out;
   for (;;) {
     int rc = q.step();
@@ -142,8 +142,8 @@ StatusOr<void> SqliteStore::delete_schedule(const std::string& id) {
   return {};
 }
 
-StatusOr<Schedule> SqliteStore::get_schedule(const std::string& id) {
-  auto st = lazy(schedule_st_.by_id, kById);
+StatusOr<Schedule> SqliteReader::get_schedule(const std::string& id) {
+  auto st = lazy(st_.schedule_by_id, kById);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
   q.bind(1, id);
@@ -158,14 +158,14 @@ StatusOr<Schedule> SqliteStore::schedule_by_name(const std::string& name) {
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
   q.bind(1, name);
-  auto rows = read_schedules(q);
+  auto rows = reads_.read_schedules(q);
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return error(StatusCode::kNotFound, "no schedule named " + name);
   return std::move(rows->front());
 }
 
-StatusOr<std::vector<Schedule>> SqliteStore::list_schedules() {
-  auto st = lazy(schedule_st_.list, kList);
+StatusOr<std::vector<Schedule>> SqliteReader::list_schedules() {
+  auto st = lazy(st_.schedule_list, kList);
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
   return read_schedules(q);
@@ -176,7 +176,7 @@ StatusOr<std::vector<Schedule>> SqliteStore::due_schedules(TimeMs now, int limit
   if (!st) return tl::unexpected(st.error());
   Use q(**st);
   q.bind(1, now).bind(2, limit);
-  return read_schedules(q);
+  return reads_.read_schedules(q);
 }
 
 StatusOr<std::optional<TimeMs>> SqliteStore::next_schedule_due() {

@@ -19,10 +19,6 @@ StatusOr<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options)
 namespace spool::store::sqlite {
 namespace {
 
-// How long a statement waits for a lock held by another connection (a backup, an operator's
-// sqlite3 shell) before failing with SQLITE_BUSY.
-constexpr int kBusyTimeoutMs = 5000;
-
 StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
                     std::string_view path) {
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
@@ -32,8 +28,12 @@ StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
 
 }  // namespace
 
-SqliteStore::SqliteStore(Connection db, std::string path)
-    : db_(std::move(db)), path_(std::move(path)) {}
+SqliteStore::SqliteStore(Connection db, const SqliteOptions& options)
+    : db_(std::move(db)),
+      path_(options.path),
+      reader_options_{options.bounds, options.name_cache_capacity},
+      published_(std::make_shared<PublishedQueues>()),
+      reads_(db_.get(), path_, published_, reader_options_) {}
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
   sqlite3* raw = nullptr;
@@ -62,7 +62,7 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options)
   }
   if (auto ok = migrate(db.get(), options.path); !ok) return tl::unexpected(ok.error());
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), options.path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), options));
   // Checkpoints move off the writer thread (see checkpointer.hpp); if that connection cannot be
   // had, SQLite's automatic checkpoints on the writer stay on, slower but safe.
   if (auto checkpointer =
@@ -180,7 +180,6 @@ StatusOr<void> SqliteStore::prepare_all() {
       {&st_.next_expiry,
        "SELECT expires_at FROM jobs INDEXED BY jobs_expiry WHERE expires_at IS NOT NULL "
        "ORDER BY expires_at LIMIT 1"},
-      {&st_.get_job, "SELECT " SPOOL_JOB_COLUMNS " FROM jobs WHERE id = ?1"},
       // Only finished jobs: a pending callback of a job retried by an operator waits until the
       // job finishes again (which re-arms it with the new final view).
       {&st_.select_callbacks_due,
@@ -196,9 +195,6 @@ StatusOr<void> SqliteStore::prepare_all() {
        "'$.taken', 0), callback_due = CASE WHEN ?3 = 'pending' THEN ?4 END "
        "WHERE id = ?1 AND callback_due IS NOT NULL AND json_extract(callback, '$.attempts') = ?2 "
        "AND json_extract(callback, '$.taken') = 1"},
-      {&st_.seq_of_id, "SELECT seq FROM jobs WHERE id = ?1"},
-      {&st_.seq_before_id, "SELECT seq FROM jobs WHERE id < ?1 ORDER BY id DESC LIMIT 1"},
-      {&st_.seq_after_id, "SELECT seq FROM jobs WHERE id > ?1 ORDER BY id LIMIT 1"},
   };
   for (const Entry& e : entries) {
     auto stmt = Statement::prepare(db_.get(), e.sql, path_);
@@ -209,17 +205,6 @@ StatusOr<void> SqliteStore::prepare_all() {
 }
 
 StatusOr<void> SqliteStore::load_caches() {
-  {
-    auto stmt = Statement::prepare(db_.get(), "SELECT id, name FROM names", path_);
-    if (!stmt) return tl::unexpected(stmt.error());
-    Use q(*stmt);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      name_ids_[q.text(1)] = q.int64(0);
-      names_[q.int64(0)] = q.text(1);
-    }
-    if (rc != SQLITE_DONE) return failure(rc, "loading names from");
-  }
   {
     auto stmt = Statement::prepare(
         db_.get(),
@@ -258,11 +243,26 @@ StatusOr<void> SqliteStore::load_caches() {
     Use q(*stmt);
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-      queues_.load(name_of(q.int64(0))).counts[static_cast<JobState>(q.int32(1))] = q.int64(2);
+      auto queue = name_of(q.int64(0));
+      if (!queue) return tl::unexpected(queue.error());
+      queues_.load(*queue).counts[static_cast<JobState>(q.int32(1))] = q.int64(2);
     }
     if (rc != SQLITE_DONE) return failure(rc, "counting jobs in");
   }
+  reads_.names().trim();
+  published_->publish(queues_.publish_all());
   return {};
+}
+
+StatusOr<std::unique_ptr<StoreReader>> SqliteStore::open_reader() {
+  SPOOL_DCHECK(!in_txn_);
+  auto reader = SqliteReader::open(path_, published_, reader_options_);
+  if (!reader) return tl::unexpected(reader.error());
+  return std::unique_ptr<StoreReader>(std::move(*reader));
+}
+
+SqliteStore::MemorySizes SqliteStore::memory_sizes() const {
+  return MemorySizes{queues_.all().size(), published_->size(), reads_.names().size()};
 }
 
 tl::unexpected<Status> SqliteStore::failure(int rc, std::string_view doing) const {
@@ -297,8 +297,10 @@ StatusOr<void> SqliteStore::commit() {
     return ok;
   }
   in_txn_ = false;
-  queues_.commit();
-  names_added_in_txn_.clear();
+  // Before the engine answers anyone of this batch: readers then see what the answers say.
+  published_->publish(queues_.commit());
+  names_added_in_txn_ = false;
+  reads_.names().trim();
   return {};
 }
 
@@ -311,50 +313,26 @@ void SqliteStore::rollback() {
   }
   in_txn_ = false;
   queues_.rollback();
-  for (const std::string& name : names_added_in_txn_) {
-    auto it = name_ids_.find(name);
-    if (it != name_ids_.end()) {
-      names_.erase(it->second);
-      name_ids_.erase(it);
-    }
-  }
-  names_added_in_txn_.clear();
+  // The rows interned in the transaction are gone, and their ids may be given to other names.
+  if (names_added_in_txn_) reads_.names().clear();
+  names_added_in_txn_ = false;
+  reads_.names().trim();
 }
 
 // ---- Names ----------------------------------------------------------------------------------
 
 StatusOr<std::int64_t> SqliteStore::intern(const std::string& name) {
-  if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
+  // The cache may have forgotten a name the table holds (name_cache.hpp): look it up first.
+  auto known = name_id(name);
+  if (!known) return tl::unexpected(known.error());
+  if (*known) return **known;
   Use q(st_.insert_name);
   q.bind(1, name);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   std::int64_t id = sqlite3_last_insert_rowid(db_.get());
-  name_ids_.emplace(name, id);
-  names_.emplace(id, name);
-  names_added_in_txn_.push_back(name);
+  reads_.names().remember(name, id);
+  names_added_in_txn_ = true;
   return id;
-}
-
-std::optional<std::int64_t> SqliteStore::name_id(const std::string& name) const {
-  auto it = name_ids_.find(name);
-  if (it == name_ids_.end()) return std::nullopt;
-  return it->second;
-}
-
-const std::string& SqliteStore::name_of(std::int64_t id) const {
-  static const std::string kUnknown = "?";
-  auto it = names_.find(id);
-  // Every job row's names are interned before the row is written (invariant 2).
-  SPOOL_DCHECK(it != names_.end());
-  return it == names_.end() ? kUnknown : it->second;
-}
-
-StatusOr<Job> SqliteStore::decode_job(const Use& row, int first) {
-  Job job;
-  JobRowNames names = read_job_row(row, first, job);
-  job.type = name_of(names.type);
-  job.queue = name_of(names.queue);
-  return job;
 }
 
 // ---- Queues ---------------------------------------------------------------------------------

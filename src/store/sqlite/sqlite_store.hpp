@@ -1,5 +1,6 @@
 // SqliteStore: the embedded default Store. One SQLite connection in WAL mode, owned by the
-// engine thread (see store.hpp for the threading and transaction contract).
+// engine thread, and one read-only connection per reader (open_reader()) on the same file (see
+// store.hpp for the threading and transaction contract).
 //
 // Durability: kFast is synchronous=NORMAL: a committed transaction is in the WAL before commit
 // returns, so it survives a killed process. kStrict is synchronous=FULL: the WAL is fsynced at
@@ -22,6 +23,10 @@ struct SqliteOptions {
   Durability durability = Durability::kFast;
   // Test seam: SQLite's max_page_count, to make the store "full" on demand. 0 = no limit.
   std::int64_t max_page_count = 0;
+  // The work bounds of reads (store.hpp); smaller ones are a test seam.
+  ReadBounds bounds;
+  // Test seam: how many names each connection's name cache holds (name_cache.hpp). 0 = default.
+  std::size_t name_cache_capacity = 0;
 };
 
 // Opens (creating if needed) and migrates the database. Errors name the file and the cause.

@@ -2,19 +2,21 @@
 // program sees only the Store interface (store.hpp) and the factory (sqlite_store.hpp).
 //
 // Ownership: owns one sqlite3 connection and every prepared statement on it (declared after the
-// connection, so they are finalized before it closes). Threading: the engine thread only (the
-// connection is opened SQLITE_OPEN_NOMUTEX).
+// connection, so they are finalized before it closes), and the published queue view it shares
+// with its readers. Threading: the engine thread only (the connection is opened
+// SQLITE_OPEN_NOMUTEX); readers (open_reader(), sqlite_reader.hpp) have connections of their own.
 //
 // The methods are split by concern across sqlite_store.cpp (open, transactions, names),
 // job_writes.cpp (enqueue, reserve, settle, admin writes), upkeep.cpp (tick, retention, due
-// times), reads.cpp (jobs, queues, stats), minute_stats.cpp (aggregates, health) and
-// schedules.cpp (recurring schedules).
+// times), minute_stats.cpp (aggregates) and schedules.cpp (recurring schedules). Its reads are
+// those of SqliteReader (reads.cpp, backlog.cpp), run by reads_ over the writer's connection.
 //
 // Invariants:
 //  1. queues_ (counts, pause, config, rate windows) equals the committed file plus the open
-//     transaction's writes; see queue_states.hpp.
-//  2. name_ids_ / names_ hold exactly the rows of `names` visible to this connection: names
-//     interned in a transaction that rolls back are forgotten with it.
+//     transaction's writes; see queue_states.hpp. published_ equals queues_ as of the last
+//     commit, for the queues that have jobs or a row (published_queues.hpp).
+//  2. The name cache (reads_.names()) holds only rows of `names` visible to this connection:
+//     when a transaction that interned names rolls back, the cache is emptied.
 //  3. Every write method is called between begin() and commit()/rollback() (store.hpp).
 #pragma once
 
@@ -25,20 +27,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/reads_via.hpp"
 #include "store/sqlite/checkpointer.hpp"
+#include "store/sqlite/published_queues.hpp"
 #include "store/sqlite/queue_states.hpp"
+#include "store/sqlite/sqlite_reader.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace spool::store::sqlite {
 
-// Closes the connection. A unique_ptr deleter so the handle is released on every path.
-struct ConnectionCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
-
-class SqliteStore final : public Store {
+class SqliteStore final : public ReadsVia<Store> {
  public:
   static StatusOr<std::unique_ptr<Store>> open(const SqliteOptions& options);
 
@@ -62,27 +61,17 @@ class SqliteStore final : public Store {
   StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) override;
   StatusOr<std::int64_t> sweep_retention(TimeMs now, int limit) override;
 
+  StatusOr<std::unique_ptr<StoreReader>> open_reader() override;
   StatusOr<std::optional<TimeMs>> next_due() override;
   StatusOr<std::optional<TimeMs>> next_expiry() override;
-  StatusOr<Job> get_job(const std::string& id) override;
-  StatusOr<JobPage> list_jobs(const JobFilter& filter) override;
-  StatusOr<QueueInfo> get_queue(const std::string& name) override;
-  StatusOr<std::vector<QueueInfo>> list_queues() override;
-  StatusOr<Stats> stats() override;
   QueueConfig queue_config(const std::string& name) override;
   void maintenance() override;
   StatusOr<void> add_minute_stats(std::span<const MinuteStats> rows) override;
   StatusOr<std::int64_t> prune_minute_stats(TimeMs before, int limit) override;
-  StatusOr<std::vector<MinuteStats>> minute_stats(TimeMs from,
-                                                  const std::optional<std::string>& queue) override;
-  StatusOr<std::vector<QueueBacklog>> backlog(TimeMs overdue_before) override;
-  StatusOr<void> ping() override;
   StatusOr<Schedule> put_schedule(const Schedule& schedule) override;
   StatusOr<void> delete_schedule(const std::string& id) override;
   StatusOr<FireResult> fire_schedule(const ScheduleFire& fire) override;
-  StatusOr<Schedule> get_schedule(const std::string& id) override;
   StatusOr<Schedule> schedule_by_name(const std::string& name) override;
-  StatusOr<std::vector<Schedule>> list_schedules() override;
   StatusOr<std::vector<Schedule>> due_schedules(TimeMs now, int limit) override;
   StatusOr<std::optional<TimeMs>> next_schedule_due() override;
   StatusOr<std::vector<Job>> take_callbacks(TimeMs now, int limit, std::int64_t hold_ms) override;
@@ -90,6 +79,16 @@ class SqliteStore final : public Store {
 
   // Diagnostics and tests: the integer answer of `PRAGMA <name>` (synchronous, page_count, ...).
   StatusOr<std::int64_t> pragma_value(std::string_view name);
+  // Tests: how many entries the in-memory state holds (issue 13, D7: it must not grow forever).
+  struct MemorySizes {
+    std::size_t queue_states = 0;
+    std::size_t published_queues = 0;
+    std::size_t names = 0;
+  };
+  MemorySizes memory_sizes() const;
+
+ protected:
+  StoreReader& reads() override { return reads_; }
 
  private:
   // The statements prepared once at open and reused for every call.
@@ -104,7 +103,6 @@ class SqliteStore final : public Store {
     Statement select_due, mark_promoted, select_expired;
     Statement sweep_jobs, keep_swept_dedupe_state, sweep_dedupe;
     Statement next_run, next_lease, next_expiry;
-    Statement get_job, seq_of_id, seq_before_id, seq_after_id;
     Statement arm_callback, select_callbacks_due, mark_callback_taken, mark_callback_settled;
   };
 
@@ -113,7 +111,7 @@ class SqliteStore final : public Store {
     std::int64_t seq = 0;
     JobState state = JobState::kQueued;
     std::string lease_token;
-    std::int64_t queue = 0;
+    std::string queue;
     int attempts = 0;
     int max_attempts = 0;
     Backoff backoff;
@@ -122,11 +120,11 @@ class SqliteStore final : public Store {
     std::string worker;
     std::string errors;
     std::int64_t lease_ms = 0;  // the job's own lease length
-    std::int64_t type = 0;      // name id
+    std::string type;
     bool has_callback = false;  // callback_url is set
   };
 
-  SqliteStore(Connection db, std::string path);
+  SqliteStore(Connection db, const SqliteOptions& options);
   StatusOr<void> prepare_all();
   StatusOr<void> load_caches();
 
@@ -137,9 +135,11 @@ class SqliteStore final : public Store {
 
   // The id of `name` in `names`, inserting it if new (inside a transaction).
   StatusOr<std::int64_t> intern(const std::string& name);
-  // The id of `name` if known.
-  std::optional<std::int64_t> name_id(const std::string& name) const;
-  const std::string& name_of(std::int64_t id) const;
+  // The id of `name`, nullopt when `names` has none; the name of `id` (name_cache.hpp).
+  StatusOr<std::optional<std::int64_t>> name_id(const std::string& name) {
+    return reads_.names().id_of(name);
+  }
+  StatusOr<std::string> name_of(std::int64_t id) { return reads_.names().name_of(id); }
 
   // Reads the row for a settle; kNotFound for an unknown id.
   StatusOr<SettleRow> find_settle(const std::string& id, bool with_errors);
@@ -161,35 +161,34 @@ class SqliteStore final : public Store {
   std::int64_t retain_ms(const std::string& queue, JobState state) const;
   StatusOr<void> write_queue(const std::string& name, const QueueState& state);
   QueueInfo queue_info(const std::string& name, const QueueState& state) const;
-  StatusOr<Job> decode_job(const Use& row, int first);
-  // A statement of minute_stats.cpp, prepared on first use (most runs never read them).
+  StatusOr<Job> decode_job(const Use& row, int first) { return reads_.decode_job(row, first); }
+  // A statement prepared on first use (most runs never need it).
   StatusOr<const Statement*> lazy(Statement& slot, std::string_view sql);
 
   Connection db_;
   std::string path_;
+  ReaderOptions reader_options_;  // for every reader, the writer connection's included
   // Declared after db_ so it stops before the writer connection closes.
   std::unique_ptr<Checkpointer> checkpointer_;
   // Frames in the WAL after the last commit (SQLite's WAL hook); steers maintenance().
   int wal_frames_ = 0;
   static constexpr int kWalRestartFrames = 4096;  // 16 MiB of 4 KiB pages
   Statements st_;
-  // list_jobs statements, by SQL text: one per combination of filters actually used.
-  std::unordered_map<std::string, Statement> list_statements_;
   // minute_stats.cpp's statements (see lazy()).
   struct MinuteStatements {
-    Statement add, prune, read, next_priority, oldest, newest, due, not_due, walk, ping;
+    Statement add, prune;
   } minute_st_;
   // schedules.cpp's statements (see lazy()).
   struct ScheduleStatements {
-    Statement put, remove, by_id, by_name, list, due, next_due, fire_state, job_state, record;
+    Statement put, remove, by_name, due, next_due, fire_state, job_state, record;
   } schedule_st_;
-  // Reads the schedule rows a statement selects (schedules.cpp's column list).
-  StatusOr<std::vector<Schedule>> read_schedules(Use& q);
 
   QueueStates queues_;
-  std::unordered_map<std::string, std::int64_t> name_ids_;
-  std::unordered_map<std::int64_t, std::string> names_;
-  std::vector<std::string> names_added_in_txn_;
+  std::shared_ptr<PublishedQueues> published_;
+  // The reads on this connection (and its name cache); declared after the statements above only
+  // for tidiness: it finalizes its own before db_ closes, as db_ is declared first.
+  SqliteReader reads_;
+  bool names_added_in_txn_ = false;
   bool in_txn_ = false;
 };
 

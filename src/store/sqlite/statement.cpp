@@ -28,6 +28,16 @@ StatusOr<Statement> Statement::prepare(sqlite3* db, std::string_view sql, std::s
   return Statement(stmt);
 }
 
+StatusOr<const Statement*> prepare_once(Statement& slot, sqlite3* db, std::string_view sql,
+                                        std::string_view path) {
+  if (!slot) {
+    auto stmt = Statement::prepare(db, sql, path);
+    if (!stmt) return tl::unexpected(stmt.error());
+    slot = std::move(*stmt);
+  }
+  return &slot;
+}
+
 Use::~Use() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

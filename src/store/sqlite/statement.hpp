@@ -45,6 +45,10 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// `slot`, prepared on its first use (for statements most runs never need).
+StatusOr<const Statement*> prepare_once(Statement& slot, sqlite3* db, std::string_view sql,
+                                        std::string_view path);
+
 // One execution of a Statement: bind, step, read columns; reset on destruction.
 class Use {
  public:

@@ -39,7 +39,9 @@ StatusOr<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
     Use q(st_.mark_promoted);
     q.bind(1, d.seq);
     if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
-    const std::string& queue = name_of(d.queue);
+    auto queue_name = name_of(d.queue);
+    if (!queue_name) return tl::unexpected(queue_name.error());
+    const std::string& queue = *queue_name;
     queues_.move(queue, d.state, JobState::kQueued);
     if (std::find(out.queues_with_new_work.begin(), out.queues_with_new_work.end(), queue) ==
         out.queues_with_new_work.end()) {
@@ -84,7 +86,9 @@ StatusOr<std::int64_t> SqliteStore::sweep_retention(TimeMs now, int limit) {
     // DELETE ... RETURNING makes every change at the first step, so writing dedupe rows
     // between steps is safe.
     while ((rc = q.step()) == SQLITE_ROW) {
-      queues_.move(name_of(q.int64(0)), static_cast<JobState>(q.int32(1)), std::nullopt);
+      auto queue_name = name_of(q.int64(0));
+      if (!queue_name) return tl::unexpected(queue_name.error());
+      queues_.move(*queue_name, static_cast<JobState>(q.int32(1)), std::nullopt);
       ++deleted;
       if (!q.is_null(3)) {
         // The key outlives its job until its window ends (migration 6): keep the state to answer.
