@@ -129,11 +129,21 @@ void Engine::retry(std::string id, Callback<ops::SettleResult> done) {
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
-  post_write(*impl_, std::move(done), &Impl::apply_retry_dead, std::move(queue), std::move(type));
+  Impl::BulkOp op;
+  op.kind = Impl::BulkOp::Kind::kRetryDead;
+  op.queue = std::move(queue);
+  op.type = std::move(type);
+  op.done = std::move(done);
+  impl_->submit_bulk(std::move(op));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
-  post_write(*impl_, std::move(done), &Impl::apply_purge, std::move(queue), state);
+  Impl::BulkOp op;
+  op.kind = Impl::BulkOp::Kind::kPurge;
+  op.queue = std::move(queue);
+  op.state = state;
+  op.done = std::move(done);
+  impl_->submit_bulk(std::move(op));
 }
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {

@@ -128,6 +128,7 @@ struct EngineOptions {
   int tick_limit = 1000;     // due jobs promoted/expired per transaction at most
   int sweep_limit = 500;     // retention deletes per transaction at most
   int schedule_limit = 100;  // schedule ticks fired per transaction at most
+  int bulk_chunk = 1000;     // jobs a purge or retry-dead changes per transaction at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
   // clang-format off
@@ -204,6 +205,10 @@ class Engine {
               std::function<void(std::vector<StatusOr<ops::SettleResult>>)> done);
   void cancel(std::string id, Callback<ops::SettleResult> done);
   void retry(std::string id, Callback<ops::SettleResult> done);
+  // A queue's dead jobs (of one type) requeued, or its jobs in one finished state deleted. Run in
+  // chunks of bulk_chunk jobs, one per transaction between other commands, so neither holds
+  // the writer long; the answer, the total, comes once the last chunk commits. Not atomic: a
+  // failure (or stop()) midway answers the error with the count done, and that much stays done.
   void retry_dead(std::string queue, std::optional<std::string> type, Callback<std::int64_t> done);
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);

@@ -10,12 +10,14 @@
 // method), writer.cpp (submission, the writer loop, run_once and its transaction, stop),
 // writes.cpp (the apply_* of jobs, queues and completion callbacks), schedules.cpp (schedule
 // writes, firing due ticks, the schedule read), events.cpp (the emit_* that build JobEvents),
-// waiter_serving.cpp (serving and expiring long polls), upkeep.cpp (tick, retention sweep,
-// wake-up hints) and observe.cpp (the health and metrics read).
+// bulk_writes.cpp (purge and retry-dead in chunks), waiter_serving.cpp (serving and expiring
+// long polls), upkeep.cpp (tick, retention sweep, wake-up hints) and observe.cpp (the health
+// and metrics read).
 //
 // Invariants:
 //  1. A write's caller is answered only after its batch's transaction has committed (or with
 //     the batch's failure): apply_* return a result, which waits in a Completion until then.
+//     A bulk write (invariant 8) is answered after its last chunk's transaction commits.
 //  2. A store error that breaks the batch (kUnavailable, kInternal) is noted in batch_failure_
 //     by note_batch_failure() as soon as it is seen; once it is set, nothing more of the batch
 //     touches the store, the transaction rolls back and every write of the batch is answered
@@ -33,6 +35,12 @@
 //     They only decide when to look: the store decides what is due, so an early hint costs
 //     an empty pass, never a wrong answer.
 //  7. delay_base_ >= now_, both fixed at the start of run_once() for the whole batch.
+//  8. A bulk write (purge, retry-dead; bulk_writes.cpp) changes at most bulk_chunk jobs per
+//     transaction, and one bulk write runs a chunk per transaction: the writer is never held
+//     by one long statement. It stays in bulk_ between batches, so next_wake() is "now" while
+//     bulk_ is not empty. A failed chunk rolls back alone (invariant 2) and ends the bulk write
+//     with the failure and the count of the chunks committed before, which stay done: a purge
+//     or retry-dead is not atomic, and running it again finishes it.
 //
 // Adding a write: an apply_x in writes.cpp (or schedules.cpp) that calls note_batch_failure()
 // on every store result, mark_dirty() when it may make work ready and an emit_* when a job
@@ -42,6 +50,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +79,20 @@ class Engine::Impl {
     std::function<Completion(Impl&)> apply;
     std::function<void(const Status&)> refuse;
   };
+  // A purge or retry-dead (bulk_writes.cpp): chunks of bulk_chunk jobs, one per transaction.
+  struct BulkOp {
+    enum class Kind { kPurge, kRetryDead };
+    Kind kind = Kind::kPurge;
+    std::string queue;
+    JobState state = JobState::kDead;  // purge: the finished state deleted
+    std::optional<std::string> type;   // retry-dead: only this type's jobs
+    Callback<std::int64_t> done;
+    std::int64_t committed = 0;  // jobs changed by the chunks committed so far
+    // The running batch's chunk: run_bulk_chunk() fills these, answer_bulk() settles them.
+    std::int64_t chunk = 0;
+    std::optional<Status> error;  // the chunk's own error (one that refuses only this command)
+  };
+
   // A read runs after the batch's commit, outside the transaction, so it keeps working when
   // writes fail (a full disk).
   struct ReadOp {
@@ -82,6 +105,7 @@ class Engine::Impl {
   // ---- Submission (any thread; writer.cpp) ----
   void submit_write(WriteOp op);
   void submit_read(ReadOp op);
+  void submit_bulk(BulkOp op);
   WaiterId submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done);
   void submit_cancel_waiter(WaiterId id);
 
@@ -110,9 +134,6 @@ class Engine::Impl {
   StatusOr<TimeMs> apply_extend(ExtendItem& item);
   StatusOr<ops::SettleResult> apply_cancel(const std::string& id);
   StatusOr<ops::SettleResult> apply_retry(const std::string& id);
-  StatusOr<std::int64_t> apply_retry_dead(const std::string& queue,
-                                          const std::optional<std::string>& type);
-  StatusOr<std::int64_t> apply_purge(const std::string& queue, JobState state);
   StatusOr<QueueInfo> apply_set_paused(const std::string& queue, bool paused);
   StatusOr<QueueInfo> apply_patch_queue(const std::string& queue, const QueueConfig& patch);
   StatusOr<std::vector<Job>> apply_take_callbacks(int limit, std::int64_t hold_ms);
@@ -139,6 +160,7 @@ class Engine::Impl {
     std::vector<ReadOp> reads;
     std::vector<Waiter> reserves;
     std::vector<WaiterId> cancels;
+    std::vector<BulkOp> bulk;  // new purges and retry-deads, started in this batch
   };
   // Waiters handed jobs in this batch, answered once it commits.
   using Served = std::vector<std::pair<Waiter, std::vector<Job>>>;
@@ -181,6 +203,17 @@ class Engine::Impl {
   // Something in the queue changed that may let a waiter have a job: a job became queued, or a
   // settled job freed a concurrency slot. Its waiters get another look in this batch.
   void mark_dirty(const std::string& queue) { dirty_.insert(queue); }
+
+  // ---- Bulk writes (bulk_writes.cpp) ----
+  // Runs one chunk of the bulk write whose turn it is, inside the transaction.
+  void run_bulk_chunk();
+  // After the batch (REQUIRES: one ran): the bulk write whose turn it was is answered when the
+  // batch failed or it finished; otherwise it goes to the back of the line, so bulk writes
+  // take turns, one chunk per transaction.
+  void answer_bulk(const Status* batch_failure);
+  // At stop: bulk writes under way are answered with what they did.
+  void answer_bulk_at_stop();
+  static Status shutting_down();
 
   // ---- Write helpers (writes.cpp) ----
   // The job of an enqueue request: its id, run_at and the queue's or the server's defaults.
@@ -247,6 +280,7 @@ class Engine::Impl {
   std::vector<ReadOp> pending_reads_;      // guarded by mu_
   std::vector<Waiter> pending_reserves_;   // guarded by mu_
   std::vector<WaiterId> pending_cancels_;  // guarded by mu_
+  std::vector<BulkOp> pending_bulk_;       // guarded by mu_
   WaiterId last_waiter_id_ = 0;            // guarded by mu_
   bool stop_requested_ = false;            // guarded by mu_
   bool stopped_ = false;                   // guarded by mu_
@@ -257,6 +291,7 @@ class Engine::Impl {
   TimeMs now_ = 0;
   TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
   Waiters waiters_;
+  std::list<BulkOp> bulk_;  // purges and retry-deads under way; the front one's turn is next
   std::uint64_t waiter_visits_ = 0;  // waiters looked at by serve_waiters (a test hook)
   std::optional<Status> batch_failure_;
   std::set<std::string> dirty_;    // queues that may have work for waiters

@@ -9,10 +9,6 @@
 namespace spool::engine {
 namespace {
 
-Status shutting_down() {
-  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
-}
-
 Status overloaded(std::size_t waiting) {
   return Status(StatusCode::kUnavailable, "the server is overloaded: " + std::to_string(waiting) +
                                               " commands are waiting to be applied; nothing was "
@@ -20,6 +16,10 @@ Status overloaded(std::size_t waiting) {
 }
 
 }  // namespace
+
+Status Engine::Impl::shutting_down() {
+  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+}
 
 Engine::Impl::Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
     : store_(std::move(store)),
@@ -62,6 +62,20 @@ void Engine::Impl::submit_read(ReadOp op) {
   op.refuse(*refused);
 }
 
+void Engine::Impl::submit_bulk(BulkOp op) {
+  std::optional<Status> refused;
+  {
+    std::lock_guard lock(mu_);
+    refused = refusal_locked();
+    if (!refused) {
+      pending_bulk_.push_back(std::move(op));
+      cv_.notify_one();
+      return;
+    }
+  }
+  op.done(tl::unexpected<Status>(*refused));
+}
+
 WaiterId Engine::Impl::submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
   WaiterId id;
   std::optional<Status> refused;
@@ -99,14 +113,15 @@ std::optional<Status> Engine::Impl::refusal_locked() const {
   // Admission control (D7): while the writer is behind (a slow disk, a long batch), commands
   // would otherwise pile up here without bound, each holding its request's memory. Cancels are
   // never refused: they only free what a waiter holds.
-  std::size_t waiting = pending_writes_.size() + pending_reads_.size() + pending_reserves_.size();
+  std::size_t waiting = pending_writes_.size() + pending_reads_.size() + pending_reserves_.size() +
+                        pending_bulk_.size();
   if (waiting >= options_.max_pending_commands) return overloaded(waiting);
   return std::nullopt;
 }
 
 bool Engine::Impl::has_pending_locked() const {
   return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
-         !pending_cancels_.empty();
+         !pending_cancels_.empty() || !pending_bulk_.empty();
 }
 
 void Engine::Impl::start() {
@@ -157,8 +172,9 @@ void Engine::Impl::run_once() {
 
   bool new_waiters = !batch.reserves.empty();
   park_waiters(std::move(batch.reserves), batch.cancels);
-  bool need_txn = !batch.writes.empty() || new_waiters || tick_due() || schedules_due() ||
-                  sweep_due() ||
+  for (BulkOp& op : batch.bulk) bulk_.push_back(std::move(op));
+  bool need_txn = !batch.writes.empty() || new_waiters || !bulk_.empty() || tick_due() ||
+                  schedules_due() || sweep_due() ||
                   (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
   std::vector<Completion> completions;
   Served served;
@@ -166,6 +182,7 @@ void Engine::Impl::run_once() {
 
   const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
   for (Completion& c : completions) c(failure);
+  if (need_txn) answer_bulk(failure);
   for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
   answer_expired_waiters();
   // Rate timers exist to wake parked long polls. With none left, a timer in the past would keep
@@ -190,6 +207,7 @@ Engine::Impl::Batch Engine::Impl::take_batch() {
   batch.reads.swap(pending_reads_);
   batch.reserves.swap(pending_reserves_);
   batch.cancels.swap(pending_cancels_);
+  batch.bulk.swap(pending_bulk_);
   return batch;
 }
 
@@ -247,6 +265,7 @@ void Engine::Impl::apply_in_transaction(std::vector<WriteOp>& writes,
     completions.push_back(op.apply(*this));
     if (batch_failure_) break;
   }
+  if (!batch_failure_) run_bulk_chunk();
   if (!batch_failure_) run_sweep();
   if (!batch_failure_) serve_waiters(served);
   for (const auto& hook : hooks_) {
@@ -284,15 +303,21 @@ void Engine::Impl::finish() {
   std::vector<Waiter> left;
   std::vector<WriteOp> writes;
   std::vector<ReadOp> reads;
+  std::vector<BulkOp> bulk;
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
     left.swap(pending_reserves_);
     writes.swap(pending_writes_);
     reads.swap(pending_reads_);
+    bulk.swap(pending_bulk_);
   }
   for (Waiter& w : left) w.done(std::vector<Job>{});
   for (WriteOp& op : writes) op.refuse(shutting_down());
+  for (BulkOp& op : bulk) op.done(tl::unexpected(shutting_down()));
+  // A purge or retry-dead under way stops between chunks: finishing a million rows would hold
+  // the shutdown (D5). What its committed chunks did stays done, and the answer says how much.
+  answer_bulk_at_stop();
   for (ReadOp& op : reads) op.refuse(shutting_down());
   for (Waiter& w : waiters_.take_all()) w.done(std::vector<Job>{});
 }
