@@ -171,9 +171,10 @@ struct CallbackSettle {
 // reads on its own connection) walk millions of rows. The defaults are the contract; a backend
 // may be opened with smaller ones (a test seam) so tests reach them without millions of rows.
 struct ReadBounds {
-  // list_jobs: jobs examined per page when the filter is not served by an index of its own (a
-  // tag, a dedupe_key, a queue without a state, some mixes). When the budget runs out before the
-  // page is full, the page holds the matches found and next_cursor names the last job examined.
+  // list_jobs: jobs examined per page (never fewer than the page's limit + 1), which matters
+  // when the filter is not served by an index of its own (a tag, a dedupe_key, a queue without
+  // a state, some mixes). When the budget runs out before the page is full, the page holds the
+  // matches found and next_cursor names the last job examined.
   std::int64_t list_scan_rows = 10'000;
   // backlog: jobs counted per queue for `overdue` (the answer is clamped to it too).
   std::int64_t backlog_count = 100'000;

@@ -1,7 +1,9 @@
-// Conformance: Store::list_jobs (store.hpp "Listing"): filters, both orders, and cursors that
-// keep working when the job they name is gone.
+// Conformance: Store::list_jobs (store.hpp "Listing"): filters, both orders, cursors that
+// keep working when the job they name is gone, and the scan budget (ReadBounds::list_scan_rows)
+// that bounds a page's work for filters without an index of their own.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -114,6 +116,79 @@ TYPED_TEST(StoreConformanceTest, ListJobsContinuesPastACursorWhoseJobWasDeleted)
   page = must(this->store().list_jobs(f));
   ASSERT_EQ(page.jobs.size(), 1u);
   EXPECT_EQ(page.jobs[0].id, job_id(5));
+}
+
+// A filter without an index of its own (a tag, a dedupe_key, a queue without a state, a type
+// with a queue) walks at most the scan budget per page: a page may come back short while its
+// cursor is set, and following the cursors finds every match, in order. Jobs are numbered in
+// creation order, so a short page's walk is the distance between the cursor it started from and
+// the one it answered (the last job it examined).
+TYPED_TEST(StoreConformanceTest, ListJobsFindsRareMatchesAcrossPagesWalkingAtMostTheBudgetEach) {
+  constexpr int kJobs = 400;
+  constexpr int kBudget = 50;
+  ReadBounds bounds;
+  bounds.list_scan_rows = kBudget;
+  this->reopen(bounds);
+  ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
+    for (int n = 1; n <= kJobs; ++n) {
+      bool rare = n % 97 == 1;
+      NewJob j = new_job(n, n % 50 == 7 ? "t2" : "t", rare ? "rareq" : "bulk");
+      if (rare) j.job.tags = {"rare"};
+      if (n == 123) j.job.dedupe_key = "only";
+      if (auto r = s.enqueue(j); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  }));
+  auto number = [](const std::string& id) { return std::stoi(id.substr(4)); };
+
+  struct Case {
+    const char* name;
+    JobFilter filter;
+    std::vector<int> want;  // in the filter's order
+  };
+  std::vector<Case> cases(5);
+  cases[0] = {"tag", {}, {389, 292, 195, 98, 1}};
+  cases[0].filter.tag = "rare";
+  cases[1] = {"queue without state", {}, {389, 292, 195, 98, 1}};
+  cases[1].filter.queue = "rareq";
+  cases[2] = {"dedupe_key", {}, {123}};
+  cases[2].filter.dedupe_key = "only";
+  cases[3] = {"type and queue", {}, {357, 307, 257, 207, 157, 107, 57, 7}};
+  cases[3].filter.type = "t2";
+  cases[3].filter.queue = "bulk";
+  cases[4] = {"tag, oldest first", {}, {1, 98, 195, 292, 389}};
+  cases[4].filter.tag = "rare";
+  cases[4].filter.ascending = true;
+  for (Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    c.filter.limit = 2;
+    std::vector<int> found;
+    int from = c.filter.ascending ? 0 : kJobs + 1;  // the walk starts past this job
+    int pages = 0;
+    for (; pages <= kJobs; ++pages) {
+      auto page = must(this->store().list_jobs(c.filter));
+      for (const Job& j : page.jobs) found.push_back(number(j.id));
+      if (!page.next_cursor) break;
+      int to = number(*page.next_cursor);
+      if (static_cast<int>(page.jobs.size()) < c.filter.limit) {
+        EXPECT_LE(std::abs(to - from), kBudget)
+            << "a page walked from job " << from << " to " << to;
+      }
+      from = to;
+      c.filter.after_id = page.next_cursor;
+    }
+    EXPECT_EQ(found, c.want);
+    EXPECT_LE(pages, kJobs / kBudget + static_cast<int>(c.want.size()) + 1);
+  }
+
+  // A filter an index serves walks only its own rows: full pages, even with a budget smaller
+  // than the page.
+  JobFilter queued;
+  queued.state = JobState::kQueued;
+  queued.limit = 200;
+  auto page = must(this->store().list_jobs(queued));
+  EXPECT_EQ(page.jobs.size(), 200u);
+  EXPECT_EQ(page.next_cursor, page.jobs.back().id);
 }
 
 }  // namespace

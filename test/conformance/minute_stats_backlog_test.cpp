@@ -122,5 +122,45 @@ TYPED_TEST(StoreConformanceTest, BacklogCountsOverdueJobsOfEveryPriorityOnBothSi
   EXPECT_EQ(want["many_priorities"].overdue, 76);
 }
 
+// The overdue count stops at ReadBounds::backlog_count (here made small): the answer is clamped
+// to it, and a queue with more jobs due later than the bound still has its overdue jobs counted
+// exactly when they are fewer than the bound.
+TYPED_TEST(StoreConformanceTest, BacklogOverdueStopsAtTheBoundAndIsExactBelowIt) {
+  ReadBounds bounds;
+  bounds.backlog_count = 100;
+  this->reopen(bounds);
+  int n = 0;
+  auto add = [&](Store& s, const std::string& queue, int count, TimeMs from,
+                 TimeMs step) -> StatusOr<void> {
+    for (int i = 0; i < count; ++i) {
+      NewJob j = new_job(++n, "t", queue);
+      j.job.run_at = from + step * i;
+      if (auto r = s.enqueue(j); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  };
+  ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
+    // 300 overdue within 300 ms, 10 due in hours: more overdue than the bound.
+    if (auto r = add(s, "many_overdue", 300, kNow - 300, 1); !r) return r;
+    if (auto r = add(s, "many_overdue", 10, kNow + 3'600'000, 1000); !r) return r;
+    // 50 overdue over the last 100 s, 200 due within 200 ms: more due later than the bound.
+    if (auto r = add(s, "many_later", 50, kNow - 100'000, 2000); !r) return r;
+    if (auto r = add(s, "many_later", 200, kNow + 1, 1); !r) return r;
+    return {};
+  }));
+  auto backlog = must(this->store().backlog(kNow));
+  std::sort(backlog.begin(), backlog.end(),
+            [](const QueueBacklog& a, const QueueBacklog& b) { return a.queue < b.queue; });
+  ASSERT_EQ(backlog.size(), 2u);
+  EXPECT_EQ(backlog[0].queue, "many_later");
+  EXPECT_EQ(backlog[0].queued, 250);
+  EXPECT_EQ(backlog[0].oldest_run_at, kNow - 100'000);
+  EXPECT_EQ(backlog[0].overdue, 50);
+  EXPECT_EQ(backlog[1].queue, "many_overdue");
+  EXPECT_EQ(backlog[1].queued, 310);
+  EXPECT_EQ(backlog[1].oldest_run_at, kNow - 300);
+  EXPECT_EQ(backlog[1].overdue, 100);
+}
+
 }  // namespace
 }  // namespace spool::store::conformance

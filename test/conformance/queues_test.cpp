@@ -62,5 +62,39 @@ TYPED_TEST(StoreConformanceTest, PatchQueueMergesAndQueueConfigDefaultsWhenUnkno
   EXPECT_EQ(must(this->store().get_queue("q")).config, info.config);
 }
 
+// A queue known only by its jobs is forgotten once they are gone (issue 13, D7: a million one-off
+// queue names must not stay forever), and comes back whole when a job names it again.
+TYPED_TEST(StoreConformanceTest, QueuesWhoseJobsAreAllPurgedAreForgottenAndCanComeBack) {
+  constexpr int kQueues = 1'000;
+  auto queue = [](int n) { return "one_off_" + std::to_string(n); };
+  ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
+    for (int n = 1; n <= kQueues; ++n) {
+      if (auto r = s.enqueue(new_job(n, "t", queue(n))); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  }));
+  EXPECT_EQ(must(this->store().list_queues()).size(), static_cast<std::size_t>(kQueues));
+  ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
+    for (int n = 1; n <= kQueues; ++n) {
+      if (auto r = s.cancel(job_id(n), kNow); !r) return tl::unexpected(r.error());
+      if (auto r = s.purge(queue(n), JobState::kCancelled); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  }));
+  EXPECT_TRUE(must(this->store().list_queues()).empty());
+  Stats stats = must(this->store().stats());
+  EXPECT_TRUE(stats.queues.empty());
+  EXPECT_EQ(stats.totals[JobState::kCancelled], 0);
+  EXPECT_EQ(this->store().get_queue(queue(7)).error().code(), StatusCode::kNotFound);
+  auto reader = this->open_reader();
+  ASSERT_TRUE(reader);
+  EXPECT_TRUE(must(reader->list_queues()).empty());
+
+  this->enqueue(new_job(kQueues + 1, "t", queue(7)));
+  EXPECT_EQ(this->counts(queue(7))[JobState::kQueued], 1);
+  EXPECT_EQ(must(reader->get_queue(queue(7))).counts[JobState::kQueued], 1);
+  EXPECT_EQ(this->reserve({queue(7)}, 5).size(), 1u);
+}
+
 }  // namespace
 }  // namespace spool::store::conformance

@@ -154,7 +154,9 @@ StatusOr<JobPage> SqliteReader::list_jobs(const JobFilter& filter) {
   if (!by_seq) return tl::unexpected(by_seq.error());
 
   int limit = std::clamp(filter.limit, 1, 500);
-  std::int64_t budget = std::max<std::int64_t>(bounds_.list_scan_rows, 1);
+  // Never less than a page and the one more that tells whether another follows: a filter an
+  // index serves matches every row it walks, so its pages are always full.
+  std::int64_t budget = std::max<std::int64_t>(bounds_.list_scan_rows, limit + 1);
   Use q(it->second);
   if (filter.state) q.bind(1, static_cast<int>(*filter.state));
   if (type_id) q.bind(2, *type_id);

@@ -185,8 +185,9 @@ class SqliteStore final : public ReadsVia<Store> {
 
   QueueStates queues_;
   std::shared_ptr<PublishedQueues> published_;
-  // The reads on this connection (and its name cache); declared after the statements above only
-  // for tidiness: it finalizes its own before db_ closes, as db_ is declared first.
+  // The reads on this connection, with its name cache: the same code as every reader's. After
+  // published_ (it keeps a pointer to it); its statements finalize before db_ closes, as db_ is
+  // declared first.
   SqliteReader reads_;
   bool names_added_in_txn_ = false;
   bool in_txn_ = false;
