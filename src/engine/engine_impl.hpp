@@ -1,18 +1,20 @@
 // Engine::Impl: the state and the writer thread behind Engine (engine.hpp). Private to engine/;
 // the rest of the program sees only the Engine facade.
 //
-// Ownership: owns the Store, the writer thread, the parked waiters and the events of the batch
-// in progress. Threading: the submit_* methods, stop() and waiter_count() may be called from
-// any thread; the first three touch only what mu_ guards. Everything else runs on the writer
-// thread (in tests, on the thread that calls run_once()).
+// Ownership: owns the Store, its readers, the writer and reader threads, the parked waiters and
+// the events of the batch in progress. Threading: the submit_* methods, stop() and
+// waiter_count() may be called from any thread; the first three touch only what mu_ guards.
+// Reads (read_schedule, observe, the store reads) run on reader threads, touching only their
+// reader, the clock and view_ (invariant 9). Everything else runs on the writer thread (in
+// tests, on the thread that calls run_once()).
 //
 // The methods are split by concern across engine.cpp (the public facade: one post per Engine
 // method), writer.cpp (submission, the writer loop, run_once and its transaction, stop),
 // writes.cpp (the apply_* of jobs, queues and completion callbacks), schedules.cpp (schedule
 // writes, firing due ticks, the schedule read), events.cpp (the emit_* that build JobEvents),
 // bulk_writes.cpp (purge and retry-dead in chunks), waiter_serving.cpp (serving and expiring
-// long polls), upkeep.cpp (tick, retention sweep, wake-up hints) and observe.cpp (the health
-// and metrics read).
+// long polls), upkeep.cpp (tick, retention sweep, wake-up hints), readers.cpp (the reader
+// threads and the writer's published view) and observe.cpp (the health and metrics read).
 //
 // Invariants:
 //  1. A write's caller is answered only after its batch's transaction has committed (or with
@@ -41,14 +43,27 @@
 //     bulk_ is not empty. A failed chunk rolls back alone (invariant 2) and ends the bulk write
 //     with the failure and the count of the chunks committed before, which stay done: a purge
 //     or retry-dead is not atomic, and running it again finishes it.
+//  9. Reads never run on the writer while reader threads run (start()): each reader thread
+//     has a StoreReader of its own, a read-only connection that sees only committed data, and
+//     a read touches no writer state but view_ (published under view_mu_ after each batch)
+//     and the clock. Read-your-writes: the store publishes its in-memory counts at commit,
+//     before any caller of the batch is answered, so a read submitted after an answer sees the
+//     write. Without reader threads (tests driving run_once()), run_once() answers the pending
+//     reads itself after the batch, on one reader, in submission order.
 //
 // Adding a write: an apply_x in writes.cpp (or schedules.cpp) that calls note_batch_failure()
 // on every store result, mark_dirty() when it may make work ready and an emit_* when a job
 // changes state; declare it below and add the one-line Engine method in engine.cpp.
+//
+// Adding a read: a StoreReader method posted with post_store_read in engine.cpp, or an Impl
+// method taking the reader (like observe) that touches only the reader, the clock, options_
+// and writer_view(); writer state it needs goes into WriterView, filled by
+// publish_writer_view().
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -93,11 +108,19 @@ class Engine::Impl {
     std::optional<Status> error;  // the chunk's own error (one that refuses only this command)
   };
 
-  // A read runs after the batch's commit, outside the transaction, so it keeps working when
-  // writes fail (a full disk).
+  // A read runs on a reader thread with that thread's reader (invariant 9); refuse answers it
+  // unread (the engine stopped first).
   struct ReadOp {
-    std::function<void(Impl&)> apply;
+    std::function<void(Impl&, store::StoreReader&)> apply;
     std::function<void(const Status&)> refuse;
+  };
+
+  // What the writer publishes after each batch for the reads that need writer state (observe).
+  // A copy, O(queues with parked waiters).
+  struct WriterView {
+    std::vector<std::pair<std::string, std::size_t>> waiters;  // parked long polls by queue
+    std::optional<Status> last_write_failure;  // the last transaction's, until one commits
+    TimeMs last_write_failure_at = 0;
   };
 
   Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options);
@@ -146,18 +169,17 @@ class Engine::Impl {
   StatusOr<void> apply_delete_schedule(const std::string& id);
   StatusOr<ops::EnqueueResult> apply_trigger_schedule(const std::string& id);
 
-  // ---- Reads (writer thread, after the batch's commit, outside the transaction) ----
-  store::Store& store() { return *store_; }
+  // ---- Reads (any reader thread, with its reader; they touch no writer state but the view) ----
   // The schedule with its next fire times (schedules.cpp).
-  StatusOr<ScheduleView> read_schedule(const std::string& id);
+  StatusOr<ScheduleView> read_schedule(store::StoreReader& reader, const std::string& id);
   // observe.cpp.
-  Observation observe(const ObservationRequest& req);
+  Observation observe(store::StoreReader& reader, const ObservationRequest& req);
 
  private:
   // The commands one run_once() takes from the submission queues.
   struct Batch {
     std::vector<WriteOp> writes;  // at most max_batch; the rest wait for the next batch
-    std::vector<ReadOp> reads;
+    std::deque<ReadOp> reads;     // only when no reader thread runs (tests driving run_once)
     std::vector<Waiter> reserves;
     std::vector<WaiterId> cancels;
     std::vector<BulkOp> bulk;  // new purges and retry-deads, started in this batch
@@ -252,10 +274,24 @@ class Engine::Impl {
   // have work (dirty); a queue that came up empty is not asked again in this pass. Only those
   // waiters are visited (Waiters::visit), so a batch costs what its dirty queues' waiters do.
   void serve_waiters(Served& served);
-  // Answers, empty, the waiters whose wait_ms has passed.
-  void answer_expired_waiters();
   // A queue's rate limit lets work out again (rate_timers_).
   bool rate_timer_due() const;
+
+  // ---- Readers (readers.cpp) ----
+  // Opens read_threads readers and starts a thread for each. REQUIRES: start(), before the
+  // writer thread exists. A store that opens none leaves the reads to the writer, after its
+  // batches, on its own connection (as run_once() without start() does).
+  void start_readers();
+  // A reader thread's body: answers pending reads until stop.
+  void run_reader(store::StoreReader& reader);
+  // REQUIRES: after finish().
+  void join_readers();
+  // The reader of reads run by run_once() itself: one opened on first use, or the writer's own
+  // connection if the store opens none.
+  store::StoreReader& inline_reader();
+  // After each batch, before its callers are answered: copies what observe() needs.
+  void publish_writer_view();
+  WriterView writer_view() const;
 
   // ---- Due work and wake-up hints (upkeep.cpp) ----
   // Promotes due jobs and expires lapsed leases, at most tick_limit per transaction.
@@ -277,7 +313,7 @@ class Engine::Impl {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<WriteOp> pending_writes_;    // guarded by mu_
-  std::vector<ReadOp> pending_reads_;      // guarded by mu_
+  std::deque<ReadOp> pending_reads_;       // guarded by mu_
   std::vector<Waiter> pending_reserves_;   // guarded by mu_
   std::vector<WaiterId> pending_cancels_;  // guarded by mu_
   std::vector<BulkOp> pending_bulk_;       // guarded by mu_
@@ -285,6 +321,18 @@ class Engine::Impl {
   bool stop_requested_ = false;            // guarded by mu_
   bool stopped_ = false;                   // guarded by mu_
   std::thread writer_;
+
+  // Readers (invariant 9). Declared after store_, so destroyed before it.
+  std::condition_variable read_cv_;  // pending_reads_ has a read, or the readers must stop
+  bool reads_on_threads_ = false;    // guarded by mu_; set by start() once reader threads run
+  bool readers_stop_ = false;        // guarded by mu_
+  std::vector<std::unique_ptr<store::StoreReader>> readers_;  // one per reader thread
+  std::vector<std::thread> reader_threads_;
+  std::unique_ptr<store::StoreReader> inline_reader_;  // run_once()'s own (writer thread)
+  bool inline_reader_tried_ = false;
+  mutable std::mutex view_mu_;
+  WriterView view_;  // guarded by view_mu_; written by the writer, read by reader threads
+  std::uint64_t view_waiters_version_ = ~std::uint64_t{0};  // writer only: waiters_ published
 
   // Writer thread only.
   IdGenerator ids_;

@@ -67,8 +67,4 @@ void Engine::Impl::serve_waiters(Served& served) {
   all_queues_dirty_ = false;
 }
 
-void Engine::Impl::answer_expired_waiters() {
-  for (Waiter& w : waiters_.take_expired(now_)) w.done(std::vector<Job>{});
-}
-
 }  // namespace spool::engine

@@ -6,6 +6,7 @@ namespace spool::engine {
 
 void Waiters::add(Waiter waiter) {
   WaiterId id = waiter.id;
+  ++version_;
   for (const std::string& q : waiter.request.queues) by_queue_[q].insert(id);
   by_deadline_.emplace(waiter.deadline, id);
   if (waiter.fresh) fresh_.insert(id);
@@ -15,6 +16,7 @@ void Waiters::add(Waiter waiter) {
 std::optional<Waiter> Waiters::remove(WaiterId id) {
   auto found = by_id_.find(id);
   if (found == by_id_.end()) return std::nullopt;
+  ++version_;
   Waiter waiter = std::move(found->second);
   by_id_.erase(found);
   for (const std::string& q : waiter.request.queues) {
@@ -49,6 +51,7 @@ std::vector<Waiter> Waiters::take_expired(TimeMs now) {
 
 std::vector<Waiter> Waiters::take_all() {
   std::vector<Waiter> all;
+  ++version_;
   all.reserve(by_id_.size());
   for (auto& [id, waiter] : by_id_) all.push_back(std::move(waiter));
   by_id_.clear();

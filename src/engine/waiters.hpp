@@ -59,6 +59,8 @@ class Waiters {
   std::vector<Waiter> take_all();
   // Parked waiters per queue they name, by queue name. O(queues).
   std::vector<std::pair<std::string, std::size_t>> count_by_queue() const;
+  // Changes each time a waiter is added or removed: count_by_queue() is worth reading again.
+  std::uint64_t version() const { return version_; }
 
   // Calls try_waiter, oldest first, with each waiter that is fresh, or names a queue in
   // `dirty` (any queue when all_dirty) for which skip_queue answers false; a queue is asked
@@ -74,6 +76,7 @@ class Waiters {
   std::map<std::string, std::set<WaiterId>> by_queue_;  // each waiter under every queue it names
   std::set<std::pair<TimeMs, WaiterId>> by_deadline_;
   std::set<WaiterId> fresh_;
+  std::uint64_t version_ = 0;
   bool visiting_ = false;             // visit() is running: empty queue entries wait for its end
   std::vector<std::string> emptied_;  // queues whose last waiter left during visit()
 };

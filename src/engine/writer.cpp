@@ -55,7 +55,12 @@ void Engine::Impl::submit_read(ReadOp op) {
     refused = refusal_locked();
     if (!refused) {
       pending_reads_.push_back(std::move(op));
-      cv_.notify_one();
+      // A reader thread takes it at once; without them, the writer's next batch does.
+      if (reads_on_threads_) {
+        read_cv_.notify_one();
+      } else {
+        cv_.notify_one();
+      }
       return;
     }
   }
@@ -120,11 +125,14 @@ std::optional<Status> Engine::Impl::refusal_locked() const {
 }
 
 bool Engine::Impl::has_pending_locked() const {
-  return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
+  // Reads wake the writer only when it answers them itself (no reader threads).
+  bool reads_for_writer = !reads_on_threads_ && !pending_reads_.empty();
+  return !pending_writes_.empty() || reads_for_writer || !pending_reserves_.empty() ||
          !pending_cancels_.empty() || !pending_bulk_.empty();
 }
 
 void Engine::Impl::start() {
+  start_readers();
   writer_ = std::thread([this] { run(); });
 }
 
@@ -141,6 +149,7 @@ void Engine::Impl::stop() {
     run_once();
     finish();
   }
+  join_readers();
 }
 
 void Engine::Impl::run() {
@@ -180,16 +189,25 @@ void Engine::Impl::run_once() {
   Served served;
   if (need_txn) write_batch(batch.writes, completions, served);
 
-  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
-  for (Completion& c : completions) c(failure);
-  if (need_txn) answer_bulk(failure);
-  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
-  answer_expired_waiters();
+  std::vector<Waiter> expired = waiters_.take_expired(now_);
   // Rate timers exist to wake parked long polls. With none left, a timer in the past would keep
   // next_wake() in the past and the writer spinning on empty batches (D1); a later long poll is
   // fresh and tries every queue it names anyway.
   if (waiters_.empty()) rate_timers_.clear();
-  for (ReadOp& op : batch.reads) op.apply(*this);
+  // Before any caller hears of this batch: one told of a failed write then reading the health
+  // sees the failure too.
+  publish_writer_view();
+
+  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
+  for (Completion& c : completions) c(failure);
+  if (need_txn) answer_bulk(failure);
+  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
+  for (Waiter& w : expired) w.done(std::vector<Job>{});
+  // Only without reader threads (invariant 9): after the commit, outside the transaction.
+  if (!batch.reads.empty()) {
+    store::StoreReader& reader = inline_reader();
+    for (ReadOp& op : batch.reads) op.apply(*this, reader);
+  }
   // After the answers are out, so upkeep delays the next batch, never this one's callers.
   if (now_ - last_maintenance_ >= 1'000) {
     store_->maintenance();
@@ -204,7 +222,7 @@ Engine::Impl::Batch Engine::Impl::take_batch() {
   batch.writes.assign(std::make_move_iterator(pending_writes_.begin()),
                       std::make_move_iterator(pending_writes_.begin() + take));
   pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
-  batch.reads.swap(pending_reads_);
+  if (!reads_on_threads_) batch.reads.swap(pending_reads_);
   batch.reserves.swap(pending_reserves_);
   batch.cancels.swap(pending_cancels_);
   batch.bulk.swap(pending_bulk_);
@@ -302,14 +320,18 @@ void Engine::Impl::roll_back(std::vector<WriteOp>& writes, std::size_t applied, 
 void Engine::Impl::finish() {
   std::vector<Waiter> left;
   std::vector<WriteOp> writes;
-  std::vector<ReadOp> reads;
+  std::deque<ReadOp> reads;
   std::vector<BulkOp> bulk;
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
     left.swap(pending_reserves_);
     writes.swap(pending_writes_);
+    // Reads not yet taken by a reader thread are refused; the ones running finish, and then
+    // the reader threads end (stop() joins them).
     reads.swap(pending_reads_);
+    readers_stop_ = true;
+    read_cv_.notify_all();
     bulk.swap(pending_bulk_);
   }
   for (Waiter& w : left) w.done(std::vector<Job>{});
