@@ -36,23 +36,24 @@ void post_write(Impl& impl, Callback<T> done, Apply apply, Args... args) {
        [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
 }
 
-// Posts read(engine, args...) to run after the next batch's commit, outside its transaction.
+// Posts read(engine, reader, args...) to a reader thread (engine_impl.hpp, "Reads").
 template <typename T, typename Read, typename... Args>
 void post_read(Impl& impl, Callback<T> done, Read read, Args... args) {
   auto cb = std::make_shared<Callback<T>>(std::move(done));
-  impl.submit_read({[cb, read, ... args = std::move(args)](Impl& engine) mutable {
-                      (*cb)(std::invoke(read, engine, args...));
-                    },
-                    [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
+  impl.submit_read(
+      {[cb, read, ... args = std::move(args)](Impl& engine, store::StoreReader& reader) mutable {
+         (*cb)(std::invoke(read, engine, reader, args...));
+       },
+       [cb](const Status& status) { (*cb)(tl::unexpected<Status>(status)); }});
 }
 
-// A read the store answers as it is: read is a store::Store method.
+// A read the store answers as it is: read is a store::StoreReader method.
 template <typename T, typename Read, typename... Args>
 void post_store_read(Impl& impl, Callback<T> done, Read read, Args... args) {
   post_read(
       impl, std::move(done),
-      [read](Impl& engine, auto&... read_args) {
-        return std::invoke(read, engine.store(), read_args...);
+      [read](Impl&, store::StoreReader& reader, auto&... read_args) {
+        return std::invoke(read, reader, read_args...);
       },
       std::move(args)...);
 }
@@ -76,6 +77,7 @@ void Engine::start() { impl_->start(); }
 void Engine::stop() { impl_->stop(); }
 void Engine::run_once() { impl_->run_once(); }
 std::size_t Engine::waiter_count() const { return impl_->waiter_count(); }
+std::uint64_t Engine::waiter_visits() const { return impl_->waiter_visits(); }
 TimeMs Engine::next_wake_ms() const { return impl_->next_wake(); }
 
 // ---- Writes ----
@@ -128,11 +130,21 @@ void Engine::retry(std::string id, Callback<ops::SettleResult> done) {
 
 void Engine::retry_dead(std::string queue, std::optional<std::string> type,
                         Callback<std::int64_t> done) {
-  post_write(*impl_, std::move(done), &Impl::apply_retry_dead, std::move(queue), std::move(type));
+  Impl::BulkOp op;
+  op.kind = Impl::BulkOp::Kind::kRetryDead;
+  op.queue = std::move(queue);
+  op.type = std::move(type);
+  op.done = std::move(done);
+  impl_->submit_bulk(std::move(op));
 }
 
 void Engine::purge(std::string queue, JobState state, Callback<std::int64_t> done) {
-  post_write(*impl_, std::move(done), &Impl::apply_purge, std::move(queue), state);
+  Impl::BulkOp op;
+  op.kind = Impl::BulkOp::Kind::kPurge;
+  op.queue = std::move(queue);
+  op.state = state;
+  op.done = std::move(done);
+  impl_->submit_bulk(std::move(op));
 }
 
 void Engine::set_paused(std::string queue, bool paused, Callback<QueueInfo> done) {
@@ -180,29 +192,29 @@ void Engine::get_schedule(std::string id, Callback<ScheduleView> done) {
 }
 
 void Engine::list_schedules(Callback<std::vector<Schedule>> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::list_schedules);
+  post_store_read(*impl_, std::move(done), &store::StoreReader::list_schedules);
 }
 
 // ---- Reads ----
 
 void Engine::get_job(std::string id, Callback<Job> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::get_job, std::move(id));
+  post_store_read(*impl_, std::move(done), &store::StoreReader::get_job, std::move(id));
 }
 
 void Engine::list_jobs(ops::JobFilter filter, Callback<ops::JobPage> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::list_jobs, std::move(filter));
+  post_store_read(*impl_, std::move(done), &store::StoreReader::list_jobs, std::move(filter));
 }
 
 void Engine::get_queue(std::string name, Callback<QueueInfo> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::get_queue, std::move(name));
+  post_store_read(*impl_, std::move(done), &store::StoreReader::get_queue, std::move(name));
 }
 
 void Engine::list_queues(Callback<std::vector<QueueInfo>> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::list_queues);
+  post_store_read(*impl_, std::move(done), &store::StoreReader::list_queues);
 }
 
 void Engine::stats(Callback<ops::Stats> done) {
-  post_store_read(*impl_, std::move(done), &store::Store::stats);
+  post_store_read(*impl_, std::move(done), &store::StoreReader::stats);
 }
 
 void Engine::observe(ObservationRequest request, Callback<Observation> done) {

@@ -1,19 +1,23 @@
 // Engine: the only place where a job changes state.
 //
-// Ownership and threading: the Engine owns the Store and one writer thread. Any thread may call
-// the public methods below; each posts a command to the writer and returns at once. The writer
-// drains commands in batches, applies a batch's writes to the store in one transaction, commits,
-// and only then runs the callbacks (group commit: an answered enqueue is a committed one).
-// Reads run after the commit, outside the transaction, so they keep working when writes fail
-// (a full disk). Callbacks run on the writer thread: they must be quick and must not block
-// (post the answer to your own executor).
+// Ownership and threading: the Engine owns the Store, one writer thread and read_threads reader
+// threads. Any thread may call the public methods below; each posts a command and returns at
+// once. The writer drains write commands in batches, applies a batch's writes to the store in
+// one transaction, commits, and only then runs the callbacks (group commit: an answered enqueue
+// is a committed one). Reads never wait for the writer, nor it for them: a reader thread
+// answers each on a read-only connection of its own (Store::open_reader), seeing what has
+// committed, so a caller answered for a write and then reading sees it (read-your-writes), and
+// reads keep working when writes fail (a full disk). Callbacks run on the writer thread
+// (writes) or a reader thread (reads): they must be quick and must not block (post the answer
+// to your own executor).
 //
 // Long polls: a reserve that finds nothing and has wait_ms > 0 is parked as a waiter. After
 // every batch that may have made work ready, the oldest waiters of those queues are served in
 // the same transaction. Waiters never hold store state, so dropping one leases nothing.
 //
-// Time comes only from the Clock. Tests drive an Engine without its thread: submit commands,
-// then call run_once() after moving a ManualClock.
+// Time comes only from the Clock. Tests drive an Engine without its threads: submit commands,
+// then call run_once() after moving a ManualClock; run_once() then answers the pending reads
+// itself, after the batch, on one reader, so such tests stay deterministic.
 #pragma once
 
 #include <cstdint>
@@ -125,12 +129,16 @@ inline constexpr int kNextRunsShown = 5;
 
 struct EngineOptions {
   int max_batch = 4096;      // commands applied per transaction at most
+  int read_threads = 2;      // reader threads, each with a read-only connection of its own
   int tick_limit = 1000;     // due jobs promoted/expired per transaction at most
   int sweep_limit = 500;     // retention deletes per transaction at most
   int schedule_limit = 100;  // schedule ticks fired per transaction at most
+  int bulk_chunk = 1000;     // jobs a purge or retry-dead changes per transaction at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
+  // clang-format off
   std::size_t max_pending_commands = 100'000;  // writes + reads + reserves waiting beyond this are refused (503)
+  // clang-format on
 };
 
 template <typename T>
@@ -147,8 +155,9 @@ class TransactionHook {
                                        std::span<const JobEvent> events) = 0;
 };
 
-// What GET /metrics, /readyz and /v1/metrics/summary read in one visit to the writer thread.
-// Times are relative to the engine's clock at the visit.
+// What GET /metrics, /readyz and /v1/metrics/summary read in one visit, on a reader thread: the
+// store's reads and what the writer published after its last batch (parked waiters, the last
+// write failure). Times are relative to the engine's clock at the visit.
 struct ObservationRequest {
   bool backlog = false;               // fill Observation::backlog
   std::int64_t overdue_after_ms = 0;  // queued jobs due this long ago or more count as overdue
@@ -181,10 +190,11 @@ class Engine {
   void add_observer(std::shared_ptr<JobObserver> observer);
   void add_transaction_hook(std::shared_ptr<TransactionHook> hook);
 
-  // Starts the writer thread.
+  // Opens the readers and starts the reader threads and the writer thread.
   void start();
-  // Answers every parked waiter with no jobs, applies what is queued, commits, and joins the
-  // writer. Commands submitted afterwards are answered kUnavailable.
+  // Answers every parked waiter with no jobs, applies the writes that are queued, commits,
+  // refuses the reads not yet started (kUnavailable), and joins the writer and the readers.
+  // Commands submitted afterwards are answered kUnavailable.
   void stop();
 
   // ---- Writes ----
@@ -202,6 +212,10 @@ class Engine {
               std::function<void(std::vector<StatusOr<ops::SettleResult>>)> done);
   void cancel(std::string id, Callback<ops::SettleResult> done);
   void retry(std::string id, Callback<ops::SettleResult> done);
+  // A queue's dead jobs (of one type) requeued, or its jobs in one finished state deleted. Run in
+  // chunks of bulk_chunk jobs, one per transaction between other commands, so neither holds
+  // the writer long; the answer, the total, comes once the last chunk commits. Not atomic: a
+  // failure (or stop()) midway answers the error with the count done, and that much stays done.
   void retry_dead(std::string queue, std::optional<std::string> type, Callback<std::int64_t> done);
   void purge(std::string queue, JobState state, Callback<std::int64_t> done);
   void set_paused(std::string queue, bool paused, Callback<QueueInfo> done);
@@ -242,6 +256,9 @@ class Engine {
   // Applies every pending command and all due work at the clock's current time.
   void run_once();
   std::size_t waiter_count() const;
+  // How many times serving long polls has looked at a parked waiter, since the engine began:
+  // a batch that touches one queue looks only at that queue's waiters (issue 13, D8).
+  std::uint64_t waiter_visits() const;
   // When the writer thread would next wake by itself, absent new commands: never in the past
   // while nothing is due, or the writer spins (issue 13, D1).
   TimeMs next_wake_ms() const;

@@ -531,6 +531,37 @@ TEST_F(EngineTest, AFailedDueTimeReadWakesTheWriterWithinASecond) {
   EXPECT_EQ(engine.next_wake_ms(), clock_.now_ms() + 59'000);
 }
 
+// D7: commands waiting for the writer were unbounded, so a stalled writer grew memory with
+// every request. Beyond max_pending_commands a command is refused at once, and never applied.
+TEST_F(EngineTest, BeyondThePendingBoundACommandIsRefusedAtOnceAndNeverApplied) {
+  store::SqliteOptions options;
+  options.path = dir_.file("bounded.db");
+  auto store = store::open_sqlite_store(options);
+  ASSERT_TRUE(store) << store.error().message();
+  EngineOptions eo;
+  eo.max_pending_commands = 3;
+  Engine engine(std::move(*store), clock_, eo);
+  std::vector<Answer<std::vector<ops::EnqueueResult>>> enqueued(4);
+  for (auto& answer : enqueued) engine.enqueue({job()}, answer.cb());
+  ASSERT_TRUE(enqueued[3].ready()) << "refused at once, not after a batch";
+  EXPECT_EQ(enqueued[3].code(), StatusCode::kUnavailable);
+  EXPECT_EQ(enqueued[3].value->error().message(),
+            "the server is overloaded: 3 commands are waiting to be applied; nothing was "
+            "accepted, retry shortly");
+  Answer<std::vector<Job>> reserve_refused;
+  engine.reserve({{"send_release_email"}, 1, 0, {}, "w"}, reserve_refused.cb());
+  EXPECT_EQ(reserve_refused.code(), StatusCode::kUnavailable);
+  Answer<ops::Stats> read_refused;
+  engine.stats(read_refused.cb());
+  EXPECT_EQ(read_refused.code(), StatusCode::kUnavailable);
+  engine.run_once();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(enqueued[i].ok().size(), 1u) << i;
+  Answer<ops::Stats> stats;
+  engine.stats(stats.cb());
+  engine.run_once();
+  EXPECT_EQ(stats.ok().totals[JobState::kQueued], 3) << "the refused write is not applied";
+}
+
 TEST_F(EngineTest, FinishedJobsAreDeletedAfterTheirRetention) {
   QueueConfig config;
   config.retain_completed_ms = 60'000;

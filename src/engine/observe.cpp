@@ -1,32 +1,29 @@
-// Engine::Impl::observe: what /metrics, /readyz and the metrics summary read in one visit to
-// the writer, after the batch's commit.
-#include <map>
-
+// Engine::Impl::observe: what /metrics, /readyz and the metrics summary read in one visit, on a
+// reader thread: the store's reads and the view the writer published after its last batch.
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
 
-Observation Engine::Impl::observe(const ObservationRequest& req) {
+Observation Engine::Impl::observe(store::StoreReader& reader, const ObservationRequest& req) {
   Observation out;
-  out.now = now_;
-  if (auto pinged = store_->ping(); !pinged) {
+  // The clock, not the last batch's time: an idle writer may not have run a batch for a while.
+  out.now = clock_.now_ms();
+  WriterView view = writer_view();
+  if (auto pinged = reader.ping(); !pinged) {
     out.store_error = pinged.error();
-  } else if (last_write_failure_ && now_ - last_write_failure_at_ < kWriteFailureMemoryMs) {
+  } else if (view.last_write_failure &&
+             out.now - view.last_write_failure_at < kWriteFailureMemoryMs) {
     // The probe reads; a full disk fails only writes. A failed transaction counts until one
     // commits, or for a while after the failures stop (no writes may come while unready).
-    out.store_error = *last_write_failure_;
+    out.store_error = *view.last_write_failure;
   }
-  if (auto stats = store_->stats()) out.stats = std::move(*stats);
-  std::map<std::string, std::size_t> waiting;
-  for (const Waiter& w : waiters_.list()) {
-    for (const auto& q : w.request.queues) ++waiting[q];
-  }
-  out.waiters.assign(waiting.begin(), waiting.end());
+  if (auto stats = reader.stats()) out.stats = std::move(*stats);
+  out.waiters = std::move(view.waiters);
   if (req.backlog) {
-    if (auto b = store_->backlog(now_ - req.overdue_after_ms)) out.backlog = std::move(*b);
+    if (auto b = reader.backlog(out.now - req.overdue_after_ms)) out.backlog = std::move(*b);
   }
   if (req.minutes_back_ms) {
-    if (auto m = store_->minute_stats(now_ - *req.minutes_back_ms, req.queue)) {
+    if (auto m = reader.minute_stats(out.now - *req.minutes_back_ms, req.queue)) {
       out.minutes = std::move(*m);
     }
   }

@@ -171,8 +171,9 @@ store::NewJob Engine::Impl::job_of(const Schedule& s, std::optional<std::string>
   return resolve(r);
 }
 
-StatusOr<ScheduleView> Engine::Impl::read_schedule(const std::string& id) {
-  auto found = store_->get_schedule(id);
+StatusOr<ScheduleView> Engine::Impl::read_schedule(store::StoreReader& reader,
+                                                   const std::string& id) {
+  auto found = reader.get_schedule(id);
   if (!found) return tl::unexpected(found.error());
   ScheduleView view;
   view.schedule = std::move(*found);
@@ -182,7 +183,7 @@ StatusOr<ScheduleView> Engine::Impl::read_schedule(const std::string& id) {
     auto more = upcoming_ticks(s, *s.next_run_at, kNextRunsShown - 1);
     view.next_runs.insert(view.next_runs.end(), more.begin(), more.end());
   } else if (s.paused) {
-    view.next_runs = upcoming_ticks(s, now_, kNextRunsShown);
+    view.next_runs = upcoming_ticks(s, clock_.now_ms(), kNextRunsShown);
   }
   return view;
 }

@@ -58,6 +58,7 @@ void Engine::Impl::refresh_hints() {
 }
 
 TimeMs Engine::Impl::next_wake() const {
+  if (!bulk_.empty()) return now_;  // a purge or retry-dead has its next chunk to run
   TimeMs wake = std::numeric_limits<TimeMs>::max();
   if (next_due_) wake = std::min(wake, *next_due_);
   if (next_schedule_due_) wake = std::min(wake, *next_schedule_due_);

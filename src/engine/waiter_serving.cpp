@@ -23,20 +23,17 @@ void Engine::Impl::serve_waiters(Served& served) {
     if (at <= now_) dirty_.insert(queue);
   }
   std::erase_if(rate_timers_, [&](const auto& kv) { return kv.second <= now_; });
+  // Queues that came up empty (or held back) in this pass: not asked again until the next.
   std::set<std::string> exhausted;
-  auto& list = waiters_.list();
-  for (auto it = list.begin(); it != list.end();) {
-    Waiter& w = *it;
+  auto is_exhausted = [&](const std::string& q) { return exhausted.contains(q); };
+  waiters_.visit(dirty_, all_queues_dirty_, is_exhausted, [&](Waiter& w) {
+    ++waiter_visits_;
     std::vector<std::string> candidates;
     for (const auto& q : w.request.queues) {
       bool maybe = w.fresh || all_queues_dirty_ || dirty_.contains(q);
       if (maybe && !exhausted.contains(q)) candidates.push_back(q);
     }
-    w.fresh = false;
-    if (candidates.empty()) {
-      ++it;
-      continue;
-    }
+    if (candidates.empty()) return true;
     store::ReserveRequest req;
     req.queues = candidates;
     req.max = w.request.max;
@@ -47,46 +44,27 @@ void Engine::Impl::serve_waiters(Served& served) {
     for (int i = 0; i < req.max; ++i) req.lease_tokens.push_back(ids_.next_token());
     auto reserved = store_->reserve(req);
     note_batch_failure(reserved);
-    if (!reserved) {
-      if (batch_failure_) return;
-      ++it;
-      continue;
-    }
+    if (!reserved) return !batch_failure_;
     if (reserved->retry_at) {
       for (const auto& q : candidates) {
         auto& at = rate_timers_[q];
         if (at == 0 || *reserved->retry_at < at) at = *reserved->retry_at;
       }
     }
-    if (reserved->jobs.empty()) {
-      for (const auto& q : candidates) exhausted.insert(q);
-      ++it;
-      continue;
-    }
     // Fewer jobs than asked: every candidate queue is drained (or held back) for this pass.
     if (static_cast<int>(reserved->jobs.size()) < req.max) {
       for (const auto& q : candidates) exhausted.insert(q);
     }
+    if (reserved->jobs.empty()) return true;
     emit_started(reserved->jobs);
-    Waiter taken = std::move(*it);
-    it = waiters_.erase(it);
-    served.emplace_back(std::move(taken), std::move(reserved->jobs));
-  }
+    served.emplace_back(std::move(*waiters_.remove(w.id)), std::move(reserved->jobs));
+    return true;
+  });
+  // A pass cut short by a batch failure leaves the dirty set: the batch rolls back, and the
+  // next one looks again.
+  if (batch_failure_) return;
   dirty_.clear();
   all_queues_dirty_ = false;
-}
-
-void Engine::Impl::answer_expired_waiters() {
-  auto& list = waiters_.list();
-  for (auto it = list.begin(); it != list.end();) {
-    if (it->deadline <= now_) {
-      auto done = std::move(it->done);
-      it = waiters_.erase(it);
-      done(std::vector<Job>{});
-    } else {
-      ++it;
-    }
-  }
 }
 
 }  // namespace spool::engine

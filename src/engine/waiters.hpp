@@ -5,16 +5,30 @@
 // one code path serves them in arrival order: an older waiter is never overtaken by a newer
 // request for the same queue.
 //
+// Cost (issue 13, D8): with thousands of long polls parked, a batch must not walk them all.
+// Waiters keeps three indexes beside the waiters themselves, so each batch pays for the
+// waiters it concerns, not for all of them:
+//  - by queue, in arrival order: serving visits only the waiters of queues that may have work;
+//  - by deadline: the earliest deadline and the expired waiters cost O(log n) each;
+//  - the fresh ones (not yet tried), which are tried whatever their queues.
+// Ids grow in arrival order (the engine hands them out under one lock, in submission order),
+// so "oldest first" is "smallest id first"; a waiter put back (its batch rolled back) keeps
+// its place.
+//
 // Adding a new kind of wait: give it a deadline and a way to answer "nothing" (answer_empty),
 // decide which events make it worth re-checking (mark the queue dirty in the engine where that
 // event happens), and serve it in Engine::Impl::serve_waiters (waiter_serving.cpp) in arrival
-// order.
+// order, through visit().
 #pragma once
 
 #include <cstdint>
-#include <list>
+#include <functional>
+#include <map>
 #include <optional>
-#include <unordered_map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
@@ -31,20 +45,40 @@ struct Waiter {
 
 class Waiters {
  public:
-  using List = std::list<Waiter>;
-
+  // REQUIRES: no parked waiter has this id.
   void add(Waiter waiter);
   // Removes and returns the waiter, or nullopt if it was already answered.
   std::optional<Waiter> remove(WaiterId id);
-  List& list() { return list_; }
-  List::iterator erase(List::iterator it);
-  std::size_t size() const { return list_.size(); }
-  bool empty() const { return list_.empty(); }
+  std::size_t size() const { return by_id_.size(); }
+  bool empty() const { return by_id_.empty(); }
+
   std::optional<TimeMs> earliest_deadline() const;
+  // Removes and returns, earliest deadline first, the waiters whose deadline is <= now.
+  std::vector<Waiter> take_expired(TimeMs now);
+  // Removes and returns every waiter, oldest first.
+  std::vector<Waiter> take_all();
+  // Parked waiters per queue they name, by queue name. O(queues).
+  std::vector<std::pair<std::string, std::size_t>> count_by_queue() const;
+  // Changes each time a waiter is added or removed: count_by_queue() is worth reading again.
+  std::uint64_t version() const { return version_; }
+
+  // Calls try_waiter, oldest first, with each waiter that is fresh, or names a queue in
+  // `dirty` (any queue when all_dirty) for which skip_queue answers false; a queue is asked
+  // again after each waiter, so one found empty stops costing visits at once. try_waiter may
+  // remove the waiter it is given (and no other), and answers false to stop the pass. The
+  // waiters visited are no longer fresh.
+  void visit(const std::set<std::string>& dirty, bool all_dirty,
+             const std::function<bool(const std::string& queue)>& skip_queue,
+             const std::function<bool(Waiter& waiter)>& try_waiter);
 
  private:
-  List list_;
-  std::unordered_map<WaiterId, List::iterator> by_id_;
+  std::map<WaiterId, Waiter> by_id_;                    // oldest first
+  std::map<std::string, std::set<WaiterId>> by_queue_;  // each waiter under every queue it names
+  std::set<std::pair<TimeMs, WaiterId>> by_deadline_;
+  std::set<WaiterId> fresh_;
+  std::uint64_t version_ = 0;
+  bool visiting_ = false;             // visit() is running: empty queue entries wait for its end
+  std::vector<std::string> emptied_;  // queues whose last waiter left during visit()
 };
 
 }  // namespace spool::engine

@@ -2,17 +2,24 @@
 // applies one batch in one transaction and then answers its callers (engine_impl.hpp).
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
 namespace {
 
-Status shutting_down() {
-  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+Status overloaded(std::size_t waiting) {
+  return Status(StatusCode::kUnavailable, "the server is overloaded: " + std::to_string(waiting) +
+                                              " commands are waiting to be applied; nothing was "
+                                              "accepted, retry shortly");
 }
 
 }  // namespace
+
+Status Engine::Impl::shutting_down() {
+  return Status(StatusCode::kUnavailable, "the server is shutting down; nothing was accepted");
+}
 
 Engine::Impl::Impl(std::unique_ptr<store::Store> store, const Clock& clock, EngineOptions options)
     : store_(std::move(store)),
@@ -27,42 +34,68 @@ bool Engine::Impl::breaks_batch(const Status& status) {
 }
 
 void Engine::Impl::submit_write(WriteOp op) {
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_writes_.push_back(std::move(op));
       cv_.notify_one();
       return;
     }
   }
-  op.refuse(shutting_down());
+  // Never queued, so never applied: the caller may retry without a duplicate.
+  op.refuse(*refused);
 }
 
 void Engine::Impl::submit_read(ReadOp op) {
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_reads_.push_back(std::move(op));
+      // A reader thread takes it at once; without them, the writer's next batch does.
+      if (reads_on_threads_) {
+        read_cv_.notify_one();
+      } else {
+        cv_.notify_one();
+      }
+      return;
+    }
+  }
+  op.refuse(*refused);
+}
+
+void Engine::Impl::submit_bulk(BulkOp op) {
+  std::optional<Status> refused;
+  {
+    std::lock_guard lock(mu_);
+    refused = refusal_locked();
+    if (!refused) {
+      pending_bulk_.push_back(std::move(op));
       cv_.notify_one();
       return;
     }
   }
-  op.refuse(shutting_down());
+  op.done(tl::unexpected<Status>(*refused));
 }
 
 WaiterId Engine::Impl::submit_reserve(ReserveRequest request, Callback<std::vector<Job>> done) {
   WaiterId id;
+  std::optional<Status> refused;
   {
     std::lock_guard lock(mu_);
     id = ++last_waiter_id_;
-    if (accepting_locked()) {
+    refused = refusal_locked();
+    if (!refused) {
       pending_reserves_.push_back(Waiter{id, std::move(request), 0, true, std::move(done)});
       cv_.notify_one();
       return id;
     }
   }
   // Outside the lock: a callback that calls the engine must not deadlock (D11).
-  done(tl::unexpected<Status>(shutting_down()));
+  done(tl::unexpected<Status>(*refused));
   return id;
 }
 
@@ -80,12 +113,26 @@ bool Engine::Impl::accepting_locked() const {
   return !stopped_ && !stop_requested_;
 }
 
+std::optional<Status> Engine::Impl::refusal_locked() const {
+  if (!accepting_locked()) return shutting_down();
+  // Admission control (D7): while the writer is behind (a slow disk, a long batch), commands
+  // would otherwise pile up here without bound, each holding its request's memory. Cancels are
+  // never refused: they only free what a waiter holds.
+  std::size_t waiting = pending_writes_.size() + pending_reads_.size() + pending_reserves_.size() +
+                        pending_bulk_.size();
+  if (waiting >= options_.max_pending_commands) return overloaded(waiting);
+  return std::nullopt;
+}
+
 bool Engine::Impl::has_pending_locked() const {
-  return !pending_writes_.empty() || !pending_reads_.empty() || !pending_reserves_.empty() ||
-         !pending_cancels_.empty();
+  // Reads wake the writer only when it answers them itself (no reader threads).
+  bool reads_for_writer = !reads_on_threads_ && !pending_reads_.empty();
+  return !pending_writes_.empty() || reads_for_writer || !pending_reserves_.empty() ||
+         !pending_cancels_.empty() || !pending_bulk_.empty();
 }
 
 void Engine::Impl::start() {
+  start_readers();
   writer_ = std::thread([this] { run(); });
 }
 
@@ -102,6 +149,7 @@ void Engine::Impl::stop() {
     run_once();
     finish();
   }
+  join_readers();
 }
 
 void Engine::Impl::run() {
@@ -133,22 +181,33 @@ void Engine::Impl::run_once() {
 
   bool new_waiters = !batch.reserves.empty();
   park_waiters(std::move(batch.reserves), batch.cancels);
-  bool need_txn = !batch.writes.empty() || new_waiters || tick_due() || schedules_due() ||
-                  sweep_due() ||
+  for (BulkOp& op : batch.bulk) bulk_.push_back(std::move(op));
+  bool need_txn = !batch.writes.empty() || new_waiters || !bulk_.empty() || tick_due() ||
+                  schedules_due() || sweep_due() ||
                   (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
   std::vector<Completion> completions;
   Served served;
   if (need_txn) write_batch(batch.writes, completions, served);
 
-  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
-  for (Completion& c : completions) c(failure);
-  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
-  answer_expired_waiters();
+  std::vector<Waiter> expired = waiters_.take_expired(now_);
   // Rate timers exist to wake parked long polls. With none left, a timer in the past would keep
   // next_wake() in the past and the writer spinning on empty batches (D1); a later long poll is
   // fresh and tries every queue it names anyway.
   if (waiters_.empty()) rate_timers_.clear();
-  for (ReadOp& op : batch.reads) op.apply(*this);
+  // Before any caller hears of this batch: one told of a failed write then reading the health
+  // sees the failure too.
+  publish_writer_view();
+
+  const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
+  for (Completion& c : completions) c(failure);
+  if (need_txn) answer_bulk(failure);
+  for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
+  for (Waiter& w : expired) w.done(std::vector<Job>{});
+  // Only without reader threads (invariant 9): after the commit, outside the transaction.
+  if (!batch.reads.empty()) {
+    store::StoreReader& reader = inline_reader();
+    for (ReadOp& op : batch.reads) op.apply(*this, reader);
+  }
   // After the answers are out, so upkeep delays the next batch, never this one's callers.
   if (now_ - last_maintenance_ >= 1'000) {
     store_->maintenance();
@@ -163,9 +222,10 @@ Engine::Impl::Batch Engine::Impl::take_batch() {
   batch.writes.assign(std::make_move_iterator(pending_writes_.begin()),
                       std::make_move_iterator(pending_writes_.begin() + take));
   pending_writes_.erase(pending_writes_.begin(), pending_writes_.begin() + take);
-  batch.reads.swap(pending_reads_);
+  if (!reads_on_threads_) batch.reads.swap(pending_reads_);
   batch.reserves.swap(pending_reserves_);
   batch.cancels.swap(pending_cancels_);
+  batch.bulk.swap(pending_bulk_);
   return batch;
 }
 
@@ -223,6 +283,7 @@ void Engine::Impl::apply_in_transaction(std::vector<WriteOp>& writes,
     completions.push_back(op.apply(*this));
     if (batch_failure_) break;
   }
+  if (!batch_failure_) run_bulk_chunk();
   if (!batch_failure_) run_sweep();
   if (!batch_failure_) serve_waiters(served);
   for (const auto& hook : hooks_) {
@@ -259,21 +320,28 @@ void Engine::Impl::roll_back(std::vector<WriteOp>& writes, std::size_t applied, 
 void Engine::Impl::finish() {
   std::vector<Waiter> left;
   std::vector<WriteOp> writes;
-  std::vector<ReadOp> reads;
+  std::deque<ReadOp> reads;
+  std::vector<BulkOp> bulk;
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
     left.swap(pending_reserves_);
     writes.swap(pending_writes_);
+    // Reads not yet taken by a reader thread are refused; the ones running finish, and then
+    // the reader threads end (stop() joins them).
     reads.swap(pending_reads_);
+    readers_stop_ = true;
+    read_cv_.notify_all();
+    bulk.swap(pending_bulk_);
   }
   for (Waiter& w : left) w.done(std::vector<Job>{});
   for (WriteOp& op : writes) op.refuse(shutting_down());
+  for (BulkOp& op : bulk) op.done(tl::unexpected(shutting_down()));
+  // A purge or retry-dead under way stops between chunks: finishing a million rows would hold
+  // the shutdown (D5). What its committed chunks did stays done, and the answer says how much.
+  answer_bulk_at_stop();
   for (ReadOp& op : reads) op.refuse(shutting_down());
-  for (auto it = waiters_.list().begin(); it != waiters_.list().end();) {
-    it->done(std::vector<Job>{});
-    it = waiters_.erase(it);
-  }
+  for (Waiter& w : waiters_.take_all()) w.done(std::vector<Job>{});
 }
 
 std::size_t Engine::Impl::waiter_count() const { return waiters_.size(); }

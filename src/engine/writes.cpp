@@ -109,24 +109,6 @@ StatusOr<ops::SettleResult> Engine::Impl::apply_retry(const std::string& id) {
   return result;
 }
 
-StatusOr<std::int64_t> Engine::Impl::apply_retry_dead(const std::string& queue,
-                                                      const std::optional<std::string>& type) {
-  auto result = store_->retry_dead(queue, type, now_);
-  note_batch_failure(result);
-  if (!result) return tl::unexpected(result.error());
-  mark_dirty(queue);
-  for (const ops::SettleResult& r : *result) {
-    emit_settle(JobEventKind::kRetried, r, std::nullopt);
-  }
-  return static_cast<std::int64_t>(result->size());
-}
-
-StatusOr<std::int64_t> Engine::Impl::apply_purge(const std::string& queue, JobState state) {
-  auto result = store_->purge(queue, state);
-  note_batch_failure(result);
-  return result;
-}
-
 StatusOr<QueueInfo> Engine::Impl::apply_set_paused(const std::string& queue, bool paused) {
   auto result = store_->set_paused(queue, paused);
   note_batch_failure(result);

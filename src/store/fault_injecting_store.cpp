@@ -109,12 +109,12 @@ class FaultInjectingStore final : public ReadsVia<Store> {
     return guard([&] { return inner_->retry(id, now); });
   }
   StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
-                                                 const std::optional<std::string>& type,
-                                                 TimeMs now) override {
-    return guard([&] { return inner_->retry_dead(queue, type, now); });
+                                                 const std::optional<std::string>& type, TimeMs now,
+                                                 int limit) override {
+    return guard([&] { return inner_->retry_dead(queue, type, now, limit); });
   }
-  StatusOr<std::int64_t> purge(const std::string& queue, JobState state) override {
-    return guard([&] { return inner_->purge(queue, state); });
+  StatusOr<std::int64_t> purge(const std::string& queue, JobState state, int limit) override {
+    return guard([&] { return inner_->purge(queue, state, limit); });
   }
   StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) override {
     return guard([&] { return inner_->set_paused(queue, paused); });

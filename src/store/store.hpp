@@ -266,14 +266,19 @@ class Store : public StoreReader {
   // cleared. kNotFound; kConflict otherwise.
   virtual StatusOr<SettleResult> retry(const std::string& id, TimeMs now) = 0;
 
-  // Every dead job of the queue (optionally of one type) -> queued as retry() does. Answers
-  // each job requeued (its size is the count).
+  // Up to `limit` dead jobs of the queue (optionally of one type), oldest first -> queued as
+  // retry() does. Answers each job requeued: fewer than `limit` means none is left. Bounded so
+  // that one call stays short: the engine requeues a queue's dead jobs in chunks, one per
+  // transaction, and a million of them never make one long write (issue 13, D2).
+  // REQUIRES: limit >= 1.
   virtual StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
                                                          const std::optional<std::string>& type,
-                                                         TimeMs now) = 0;
+                                                         TimeMs now, int limit) = 0;
 
-  // Deletes the queue's jobs in a finished state (completed, dead or cancelled). Answers n.
-  virtual StatusOr<std::int64_t> purge(const std::string& queue, JobState state) = 0;
+  // Deletes up to `limit` of the queue's jobs in a finished state (completed, dead or
+  // cancelled), oldest first. Answers how many: fewer than `limit` means none is left. Chunked
+  // by the engine like retry_dead. REQUIRES: limit >= 1.
+  virtual StatusOr<std::int64_t> purge(const std::string& queue, JobState state, int limit) = 0;
 
   // Creates the queue if new. Answers the queue as it now is (with counts).
   virtual StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) = 0;

@@ -115,7 +115,7 @@ TYPED_TEST(StoreConformanceTest, DedupeKeyOutlivesItsPurgedJobAndNeverAnswersAno
   this->enqueue(a);
   Job reserved = this->reserve({"email"}, 1)[0];
   ASSERT_TRUE(this->ack(reserved));
-  auto purged = this->write([](Store& s) { return s.purge("email", JobState::kCompleted); });
+  auto purged = this->write([](Store& s) { return s.purge("email", JobState::kCompleted, 1000); });
   ASSERT_TRUE(purged);
   EXPECT_EQ(*purged, 1);
   this->enqueue(new_job(2, "other_type"));  // may take the purged job's row number

@@ -106,7 +106,7 @@ TYPED_TEST(StoreConformanceTest, ListJobsPagesByCursorInBothOrders) {
 TYPED_TEST(StoreConformanceTest, ListJobsContinuesPastACursorWhoseJobWasDeleted) {
   for (int n = 1; n <= 5; ++n) this->enqueue(new_job(n));
   ASSERT_TRUE(this->write([](Store& s) { return s.cancel(job_id(4), kNow); }));
-  ASSERT_TRUE(this->write([](Store& s) { return s.purge("email", JobState::kCancelled); }));
+  ASSERT_TRUE(this->write([](Store& s) { return s.purge("email", JobState::kCancelled, 1000); }));
   JobFilter f;
   f.after_id = job_id(4);
   auto page = must(this->store().list_jobs(f));

@@ -77,7 +77,8 @@ TYPED_TEST(StoreConformanceTest, QueuesWhoseJobsAreAllPurgedAreForgottenAndCanCo
   ASSERT_TRUE(this->write([&](Store& s) -> StatusOr<void> {
     for (int n = 1; n <= kQueues; ++n) {
       if (auto r = s.cancel(job_id(n), kNow); !r) return tl::unexpected(r.error());
-      if (auto r = s.purge(queue(n), JobState::kCancelled); !r) return tl::unexpected(r.error());
+      if (auto r = s.purge(queue(n), JobState::kCancelled, 1000); !r)
+        return tl::unexpected(r.error());
     }
     return {};
   }));

@@ -90,7 +90,7 @@ TYPED_TEST(StoreConformanceTest, ReaderCountsEqualTheStoresAfterACommitAndAfterA
   ASSERT_TRUE(this->store().begin());
   ASSERT_TRUE(this->store().enqueue(new_job(6)));
   ASSERT_TRUE(this->store().enqueue(new_job(7, "fresh")));
-  ASSERT_TRUE(this->store().purge("email", JobState::kCompleted));
+  ASSERT_TRUE(this->store().purge("email", JobState::kCompleted, 1000));
   this->store().rollback();
   EXPECT_EQ(describe(must(this->store().stats())), committed);
   EXPECT_EQ(describe(must(reader->stats())), committed);

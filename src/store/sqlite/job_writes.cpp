@@ -399,8 +399,9 @@ StatusOr<SettleResult> SqliteStore::retry(const std::string& id, TimeMs now) {
 
 StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& queue,
                                                             const std::optional<std::string>& type,
-                                                            TimeMs now) {
+                                                            TimeMs now, int limit) {
   SPOOL_DCHECK(in_txn_);
+  SPOOL_DCHECK(limit >= 1);
   std::vector<SettleResult> out;
   auto queue_id = name_id(queue);
   if (!queue_id) return tl::unexpected(queue_id.error());
@@ -413,7 +414,7 @@ StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& q
     type_id = *id;
   }
   Use q(st_.retry_dead);
-  q.bind(1, **queue_id).bind(2, now).bind(3, type_id);
+  q.bind(1, **queue_id).bind(2, now).bind(3, type_id).bind(4, limit);
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
     SettleResult r;
@@ -432,8 +433,9 @@ StatusOr<std::vector<SettleResult>> SqliteStore::retry_dead(const std::string& q
   return out;
 }
 
-StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state) {
+StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState state, int limit) {
   SPOOL_DCHECK(in_txn_);
+  SPOOL_DCHECK(limit >= 1);
   if (!is_finished(state)) {
     return invalid(
         "state", "purge takes completed, dead or cancelled, got " + std::string(to_string(state)));
@@ -445,11 +447,11 @@ StatusOr<std::int64_t> SqliteStore::purge(const std::string& queue, JobState sta
     // Deleted jobs keep their dedupe keys until the window ends (migration 6): note the state
     // the hit will answer.
     Use keep(st_.keep_purged_dedupe_state);
-    keep.bind(1, **queue_id).bind(2, static_cast<int>(state));
+    keep.bind(1, **queue_id).bind(2, static_cast<int>(state)).bind(3, limit);
     if (auto ok = run(keep, "writing"); !ok) return tl::unexpected(ok.error());
   }
   Use q(st_.purge);
-  q.bind(1, **queue_id).bind(2, static_cast<int>(state));
+  q.bind(1, **queue_id).bind(2, static_cast<int>(state)).bind(3, limit);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   std::int64_t n = sqlite3_changes64(db_.get());
   queues_.move(queue, state, std::nullopt, n);

@@ -9,7 +9,7 @@ bool listed(const QueueInfo& queue) {
   return queue.paused || !(queue.config == QueueConfig{});
 }
 
-void PublishedQueues::publish(std::vector<Update> updates) {
+void PublishedQueues::publish(std::vector<Update>&& updates) {
   if (updates.empty()) return;
   // Built outside the lock; the entries replaced are freed outside it too.
   std::vector<std::pair<std::string, std::shared_ptr<const QueueInfo>>> entries;

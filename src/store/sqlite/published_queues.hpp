@@ -32,7 +32,7 @@ class PublishedQueues {
   // One queue as a commit left it; nullopt: the queue is gone (no jobs, no row).
   using Update = std::pair<std::string, std::optional<QueueInfo>>;
 
-  void publish(std::vector<Update> updates);
+  void publish(std::vector<Update>&& updates);
 
   std::shared_ptr<const QueueInfo> find(const std::string& name) const;
   // Every queue held, in no order.

@@ -199,7 +199,7 @@ TEST(SqliteReadBoundsTest, QueuesAndNamesNobodyUsesLeaveMemory) {
     std::string queue = "one_off_" + std::to_string(n);
     in_transaction(store, [&] { ASSERT_TRUE(store.enqueue(make_job(n, queue))); });
     in_transaction(store, [&] { ASSERT_TRUE(store.cancel(job_id(n), kNow)); });
-    in_transaction(store, [&] { ASSERT_TRUE(store.purge(queue, JobState::kCancelled)); });
+    in_transaction(store, [&] { ASSERT_TRUE(store.purge(queue, JobState::kCancelled, 1000)); });
   }
   auto listed = store.list_queues();
   ASSERT_TRUE(listed);

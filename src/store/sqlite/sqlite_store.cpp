@@ -141,15 +141,21 @@ StatusOr<void> SqliteStore::prepare_all() {
       {&st_.mark_retried,
        "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
        "expires_at = NULL WHERE seq = ?1"},
+      // Chunked (store.hpp): the oldest `limit` rows by jobs_by_queue (queue, state, seq).
       {&st_.retry_dead,
        "UPDATE jobs SET state = 1, attempts = 0, run_at = ?2, finished_at = NULL, "
-       "expires_at = NULL WHERE queue = ?1 AND state = 5 AND (?3 IS NULL OR type = ?3) "
+       "expires_at = NULL WHERE seq IN (SELECT seq FROM jobs WHERE queue = ?1 AND state = 5 "
+       "AND (?3 IS NULL OR type = ?3) ORDER BY seq LIMIT ?4) "
        "RETURNING id, type, max_attempts"},
+      // The same chunk as the purge's DELETE after it, in the same transaction.
       {&st_.keep_purged_dedupe_state,
-       "UPDATE dedupe SET last_state = j.state FROM jobs j WHERE j.queue = ?1 AND j.state = ?2 "
+       "UPDATE dedupe SET last_state = j.state FROM jobs j WHERE j.seq IN (SELECT seq FROM jobs "
+       "WHERE queue = ?1 AND state = ?2 ORDER BY seq LIMIT ?3) "
        "AND j.dedupe_key IS NOT NULL AND dedupe.type = j.type AND dedupe.key = j.dedupe_key "
        "AND dedupe.job_id = j.id"},
-      {&st_.purge, "DELETE FROM jobs WHERE queue = ?1 AND state = ?2"},
+      {&st_.purge,
+       "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE queue = ?1 AND state = ?2 "
+       "ORDER BY seq LIMIT ?3)"},
       {&st_.upsert_queue,
        "INSERT OR REPLACE INTO queues (name, paused, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, concurrency, rate_limit, "

@@ -53,9 +53,9 @@ class SqliteStore final : public ReadsVia<Store> {
   StatusOr<SettleResult> cancel(const std::string& id, TimeMs now) override;
   StatusOr<SettleResult> retry(const std::string& id, TimeMs now) override;
   StatusOr<std::vector<SettleResult>> retry_dead(const std::string& queue,
-                                                 const std::optional<std::string>& type,
-                                                 TimeMs now) override;
-  StatusOr<std::int64_t> purge(const std::string& queue, JobState state) override;
+                                                 const std::optional<std::string>& type, TimeMs now,
+                                                 int limit) override;
+  StatusOr<std::int64_t> purge(const std::string& queue, JobState state, int limit) override;
   StatusOr<QueueInfo> set_paused(const std::string& queue, bool paused) override;
   StatusOr<QueueInfo> patch_queue(const std::string& queue, const QueueConfig& patch) override;
   StatusOr<TickResult> tick(TimeMs now, int limit, double jitter) override;
