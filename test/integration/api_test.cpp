@@ -298,14 +298,15 @@ std::pair<std::string, std::int64_t> wait_for_job(HttpConnection& c, const std::
 }
 
 // What a client that shut its side after a reserve gets: nothing (the connection closes) or an
-// answer with no jobs, never jobs it will not work on. Reading it also means the server has
-// dealt with the reserve.
-void expect_no_jobs_for(HttpConnection& gone) {
-  if (gone.closed_by_peer()) return;
+// answer with no jobs. Reading it also means the server has dealt with the reserve. Answers
+// false when jobs came back: the FIN follows the request, so on a loaded machine the server may
+// answer before the FIN arrives, and a half-closed client can still read its jobs; such a run
+// has nothing to judge.
+[[nodiscard]] bool left_before_the_answer(HttpConnection& gone) {
+  if (gone.closed_by_peer()) return true;
   auto r = gone.read_response();
-  ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.json().at("jobs").as_array().size(), 0u)
-      << "jobs were written to a client that had left: " << r.body;
+  EXPECT_EQ(r.status, 200) << r.body;
+  return r.status == 200 && r.json().at("jobs").as_array().empty();
 }
 
 HttpConnection reserve_and_leave(std::uint16_t port, std::int64_t wait_ms) {
@@ -323,7 +324,7 @@ TEST_F(ApiTest, AReserveAnswerForAClientThatLeftGoesBackToTheQueueWithNoAttemptS
   auto c = connect();
   std::string id = enqueue(c);
   auto gone = reserve_and_leave(server_->port(), 0);
-  expect_no_jobs_for(gone);
+  if (!left_before_the_answer(gone)) GTEST_SKIP() << "the answer went out before the FIN came";
   EXPECT_EQ(wait_for_job(c, id, "queued", 0), std::make_pair(std::string("queued"), 0L));
 }
 
@@ -333,14 +334,15 @@ TEST_F(ApiTest, ALongPollWhoseClientShutItsSideLeasesNothing) {
   auto c = connect();
   std::string waiting = enqueue(c);
   auto found = reserve_and_leave(server_->port(), 20000);
-  expect_no_jobs_for(found);
+  if (!left_before_the_answer(found)) GTEST_SKIP() << "the answer went out before the FIN came";
   EXPECT_EQ(wait_for_job(c, waiting, "queued", 0), std::make_pair(std::string("queued"), 0L));
   auto worker = connect();
   auto taken = worker.request("POST", "/v1/reserve", R"({"queues":["send_release_email"]})");
   ASSERT_EQ(taken.json().at("jobs").as_array().size(), 1u) << taken.body;
 
   auto parked = reserve_and_leave(server_->port(), 20000);
-  expect_no_jobs_for(parked);
+  EXPECT_TRUE(left_before_the_answer(parked))
+      << "a parked long poll got jobs after its client left";
   std::string late = enqueue(c);
   EXPECT_EQ(wait_for_job(c, late, "queued", 0), std::make_pair(std::string("queued"), 0L));
 }
