@@ -133,7 +133,7 @@ struct EngineOptions {
   int tick_limit = 1000;     // due jobs promoted/expired per transaction at most
   int sweep_limit = 500;     // retention deletes per transaction at most
   int schedule_limit = 100;  // schedule ticks fired per transaction at most
-  int bulk_chunk = 1000;     // jobs a purge or retry-dead changes per transaction at most
+  int bulk_chunk = 100;      // jobs a purge or retry-dead changes per transaction at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
   // clang-format off
