@@ -6,6 +6,9 @@
 #
 #   SPOOL_BIN=build/release/src/spool bench/read-interference.sh
 #   RUNS=3 QUEUED=1000000 DEAD=500000 CONNECTIONS=10 SECONDS_PER_PHASE=10 ...
+#   READERS=readyz,list,retry (the default: all three; name fewer to see each one's share)
+#   PACE_MS=0 (each reader loop's rest between calls; 0: call again as soon as answered)
+#   DISTURB_NICE=10 (the readers' client runs niced, standing in for clients on other machines)
 #
 # Each run: make the dlq jobs dead, measure alone, measure with the readers. The figures are
 # `spool bench --workload enqueue` (CONNECTIONS keep-alive connections, one request in flight
@@ -20,6 +23,7 @@ DEAD="${DEAD:-500000}"
 CONNECTIONS="${CONNECTIONS:-10}"
 SECONDS_PER_PHASE="${SECONDS_PER_PHASE:-10}"
 DURABILITY="${DURABILITY:-fast}"
+DISTURB_NICE="${DISTURB_NICE:-10}"
 OUT="${OUT:-$(mktemp -d -t spool-interference.XXXXXX)}"
 LOAD="$ROOT/bench/read-interference/load.mjs"
 
@@ -68,7 +72,7 @@ measure() {
 for run in $(seq "$RUNS"); do
   if [ "$run" = 1 ]; then node "$LOAD" dead "$url" "$DEAD"; else node "$LOAD" dead "$url" 0; fi
   measure alone "$run"
-  node "$LOAD" disturb "$url" "$SECONDS_PER_PHASE" >"$OUT/disturb-$run.json" &
+  nice -n "$DISTURB_NICE" node "$LOAD" disturb "$url" "$SECONDS_PER_PHASE" >"$OUT/disturb-$run.json" &
   disturb_pid=$!
   measure readers "$run"
   wait "$disturb_pid"

@@ -7,6 +7,12 @@
 // Node 18+ (the built-in fetch keeps connections alive). Every non-2xx answer stops the run:
 // a figure taken beside failing requests would measure the wrong thing.
 const [mode, url, a] = process.argv.slice(2);
+// Which readers `disturb` runs (READERS=readyz,list,retry by default: all), to tell their
+// shares of the interference apart.
+const parts = (process.env.READERS || 'readyz,list,retry').split(',');
+// PACE_MS > 0: each reader loop rests that long between calls (a load balancer's probe, a
+// dashboard's refresh) instead of calling again at once (the default: as fast as answered).
+const paceMs = Number(process.env.PACE_MS || 0);
 const token = process.env.SPOOL_TOKEN;
 const headers = { 'content-type': 'application/json' };
 if (token) headers.authorization = `Bearer ${token}`;
@@ -84,7 +90,8 @@ async function dead(more) {
 }
 
 // Runs the readers for `seconds`: 20 loops of /readyz, 2 loops listing a tag no job has (the
-// worst case: a filter with no index of its own), and one retry-dead of dlq at the start.
+// worst case: a filter with no index of its own), and one retry-dead of dlq at the start
+// (the ones READERS names).
 async function disturb(seconds) {
   const until = Date.now() + seconds * 1000;
   const counts = { readyz: 0, list: 0 };
@@ -92,16 +99,18 @@ async function disturb(seconds) {
     while (Date.now() < until) {
       await call('GET', path);
       counts[kind]++;
+      if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
     }
   }
   const t = Date.now();
-  const retried = call('POST', '/v1/queues/dlq/retry-dead', {}).then((r) => {
+  const on = (part) => parts.includes(part);
+  const retried = !on('retry') ? null : call('POST', '/v1/queues/dlq/retry-dead', {}).then((r) => {
     counts.retry_dead_ms = Date.now() - t;
     counts.retried = r.retried;
   });
   await Promise.all([
-    ...Array.from({ length: 20 }, () => loop('readyz', '/readyz')),
-    ...Array.from({ length: 2 }, () => loop('list', '/v1/jobs?tag=nope&limit=50')),
+    ...Array.from({ length: on('readyz') ? 20 : 0 }, () => loop('readyz', '/readyz')),
+    ...Array.from({ length: on('list') ? 2 : 0 }, () => loop('list', '/v1/jobs?tag=nope&limit=50')),
     retried,
   ]);
   console.log(JSON.stringify(counts));

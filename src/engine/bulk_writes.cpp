@@ -4,6 +4,7 @@
 // and one answer's worth of events in memory. The caller hears the total once the last chunk
 // has committed; a failure answers the error with the count of the chunks already committed,
 // which stay done (engine_impl.hpp, invariant 8).
+#include <algorithm>
 #include <string>
 
 #include "engine/engine_impl.hpp"
@@ -81,6 +82,20 @@ void Engine::Impl::answer_bulk(const Status* batch_failure) {
   } else {
     bulk_.splice(bulk_.end(), bulk_, bulk_.begin());  // the next bulk write's turn
   }
+}
+
+bool Engine::Impl::bulk_rested() const {
+  // A wall clock stepped back would otherwise hold the bulk write for as long as the step.
+  constexpr TimeMs kLongestRest = 1'000;
+  return now_ >= bulk_ready_at_ || bulk_ready_at_ - now_ > kLongestRest;
+}
+
+void Engine::Impl::rest_after_chunk(TimeMs took_ms) {
+  // At a duty of 0.5 the writer rests as long as the chunk took: a million-row retry-dead then
+  // takes about twice as long, and the commands beside it keep half the writer (D2).
+  double duty = std::clamp(options_.bulk_duty, 0.01, 1.0);
+  auto rest = static_cast<TimeMs>(static_cast<double>(took_ms) * (1.0 - duty) / duty);
+  bulk_ready_at_ = now_ + took_ms + rest;
 }
 
 void Engine::Impl::answer_bulk_at_stop() {

@@ -31,14 +31,18 @@ class RecordingHook final : public TransactionHook {
       if (e.kind == JobEventKind::kEnqueued) ++c.enqueued;
     }
     transactions.push_back(c);
+    // A chunk that "takes" chunk_ms on the manual clock, as a real one takes time to write.
+    if (c.retried > 0 && clock) clock->advance_ms(chunk_ms);
     return {};
   }
   std::vector<Carried> transactions;
+  ManualClock* clock = nullptr;
+  TimeMs chunk_ms = 0;
 };
 
 class BulkWritesTest : public ::testing::Test {
  protected:
-  void open(int bulk_chunk, bool with_faults = false) {
+  void open(int bulk_chunk, bool with_faults = false, double bulk_duty = 0.5) {
     store::SqliteOptions options;
     options.path = dir_.file("spool.db");
     auto store = store::open_sqlite_store(options);
@@ -48,6 +52,7 @@ class BulkWritesTest : public ::testing::Test {
     EngineOptions eo;
     eo.seed = 11;
     eo.bulk_chunk = bulk_chunk;
+    eo.bulk_duty = bulk_duty;
     engine_ = std::make_unique<Engine>(std::move(s), clock_, eo);
     engine_->add_transaction_hook(hook_);
   }
@@ -94,7 +99,7 @@ class BulkWritesTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(BulkWritesTest, ARetryDeadRunsInChunksOnePerTransactionWithOtherWritesBetween) {
+TEST_F(BulkWritesTest, ARetryDeadRunsInChunksThatNeverShareATransactionWithCommands) {
   open(/*bulk_chunk=*/1'000);
   make_dead(2'500);
   std::size_t before = hook_->transactions.size();
@@ -105,7 +110,7 @@ TEST_F(BulkWritesTest, ARetryDeadRunsInChunksOnePerTransactionWithOtherWritesBet
   Answer<std::vector<ops::EnqueueResult>> meanwhile;
   engine_->enqueue({job("pdf")}, meanwhile.cb());
   engine_->run_once();
-  ASSERT_TRUE(meanwhile.ready()) << "applied beside the second chunk, not after the last";
+  ASSERT_TRUE(meanwhile.ready()) << "applied between two chunks, not after the last";
   EXPECT_EQ(meanwhile.ok().size(), 1u);
   EXPECT_FALSE(retried.ready());
   engine_->run_once();
@@ -113,15 +118,80 @@ TEST_F(BulkWritesTest, ARetryDeadRunsInChunksOnePerTransactionWithOtherWritesBet
   EXPECT_EQ(retried.ok(), 2'500);
   std::vector<Carried> txns(hook_->transactions.begin() + static_cast<std::ptrdiff_t>(before),
                             hook_->transactions.end());
-  ASSERT_EQ(txns.size(), 3u);
+  // The enqueue commits alone and is answered before the next chunk runs, in a transaction of
+  // its own: a command never waits for a chunk inside its own commit.
+  ASSERT_EQ(txns.size(), 4u);
   EXPECT_EQ(txns[0].retried, 1'000);
-  EXPECT_EQ(txns[1].retried, 1'000);
   EXPECT_EQ(txns[1].enqueued, 1);
-  EXPECT_EQ(txns[2].retried, 500);
+  EXPECT_EQ(txns[1].retried, 0);
+  EXPECT_EQ(txns[2].retried, 1'000);
+  EXPECT_EQ(txns[2].enqueued, 0);
+  EXPECT_EQ(txns[3].retried, 500);
   EXPECT_GT(engine_->next_wake_ms(), clock_.now_ms()) << "nothing left to do";
   Counts c = counts();
   EXPECT_EQ(c[JobState::kDead], 0);
   EXPECT_EQ(c[JobState::kQueued], 2'500);
+}
+
+TEST_F(BulkWritesTest, BetweenChunksTheWriterRestsAsLongAsTheDutyAsksAndAnswersCommands) {
+  open(/*bulk_chunk=*/2, /*with_faults=*/false, /*bulk_duty=*/0.25);
+  make_dead(5);
+  hook_->clock = &clock_;
+  hook_->chunk_ms = 10;
+  std::size_t before = hook_->transactions.size();
+  auto chunks = [&] {
+    int n = 0;
+    for (std::size_t i = before; i < hook_->transactions.size(); ++i) {
+      n += hook_->transactions[i].retried > 0 ? 1 : 0;
+    }
+    return n;
+  };
+  Answer<std::int64_t> retried;
+  engine_->retry_dead("mail", std::nullopt, retried.cb());
+  TimeMs started = clock_.now_ms();
+  engine_->run_once();
+  ASSERT_EQ(chunks(), 1);
+  // The chunk took 10 ms; at a duty of 0.25 the writer rests 30 ms after it.
+  EXPECT_EQ(engine_->next_wake_ms(), started + 40);
+  clock_.advance_ms(29);
+  engine_->run_once();
+  EXPECT_EQ(chunks(), 1) << "no chunk while the writer rests";
+  Answer<std::vector<ops::EnqueueResult>> meanwhile;
+  engine_->enqueue({job("pdf")}, meanwhile.cb());
+  engine_->run_once();
+  ASSERT_TRUE(meanwhile.ready()) << "commands are answered while the bulk write rests";
+  EXPECT_EQ(hook_->transactions.back().enqueued, 1);
+  EXPECT_EQ(chunks(), 1);
+  clock_.advance_ms(1);
+  engine_->run_once();
+  EXPECT_EQ(chunks(), 2) << "rested: the second chunk runs";
+  for (int i = 0; i < 10 && !retried.ready(); ++i) {
+    clock_.advance_ms(40);
+    engine_->run_once();
+  }
+  ASSERT_TRUE(retried.ready());
+  EXPECT_EQ(retried.ok(), 5);
+  EXPECT_EQ(chunks(), 3);
+}
+
+TEST_F(BulkWritesTest, AWallClockSteppedBackHoldsABulkWriteNoLongerThanASecond) {
+  open(/*bulk_chunk=*/2);
+  make_dead(5);
+  hook_->clock = &clock_;
+  hook_->chunk_ms = 10;
+  Answer<std::int64_t> retried;
+  engine_->retry_dead("mail", std::nullopt, retried.cb());
+  engine_->run_once();
+  std::size_t after_first = hook_->transactions.size();
+  clock_.advance_ms(-60'000);
+  engine_->run_once();
+  ASSERT_GT(hook_->transactions.size(), after_first);
+  EXPECT_EQ(hook_->transactions.back().retried, 2) << "a rest longer than a second is void";
+  for (int i = 0; i < 10 && !retried.ready(); ++i) {
+    clock_.advance_ms(20);
+    engine_->run_once();
+  }
+  ASSERT_TRUE(retried.ready());  // before the answer goes out of scope
 }
 
 TEST_F(BulkWritesTest, APurgeRunsInChunksAndAnswersTheTotal) {

@@ -130,10 +130,12 @@ inline constexpr int kNextRunsShown = 5;
 struct EngineOptions {
   int max_batch = 4096;      // commands applied per transaction at most
   int read_threads = 2;      // reader threads, each with a read-only connection of its own
+  int reader_nice = 10;      // reader threads run this much nicer than the writer (0: as nice)
   int tick_limit = 1000;     // due jobs promoted/expired per transaction at most
   int sweep_limit = 500;     // retention deletes per transaction at most
   int schedule_limit = 100;  // schedule ticks fired per transaction at most
   int bulk_chunk = 100;      // jobs a purge or retry-dead changes per transaction at most
+  double bulk_duty = 0.5;    // share of the writer's time a purge or retry-dead takes at most
   std::int64_t sweep_interval_ms = 1000;
   std::uint64_t seed = 0;  // 0: seed from the OS
   // clang-format off

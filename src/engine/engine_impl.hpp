@@ -39,10 +39,14 @@
 //  7. delay_base_ >= now_, both fixed at the start of run_once() for the whole batch.
 //  8. A bulk write (purge, retry-dead; bulk_writes.cpp) changes at most bulk_chunk jobs per
 //     transaction, and one bulk write runs a chunk per transaction: the writer is never held
-//     by one long statement. It stays in bulk_ between batches, so next_wake() is "now" while
-//     bulk_ is not empty. A failed chunk rolls back alone (invariant 2) and ends the bulk write
-//     with the failure and the count of the chunks committed before, which stay done: a purge
-//     or retry-dead is not atomic, and running it again finishes it.
+//     by one long statement. A chunk shares no transaction with commands: a batch that has
+//     commands is answered first, and the chunk runs in a batch of its own after it. Between
+//     two chunks the writer rests as long as bulk_duty asks (bulk_ready_at_), answering
+//     commands meanwhile. A bulk write stays in bulk_ between batches, so next_wake() is
+//     bulk_ready_at_ at the latest while bulk_ is not empty. A failed chunk rolls back alone
+//     (invariant 2) and ends the bulk write with the failure and the count of the chunks committed
+//     before, which stay done: a purge or retry-dead is not atomic, and running it again finishes
+//     it.
 //  9. Reads never run on the writer while reader threads run (start()): each reader thread
 //     has a StoreReader of its own, a read-only connection that sees only committed data, and
 //     a read touches no writer state but view_ (published under view_mu_ after each batch)
@@ -198,6 +202,9 @@ class Engine::Impl {
   // Why a new command is refused now (stopping, or max_pending_commands waiting), if it is.
   std::optional<Status> refusal_locked() const;  // REQUIRES: mu_ held
   Batch take_batch();
+  // One batch: its commands, due work and waiters in one transaction, then the answers. With
+  // with_bulk, the turn of a purge or retry-dead under way too (bulk_in_batch_).
+  void run_batch(Batch batch, bool with_bulk);
   // Registers the batch's reserves as waiters, then drops the cancelled ones.
   void park_waiters(std::vector<Waiter> reserves, const std::vector<WaiterId>& cancels);
   // One write transaction: begin, apply_in_transaction, commit, then tell observers; on a
@@ -235,6 +242,9 @@ class Engine::Impl {
   void answer_bulk(const Status* batch_failure);
   // At stop: bulk writes under way are answered with what they did.
   void answer_bulk_at_stop();
+  // Whether the next chunk may run at now_, and the rest due after a chunk that took `took_ms`.
+  bool bulk_rested() const;
+  void rest_after_chunk(TimeMs took_ms);
   static Status shutting_down();
 
   // ---- Write helpers (writes.cpp) ----
@@ -339,7 +349,9 @@ class Engine::Impl {
   TimeMs now_ = 0;
   TimeMs delay_base_ = 0;  // this batch's instant rounded up to the millisecond (Clock)
   Waiters waiters_;
-  std::list<BulkOp> bulk_;  // purges and retry-deads under way; the front one's turn is next
+  std::list<BulkOp> bulk_;      // purges and retry-deads under way; the front one's turn is next
+  bool bulk_in_batch_ = false;  // the running batch runs the front bulk write's chunk
+  TimeMs bulk_ready_at_ = 0;    // no chunk before this (the rest after the last; bulk_duty)
   std::uint64_t waiter_visits_ = 0;  // waiters looked at by serve_waiters (a test hook)
   std::optional<Status> batch_failure_;
   std::set<std::string> dirty_;    // queues that may have work for waiters

@@ -2,8 +2,12 @@
 // reader threads on connections of their own, whatever the writer is doing, and still see every
 // write whose caller was answered. Real threads and a real clock; every wait is bounded.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -129,6 +133,21 @@ TEST_F(EngineReadersTest, AJobIsReadableAsSoonAsItsEnqueueIsAnswered) {
     ASSERT_TRUE(queue.ready());
     EXPECT_EQ(queue.future.get().value().counts[JobState::kQueued], i + 1) << "counts too";
   }
+}
+
+TEST_F(EngineReadersTest, ReaderThreadsRunNicerThanTheRestSoScansYieldTheCoresToWrites) {
+  errno = 0;
+  int ours = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+  ASSERT_EQ(errno, 0);
+  if (ours + 10 > 19) GTEST_SKIP() << "this test already runs at nice " << ours;
+  auto reader_nice = std::make_shared<std::promise<int>>();
+  // A read's answer is given on the reader thread that ran it.
+  engine_->stats([reader_nice](StatusOr<ops::Stats>) {
+    reader_nice->set_value(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
+  });
+  auto nice = reader_nice->get_future();
+  ASSERT_EQ(nice.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(nice.get(), ours + EngineOptions{}.reader_nice);
 }
 
 TEST_F(EngineReadersTest, StopRefusesTheReadsNotYetStartedAndWaitsForTheOneRunning) {

@@ -58,8 +58,9 @@ void Engine::Impl::refresh_hints() {
 }
 
 TimeMs Engine::Impl::next_wake() const {
-  if (!bulk_.empty()) return now_;  // a purge or retry-dead has its next chunk to run
   TimeMs wake = std::numeric_limits<TimeMs>::max();
+  // A purge or retry-dead has its next chunk to run, once the writer has rested from the last.
+  if (!bulk_.empty()) wake = bulk_rested() ? now_ : bulk_ready_at_;
   if (next_due_) wake = std::min(wake, *next_due_);
   if (next_schedule_due_) wake = std::min(wake, *next_schedule_due_);
   if (next_expiry_) wake = std::min(wake, std::max(*next_expiry_, next_sweep_at_));

@@ -174,6 +174,15 @@ void Engine::Impl::run() {
 
 void Engine::Impl::run_once() {
   Batch batch = take_batch();
+  bool commands = !batch.writes.empty() || !batch.reserves.empty();
+  run_batch(std::move(batch), /*with_bulk=*/!commands);
+  // A purge or retry-dead chunk gets a transaction of its own once the commands' answers are
+  // out: a command then waits behind at most one chunk, never for one inside its own batch
+  // (D2: every enqueue beside a 500k retry-dead paid a whole chunk in its commit).
+  if (commands && !bulk_.empty()) run_batch(Batch{}, /*with_bulk=*/true);
+}
+
+void Engine::Impl::run_batch(Batch batch, bool with_bulk) {
   // Rounded up before now_ is read rounded down, so delay_base_ >= the instant now_ stands for.
   delay_base_ = clock_.now_ms_rounded_up();
   now_ = clock_.now_ms();
@@ -182,12 +191,14 @@ void Engine::Impl::run_once() {
   bool new_waiters = !batch.reserves.empty();
   park_waiters(std::move(batch.reserves), batch.cancels);
   for (BulkOp& op : batch.bulk) bulk_.push_back(std::move(op));
-  bool need_txn = !batch.writes.empty() || new_waiters || !bulk_.empty() || tick_due() ||
+  bulk_in_batch_ = with_bulk && !bulk_.empty() && bulk_rested();
+  bool need_txn = !batch.writes.empty() || new_waiters || bulk_in_batch_ || tick_due() ||
                   schedules_due() || sweep_due() ||
                   (!waiters_.empty() && (!dirty_.empty() || all_queues_dirty_ || rate_timer_due()));
   std::vector<Completion> completions;
   Served served;
   if (need_txn) write_batch(batch.writes, completions, served);
+  if (bulk_in_batch_) rest_after_chunk(clock_.now_ms() - now_);
 
   std::vector<Waiter> expired = waiters_.take_expired(now_);
   // Rate timers exist to wake parked long polls. With none left, a timer in the past would keep
@@ -200,7 +211,7 @@ void Engine::Impl::run_once() {
 
   const Status* failure = batch_failure_ ? &*batch_failure_ : nullptr;
   for (Completion& c : completions) c(failure);
-  if (need_txn) answer_bulk(failure);
+  if (need_txn && bulk_in_batch_) answer_bulk(failure);
   for (auto& [waiter, jobs] : served) waiter.done(std::move(jobs));
   for (Waiter& w : expired) w.done(std::vector<Job>{});
   // Only without reader threads (invariant 9): after the commit, outside the transaction.
@@ -283,7 +294,7 @@ void Engine::Impl::apply_in_transaction(std::vector<WriteOp>& writes,
     completions.push_back(op.apply(*this));
     if (batch_failure_) break;
   }
-  if (!batch_failure_) run_bulk_chunk();
+  if (!batch_failure_ && bulk_in_batch_) run_bulk_chunk();
   if (!batch_failure_) run_sweep();
   if (!batch_failure_) serve_waiters(served);
   for (const auto& hook : hooks_) {
