@@ -5,6 +5,7 @@
 #
 #   bench/run-matrix.sh                         # 3 runs, fast and strict
 #   RUNS=5 MODES=strict SPOOL_BIN=build/bench/src/spool bench/run-matrix.sh
+#   WORKLOADS="drain:10 drain:50" bench/run-matrix.sh   # drain:N = --workload drain --concurrency N
 #
 # Besides wall-clock rates it records the server's own CPU time per job (utime+stime from
 # /proc/PID/stat): on a shared 2-core machine that figure moves much less with the neighbours'
@@ -51,8 +52,12 @@ for mode in $MODES; do
     for w in $WORKLOADS; do
       load="$(cut -d' ' -f1 /proc/loadavg)"
       before="$(cpu_ticks "$server_pid")"
-      timeout 600 "$SPOOL_BIN" bench --url "$url" --workload "$w" --json "${BENCH_ARGS[@]}" \
-        >"$OUT/$mode-$run-$w.json" || say "$mode run $run $w: spool bench exited $?"
+      # drain:N is the drain workload at --concurrency N.
+      extra=()
+      name="$w"
+      if [[ "$w" == drain:* ]]; then name=drain; extra=(--concurrency "${w#drain:}"); fi
+      timeout 600 "$SPOOL_BIN" bench --url "$url" --workload "$name" --json --server-pid "$server_pid" \
+        "${extra[@]}" "${BENCH_ARGS[@]}" >"$OUT/$mode-$run-$w.json" || say "$mode run $run $w: spool bench exited $?"
       after="$(cpu_ticks "$server_pid")"
       printf '{"mode":"%s","run":%s,"workload":"%s","load":%s,"server_cpu_s":%s}\n' "$mode" "$run" "$w" \
         "$load" "$(awk "BEGIN{print ($after-$before)/$TICK}")" >>"$OUT/meta.jsonl"
@@ -74,8 +79,9 @@ for (const m of meta) {
   let j;
   try { j = JSON.parse(fs.readFileSync(`${dir}/${m.mode}-${m.run}-${m.workload}.json`, 'utf8')); } catch { continue; }
   for (const r of j.results) {
-    const key = `${m.mode}|${r.workload}`;
-    (rows[key] ??= []).push({ ...r, load: m.load, cpu_us_per_job: r.jobs && r.workload !== "e2e-drain" ? (m.server_cpu_s * 1e6) / r.jobs : null });
+    const shape = m.workload.startsWith('drain:') ? ` at concurrency ${m.workload.slice(6)}` : '';
+    const key = `${m.mode}|${r.workload}${shape}`;
+    (rows[key] ??= []).push({ ...r, load: m.load, cpu_us_per_job: r.server_cpu_us_per_job ?? (r.jobs && r.workload !== "e2e-drain" ? (m.server_cpu_s * 1e6) / r.jobs : null) });
   }
 }
 const med = (xs) => { const v = xs.filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[Math.floor((v.length - 1) / 2)] : null; };

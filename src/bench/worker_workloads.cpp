@@ -10,13 +10,12 @@ namespace spool::bench {
 
 using namespace detail;
 
-std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress& server,
-                                    const std::string& queue) {
-  const std::uint64_t n = options.jobs.value_or(options.e2e_jobs);
-  const auto per = std::size_t(options.batch);
-  const int workers = options.workers.value_or(8);
+namespace {
 
-  // Phase 1: fill the queue with batches.
+// Fills `queue` with n jobs in batches of --batch over --connections; the row is named `name`.
+WorkloadResult fill_queue(const Options& options, const ServerAddress& server,
+                          const std::string& queue, std::uint64_t n, const std::string& name) {
+  const auto per = std::size_t(options.batch);
   Shared fill_shared;
   ProducePlan plan;
   plan.per = per;
@@ -31,12 +30,45 @@ std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress&
   std::vector<std::vector<std::uint64_t>> latencies;
   const int conns = int(std::min<std::uint64_t>(std::uint64_t(options.connections), plan.total));
   const double enqueue_s =
-      run_producers(options, server, fill_shared, plan, conns, "e2e enqueue", n, latencies);
-  WorkloadResult fill{.workload = "e2e-enqueue"};
+      run_producers(options, server, fill_shared, plan, conns, name, n, latencies);
+  WorkloadResult fill{.workload = name};
   fill.seconds = enqueue_s;
   fill.jobs = fill_shared.done.load();
   fill.jobs_per_s = enqueue_s > 0 ? double(fill.jobs) / enqueue_s : 0;
   finish(fill, fill_shared);
+  return fill;
+}
+
+// The server's CPU over one phase, with --server-pid; started when constructed.
+class ServerCpu {
+ public:
+  explicit ServerCpu(const Options& options)
+      : pid_(options.server_pid), start_(pid_ ? process_cpu_seconds(*pid_) : std::nullopt) {}
+  void set(WorkloadResult& r) const {
+    if (!start_ || r.jobs == 0) return;
+    if (auto now = process_cpu_seconds(*pid_)) {
+      r.server_cpu_us_per_job = (*now - *start_) * 1e6 / double(r.jobs);
+    }
+  }
+
+ private:
+  std::optional<int> pid_;
+  std::optional<double> start_;
+};
+
+}  // namespace
+
+std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress& server,
+                                    const std::string& queue) {
+  const std::uint64_t n = options.jobs.value_or(options.e2e_jobs);
+  const auto per = std::size_t(options.batch);
+  const int workers = options.workers.value_or(8);
+
+  // Phase 1: fill the queue with batches.
+  ServerCpu fill_cpu(options);
+  WorkloadResult fill = fill_queue(options, server, queue, n, "e2e-enqueue");
+  fill_cpu.set(fill);
+  const double enqueue_s = fill.seconds;
 
   // Phase 2: drain with workers that reserve up to 100 at a time, each with an acker that
   // settles what it received in batches on a second connection.
@@ -49,6 +81,7 @@ std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress&
     acks.push_back(std::make_unique<AckQueue>(harness.conns().back()->io()));
   }
   const std::uint64_t want = fill.jobs;
+  ServerCpu drain_cpu(options);
   const auto start = SteadyClock::now();
   auto worker = [&](Conn& c, int index) -> asio::awaitable<void> {
     const std::string reserve_wire = build_request(
@@ -100,10 +133,86 @@ std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress&
   drain.jobs_per_s = drain_s > 0 ? double(drain.jobs) / drain_s : 0;
   drain.note = "reserve max=100 wait_ms=" + std::to_string(options.wait_ms) +
                ", settle acks on a second connection per worker";
+  drain_cpu.set(drain);
   finish(drain, drain_shared);
   total.errors = fill.errors + drain.errors;
   total.first_error = fill.first_error.empty() ? drain.first_error : fill.first_error;
   return {total, drain};
+}
+
+std::vector<WorkloadResult> run_drain(const Options& options, const ServerAddress& server,
+                                      const std::string& queue) {
+  const std::uint64_t n = options.jobs.value_or(100'000);
+  const int per = std::max(1, options.reserve_max);
+  const int loops = std::max(1, (options.concurrency + per - 1) / per);
+  ServerCpu fill_cpu(options);
+  WorkloadResult fill = fill_queue(options, server, queue, n, "drain-fill");
+  fill_cpu.set(fill);
+
+  Shared shared;
+  Harness harness(options, server, shared);
+  for (int i = 0; i < loops; ++i) harness.add_conn();
+  const std::uint64_t want = fill.jobs;
+  auto all_settled = [&] {
+    if (shared.done.load() >= want && !shared.stopping.exchange(true)) harness.close_all();
+  };
+  // One worker loop: reserve, settle what came back in one call on the same connection, again.
+  auto loop = [&](Conn& c, int index) -> asio::awaitable<void> {
+    const std::string reserve_wire = build_request(
+        server, "POST", "/v1/reserve", reserve_json(queue, per, options.wait_ms, index));
+    Reply reply, settled;
+    Reserved reserved;
+    while (!shared.stopping.load(std::memory_order_relaxed)) {
+      co_await c.roundtrip(reserve_wire, reply);
+      if (!shared.check(reply, server)) {
+        co_await pause(10ms);
+        continue;
+      }
+      if (!reserved.parse(reply.body, false)) {
+        if (!shared.stopping.load())
+          shared.error("reserve: cannot read the answer: " + reply.body.substr(0, 200));
+        co_await pause(10ms);
+        continue;
+      }
+      const std::size_t got = reserved.ids.size();
+      if (got == 0) continue;
+      co_await c.roundtrip(
+          build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, got)),
+          settled);
+      if (!shared.check(settled, server)) continue;
+      const std::size_t failed = std::min(got, count_occurrences(settled.body, "\"error\""));
+      if (failed > 0 && !shared.stopping.load()) {
+        shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(got) +
+                         " acks refused, e.g. " + settled.body.substr(0, 200),
+                     failed);
+      }
+      shared.progress(got - failed);
+      all_settled();
+    }
+  };
+  ServerCpu drain_cpu(options);
+  const auto start = SteadyClock::now();
+  {
+    Progress p("drain", shared, want, {}, 30s);
+    if (want == 0) shared.stopping = true;
+    for (int i = 0; i < loops; ++i) {
+      auto& c = *harness.conns()[std::size_t(i)];
+      harness.spawn(c.io(), loop(c, i));
+    }
+    harness.run();
+  }
+  WorkloadResult drain{.workload = "drain"};
+  drain.seconds = seconds_between(start, SteadyClock::now());
+  drain.jobs = std::min(shared.done.load(), want);
+  drain.jobs_per_s = drain.seconds > 0 ? double(drain.jobs) / drain.seconds : 0;
+  drain_cpu.set(drain);
+  drain.note = std::to_string(loops) + " worker loops x reserve max=" + std::to_string(per) +
+               " wait_ms=" + std::to_string(options.wait_ms) + " (concurrency " +
+               std::to_string(loops * per) +
+               "), each settling its jobs in one POST /v1/settle before reserving again";
+  fill.note = std::to_string(n) + " jobs in batches of " + std::to_string(options.batch);
+  finish(drain, shared);
+  return {fill, drain};
 }
 
 std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddress& server,

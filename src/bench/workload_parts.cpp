@@ -1,5 +1,8 @@
 #include "bench/workload_parts.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace spool::bench::detail {
 
 double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
@@ -130,13 +133,7 @@ asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server
                   std::make_move_iterator(pending.leases.begin() + n));
     pending.ids.erase(pending.ids.begin(), pending.ids.begin() + n);
     pending.leases.erase(pending.leases.begin(), pending.leases.begin() + n);
-    body = "{\"ack\":[";
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i) body.push_back(',');
-      body.append("{\"id\":\"").append(ids[i]).append("\",\"lease\":\"");
-      body.append(leases[i]).append("\"}");
-    }
-    body.append("]}");
+    body = ack_body(ids, leases, n);
     wire = build_request(server, "POST", "/v1/settle", body);
     co_await c.roundtrip(wire, reply);
     if (!shared.check(reply, server)) {
@@ -173,3 +170,24 @@ std::vector<std::unique_ptr<AckQueue>> add_worker_conns(Harness& harness, int wo
 }
 
 }  // namespace spool::bench::detail
+
+namespace spool::bench {
+
+std::optional<double> process_cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  // The command name (field 2) may hold spaces; the fields after its closing paren do not.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  // Fields 3..15 of proc(5): utime is the 14th and stime the 15th.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / double(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace spool::bench

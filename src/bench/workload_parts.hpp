@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -288,6 +289,19 @@ struct AckQueue {
 // errors and, when `count_done`, successful acks as progress.
 asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server, AckQueue& pending,
                             bool count_done, std::function<void()> after_settle = {});
+
+// The body of a POST /v1/settle that acks ids[i] with leases[i].
+template <typename Strings>
+std::string ack_body(const Strings& ids, const Strings& leases, std::size_t n) {
+  std::string body = "{\"ack\":[";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) body.push_back(',');
+    body.append("{\"id\":\"").append(ids[i]).append("\",\"lease\":\"");
+    body.append(leases[i]).append("\"}");
+  }
+  body.append("]}");
+  return body;
+}
 
 // The body of a POST /v1/reserve for worker number `worker`.
 std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker);

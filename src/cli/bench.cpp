@@ -73,14 +73,14 @@ void print_table(const std::vector<WorkloadResult>& rows, const Options& options
                  const bench::ServerAddress& server, const std::string& queue) {
   std::printf("spool bench against %s (queue %s, %d-byte payloads)\n\n", server.url.c_str(),
               queue.c_str(), options.payload_bytes);
-  std::printf("%-12s %12s %9s %12s %9s %9s %9s %8s\n", "workload", "jobs", "seconds", "jobs/s",
-              "p50 ms", "p99 ms", "max ms", "errors");
+  std::printf("%-12s %12s %9s %12s %9s %9s %9s %8s %12s\n", "workload", "jobs", "seconds", "jobs/s",
+              "p50 ms", "p99 ms", "max ms", "errors", "server us/job");
   for (const auto& r : rows) {
-    std::printf("%-12s %12s %9.2f %12s %9s %9s %9s %8s\n", r.workload.c_str(),
+    std::printf("%-12s %12s %9.2f %12s %9s %9s %9s %8s %12s\n", r.workload.c_str(),
                 thousands(r.jobs).c_str(), r.seconds,
                 thousands(static_cast<std::uint64_t>(std::llround(r.jobs_per_s))).c_str(),
                 ms(r.p50_ms).c_str(), ms(r.p99_ms).c_str(), ms(r.max_ms).c_str(),
-                thousands(r.errors).c_str());
+                thousands(r.errors).c_str(), ms(r.server_cpu_us_per_job).c_str());
   }
   std::printf("\n");
   for (const auto& r : rows) std::printf("  %-12s %s\n", r.workload.c_str(), r.note.c_str());
@@ -116,6 +116,7 @@ void print_json(const std::vector<WorkloadResult>& rows, const Options& options,
            ",\"seconds\":" + num(r.seconds, "%.4f") +
            ",\"jobs_per_s\":" + num(r.jobs_per_s, "%.1f") + ",\"p50_ms\":" + opt(r.p50_ms) +
            ",\"p99_ms\":" + opt(r.p99_ms) + ",\"max_ms\":" + opt(r.max_ms) +
+           ",\"server_cpu_us_per_job\":" + opt(r.server_cpu_us_per_job) +
            ",\"errors\":" + std::to_string(r.errors);
     if (!r.first_error.empty()) out += ",\"first_error\":" + str(r.first_error);
     out += ",\"note\":" + str(r.note) + "}";
@@ -148,11 +149,21 @@ int run(const Options& options) {
       // batch never reach the e2e and latency workers.
       const std::string queue = todo.size() > 1 ? base + "-" + w : base;
       std::vector<WorkloadResult> got;
+      const auto cpu_before =
+          options.server_pid ? bench::process_cpu_seconds(*options.server_pid) : std::nullopt;
       if (w == "enqueue") got = bench::run_enqueue(options, target, queue);
       if (w == "batch") got = bench::run_batch(options, target, queue);
       if (w == "e2e") got = bench::run_e2e(options, target, queue);
       if (w == "latency") got = bench::run_latency(options, target, queue);
       if (w == "delayed") got = bench::run_delayed(options, target, queue);
+      if (w == "drain") got = bench::run_drain(options, target, queue);
+      // A workload of one row: the server's CPU over the whole run, per job. Workloads of
+      // several phases (e2e, drain) measure each phase themselves.
+      if (got.size() == 1 && !got[0].server_cpu_us_per_job && cpu_before && got[0].jobs > 0) {
+        if (auto after = bench::process_cpu_seconds(*options.server_pid)) {
+          got[0].server_cpu_us_per_job = (*after - *cpu_before) * 1e6 / double(got[0].jobs);
+        }
+      }
       rows.insert(rows.end(), got.begin(), got.end());
     }
   } catch (const bench::Fatal& e) {
@@ -178,16 +189,19 @@ void add_bench_command(CLI::App& app) {
   auto duration = std::make_shared<std::string>("10s");
   auto jobs = std::make_shared<std::uint64_t>(0);
   auto workers = std::make_shared<int>(0);
+  auto server_pid = std::make_shared<int>(0);
   auto* cmd = app.add_subcommand(
       "bench",
       "Measure a running server: enqueue, batch, end-to-end and latency workloads (all), and "
-      "delayed (lateness of jobs due over --duration; not part of all). Jobs left by the enqueue "
-      "and batch workloads stay queued in their bench-* queues.");
+      "delayed (lateness of jobs due over --duration; not part of all), and drain (a worker at "
+      "--concurrency reserving --reserve-max at a time and settling before it reserves again; "
+      "not part of all). Jobs left by the enqueue and batch workloads stay queued in their "
+      "bench-* queues.");
   cmd->add_option("--url", opts->url, "Server URL")->envname("SPOOL_URL")->capture_default_str();
   cmd->add_option("--token", opts->token, "Bearer token (producer and worker roles)")
       ->envname("SPOOL_TOKEN");
   cmd->add_option("--workload", opts->workload, "Which workload to run")
-      ->check(CLI::IsMember({"enqueue", "batch", "e2e", "latency", "delayed", "all"}))
+      ->check(CLI::IsMember({"enqueue", "batch", "e2e", "latency", "delayed", "drain", "all"}))
       ->capture_default_str();
   cmd->add_option("--jobs", *jobs,
                   "Jobs to send (enqueue and batch: instead of --duration; e2e: default 200000; "
@@ -213,6 +227,17 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--wait-ms", opts->wait_ms, "e2e: reserve long-poll wait")
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();
+  cmd->add_option("--concurrency", opts->concurrency,
+                  "drain: jobs the worker holds at once, in loops of --reserve-max each")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--reserve-max", opts->reserve_max, "drain: jobs one reserve asks for")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--server-pid", *server_pid,
+                  "The server's process id, when it runs on this machine: report its CPU time "
+                  "per job (from /proc) beside every rate")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", opts->threads,
                   "Client io threads (the bench usually shares the machine with the server)")
       ->check(CLI::Range(1, 64))
@@ -221,7 +246,7 @@ void add_bench_command(CLI::App& app) {
                   "Queue name (default: a fresh bench-<random> per run, suffixed per workload "
                   "with --workload all)");
   cmd->add_flag("--json", opts->json, "Print results as JSON");
-  cmd->callback([cmd, opts, duration, jobs, workers] {
+  cmd->callback([cmd, opts, duration, jobs, workers, server_pid] {
     Options options = *opts;
     options.duration = parse_duration(*duration);
     if (cmd->count("--jobs") > 0) {
@@ -229,6 +254,13 @@ void add_bench_command(CLI::App& app) {
       options.jobs = *jobs;
     }
     if (cmd->count("--workers") > 0) options.workers = *workers;
+    if (cmd->count("--server-pid") > 0) {
+      if (!bench::process_cpu_seconds(*server_pid)) {
+        throw CLI::ValidationError("--server-pid", "no process " + std::to_string(*server_pid) +
+                                                       " to read the CPU time of in /proc");
+      }
+      options.server_pid = *server_pid;
+    }
     const int code = run(options);
     if (code != 0) throw CLI::RuntimeError(code);
   });
