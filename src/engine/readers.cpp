@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/thread_name.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
@@ -48,6 +49,7 @@ void Engine::Impl::start_readers() {
 }
 
 void Engine::Impl::run_reader(store::StoreReader& reader) {
+  name_this_thread("spool-reader");
   lower_priority(options_.reader_nice);
   for (;;) {
     ReadOp op;

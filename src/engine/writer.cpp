@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/thread_name.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace spool::engine {
@@ -133,7 +134,10 @@ bool Engine::Impl::has_pending_locked() const {
 
 void Engine::Impl::start() {
   start_readers();
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    name_this_thread("spool-writer");
+    run();
+  });
 }
 
 void Engine::Impl::stop() {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "engine/engine.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/session.hpp"
@@ -174,6 +175,7 @@ void Server::start() {
   int n = std::max(1, impl_->options.io_threads);
   for (int i = 0; i < n; ++i) {
     impl_->threads.emplace_back([this] {
+      name_this_thread("spool-io");
       // The top of every io thread: a throw from any completion handler is logged and the
       // loop resumes, so one bad request never takes the server down.
       for (;;) {

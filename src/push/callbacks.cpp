@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/job_view.hpp"
+#include "core/thread_name.hpp"
 #include "engine/engine.hpp"
 #include "push/address_guard.hpp"
 #include "push/delivery_client.hpp"
@@ -323,7 +324,10 @@ void CallbackDispatcher::start() {
     impl->take();
     impl->schedule_poll();
   });
-  impl->thread = std::thread([impl] { impl->io.run(); });
+  impl->thread = std::thread([impl] {
+    name_this_thread("spool-callback");
+    impl->io.run();
+  });
 }
 
 void CallbackDispatcher::stop() {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/json_writer.hpp"
+#include "core/thread_name.hpp"
 #include "engine/engine.hpp"
 #include "push/delivery_client.hpp"
 #include "push/outcome.hpp"
@@ -532,7 +533,10 @@ void Pusher::start() {
     impl->refresh();
     impl->schedule_refresh();
   });
-  impl->thread = std::thread([impl] { impl->io.run(); });
+  impl->thread = std::thread([impl] {
+    name_this_thread("spool-push");
+    impl->io.run();
+  });
 }
 
 void Pusher::stop() {

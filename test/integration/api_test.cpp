@@ -56,6 +56,33 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
+TEST_F(ApiTest, TheServersThreadsAreNamedSoTopAndPsTellThemApart) {
+  auto thread_names = [this] {
+    std::multiset<std::string> names;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(server_->pid()) + "/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      names.insert(name);
+    }
+    return names;
+  };
+  std::multiset<std::string> names;
+  // A thread names itself when it starts, which may be just after the server says it listens.
+  eventually(
+      [&] {
+        names = thread_names();
+        return names.count("spool-writer") == 1 && names.count("spool-reader") == 2 &&
+               names.count("spool-io") >= 1 && names.count("spool-checkpt") == 1;
+      },
+      std::chrono::seconds(5));
+  EXPECT_EQ(names.count("spool-writer"), 1u);
+  EXPECT_EQ(names.count("spool-reader"), 2u);
+  EXPECT_GE(names.count("spool-io"), 1u);
+  EXPECT_EQ(names.count("spool-checkpt"), 1u);
+}
+
 TEST_F(ApiTest, HealthzAnswersOk) {
   auto c = connect();
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);

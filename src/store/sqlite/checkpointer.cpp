@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "core/thread_name.hpp"
+
 namespace spool::store::sqlite {
 namespace {
 // Often enough that the WAL stays a few MB under full load; each pass that finds nothing new
@@ -26,7 +28,10 @@ StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& p
                  "cannot open a checkpoint connection to " + path + ": " + why);
   }
   std::unique_ptr<Checkpointer> c(new Checkpointer(db));
-  c->thread_ = std::thread([raw = c.get()] { raw->run(); });
+  c->thread_ = std::thread([raw = c.get()] {
+    name_this_thread("spool-checkpt");
+    raw->run();
+  });
   return c;
 }
 
