@@ -26,9 +26,10 @@ struct Options {
   std::optional<int> workers;  // e2e default 8, latency default 8
   int threads = 1;
   std::chrono::milliseconds duration{10000};
-  int wait_ms = 1000;    // e2e reserve long poll
-  int concurrency = 10;  // drain: jobs the workers hold at once (loops of reserve_max each)
-  int reserve_max = 5;   // drain: jobs one reserve asks for
+  int wait_ms = 1000;          // e2e reserve long poll
+  int concurrency = 10;        // drain: jobs the workers hold at once (loops of reserve_max each)
+  int reserve_max = 5;         // drain: jobs one reserve asks for
+  bool settle_inline = false;  // latency: each worker settles before it reserves again
   std::optional<int> server_pid;  // a local server's pid: its CPU per job is reported too
   bool json = false;
 };

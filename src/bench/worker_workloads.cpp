@@ -239,6 +239,7 @@ std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddr
     Reserved reserved;
     auto& samples = latencies[std::size_t(index)];
     auto& pending = *acks[std::size_t(index)];
+    Reply settled;
     while (!shared.stopping.load(std::memory_order_relaxed)) {
       co_await c.roundtrip(reserve_wire, reply);
       const auto received = now_ns();
@@ -256,8 +257,25 @@ std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddr
         samples.push_back(std::uint64_t(std::max<std::int64_t>(0, received - s)));
       if (reserved.sent_ns.size() != reserved.ids.size() && !shared.stopping.load())
         shared.error("reserve: a job without its sent_ns timestamp");
-      shared.progress(reserved.ids.size());
-      pending.add(reserved);
+      if (!options.settle_inline) {
+        shared.progress(reserved.ids.size());
+        pending.add(reserved);
+        continue;
+      }
+      // As a BullMQ or Sidekiq worker loop does: settle, and only then reserve again. The job
+      // counts as done once settled, so the run never ends with a settle still in flight.
+      const std::size_t got = reserved.ids.size();
+      co_await c.roundtrip(
+          build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, got)),
+          settled);
+      shared.progress(got);
+      if (!shared.check(settled, server)) continue;
+      const std::size_t failed = std::min(got, count_occurrences(settled.body, "\"error\""));
+      if (failed > 0 && !shared.stopping.load()) {
+        shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(got) +
+                         " acks refused, e.g. " + settled.body.substr(0, 200),
+                     failed);
+      }
     }
   };
 
@@ -292,10 +310,11 @@ std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddr
   r.seconds = std::chrono::duration<double>(options.duration).count();
   r.jobs_per_s = double(r.jobs) / r.seconds;
   set_percentiles(r, latencies);
-  r.note =
-      "enqueue at " + std::to_string(options.rate) + "/s, " + std::to_string(workers) +
-      " idle workers (reserve max=1 wait_ms=30000, acks on a second connection); enqueue send -> "
-      "worker receipt";
+  r.note = "enqueue at " + std::to_string(options.rate) + "/s, " + std::to_string(workers) +
+           " idle workers (reserve max=1 wait_ms=30000, " +
+           (options.settle_inline ? "each settling before it reserves again"
+                                  : "acks on a second connection") +
+           "); enqueue send -> worker receipt";
   finish(r, shared);
   return {r};
 }

@@ -234,6 +234,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--reserve-max", opts->reserve_max, "drain: jobs one reserve asks for")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  cmd->add_flag("--settle-inline", opts->settle_inline,
+                "latency: each worker settles its job on its own connection before it reserves "
+                "again, as a BullMQ or Sidekiq worker loop does (default: on a second connection)");
   cmd->add_option("--server-pid", *server_pid,
                   "The server's process id, when it runs on this machine: report its CPU time "
                   "per job (from /proc) beside every rate")

@@ -1,6 +1,7 @@
 // Black-box tests of `spool bench` against a real `spool serve`: the drain workload (a worker at
 // concurrency 10 that settles before it reserves again, issue 14) finishes every job it fills,
-// and --server-pid reports the server's CPU per job.
+// --server-pid reports the server's CPU per job, and latency --settle-inline settles every job
+// it receives.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -70,6 +71,29 @@ TEST_F(BenchTest, TheDrainWorkloadSettlesEveryJobItFilledAndReportsTheServersCpu
   EXPECT_EQ(counts.at("queued").as_int64(), 0);
   EXPECT_EQ(counts.at("active").as_int64(), 0) << "every reserved job was settled";
   EXPECT_EQ(counts.at("completed").as_int64(), 500);
+}
+
+TEST_F(BenchTest, LatencyWithSettleInlineSettlesEveryJobOnTheWorkersOwnConnection) {
+  std::string out;
+  ASSERT_EQ(bench("--workload latency --settle-inline --rate 200 --duration 1s --workers 2 "
+                  "--queue inline --json",
+                  &out),
+            0)
+      << out;
+  json::object row = json::parse(out).at("results").as_array().at(0).as_object();
+  EXPECT_EQ(row.at("errors").as_int64(), 0);
+  std::int64_t received = row.at("jobs").as_int64();
+  EXPECT_GT(received, 0);
+  EXPECT_NE(std::string(row.at("note").as_string()).find("each settling before it reserves"),
+            std::string::npos)
+      << row.at("note");
+  HttpConnection c("127.0.0.1", server_->port());
+  c.set_token("bench-admin-token");
+  auto queue = c.request("GET", "/v1/queues/inline");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  json::object counts = queue.json().at("counts").as_object();
+  EXPECT_EQ(counts.at("completed").as_int64(), received) << "settled before the run ended";
+  EXPECT_EQ(counts.at("active").as_int64(), 0);
 }
 
 TEST_F(BenchTest, AServerPidWithNoProcessIsRefusedWithWhatWasWrong) {
