@@ -19,31 +19,19 @@ say() { printf 'footprint: %s\n' "$*" >&2; }
 [ -x "$SPOOL_BIN" ] || { say "no $SPOOL_BIN (set SPOOL_BIN or build it)"; exit 1; }
 mkdir -p "$OUT"
 
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+. "$ROOT/bench/lib/spool-server.sh"
+trap stop_spool EXIT
 trap 'exit 130' INT TERM
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 dir_bytes() { du -sb "$1" | cut -f1; }
 
 rm -rf "$OUT/data"
-"$SPOOL_BIN" serve --listen 127.0.0.1:0 --data "$OUT/data" --durability "$DURABILITY" \
-  --log-level warn >"$OUT/serve.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 100); do
-  url="$(grep -o 'spool listening on http://[^ ]*' "$OUT/serve.log" | head -1 | sed 's/spool listening on //')" || true
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { say "spool serve did not start"; cat "$OUT/serve.log" >&2; exit 1; }
+start_spool "$OUT/data" "$OUT/serve.log" "$DURABILITY"
 
 rss_before="$(rss_kb "$server_pid")"
 bytes_before="$(dir_bytes "$OUT/data")"
-say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $OUT"
+say "machine: $(machine); results in $OUT"
 "$SPOOL_BIN" bench --url "$url" --workload batch --jobs "$JOBS" --payload-bytes "$PAYLOAD_BYTES" \
   --queue footprint --json >"$OUT/fill.json"
 # The checkpointer copies the WAL into the database every 200 ms; give it a few passes.

@@ -31,30 +31,17 @@ say() { printf 'read-interference: %s\n' "$*" >&2; }
 [ -x "$SPOOL_BIN" ] || { say "no $SPOOL_BIN (set SPOOL_BIN or build it)"; exit 1; }
 mkdir -p "$OUT"
 
-server_pid=""
+. "$ROOT/bench/lib/spool-server.sh"
 disturb_pid=""
 cleanup() {
   [ -n "$disturb_pid" ] && kill "$disturb_pid" 2>/dev/null || true
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  stop_spool
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK="$(getconf CLK_TCK)"
-
-"$SPOOL_BIN" serve --listen 127.0.0.1:0 --data "$OUT/data" --durability "$DURABILITY" \
-  --log-level warn >"$OUT/serve.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 100); do
-  url="$(grep -o 'spool listening on http://[^ ]*' "$OUT/serve.log" | head -1 | sed 's/spool listening on //')" || true
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { say "spool serve did not start"; cat "$OUT/serve.log" >&2; exit 1; }
-
-say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $OUT"
+start_spool "$OUT/data" "$OUT/serve.log" "$DURABILITY"
+say "machine: $(machine); results in $OUT"
 node "$LOAD" fill "$url" "$QUEUED"
 
 # measure PHASE RUN: one enqueue workload, its JSON and the server CPU it cost.

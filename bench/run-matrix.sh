@@ -24,31 +24,16 @@ say() { printf 'run-matrix: %s\n' "$*" >&2; }
 
 [ -x "$SPOOL_BIN" ] || { say "no $SPOOL_BIN (set SPOOL_BIN or build it)"; exit 1; }
 mkdir -p "$OUT"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+. "$ROOT/bench/lib/spool-server.sh"
+trap stop_spool EXIT
 trap 'exit 130' INT TERM
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK="$(getconf CLK_TCK)"
-
-say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $OUT"
+say "machine: $(machine); results in $OUT"
 for mode in $MODES; do
   for run in $(seq "$RUNS"); do
     data="$OUT/data-$mode-$run"
     rm -rf "$data"
-    "$SPOOL_BIN" serve --listen 127.0.0.1:0 --data "$data" --durability "$mode" --log-level warn \
-      >"$OUT/serve-$mode-$run.log" 2>&1 &
-    server_pid=$!
-    url=""
-    for _ in $(seq 100); do
-      url="$(grep -o 'spool listening on http://[^ ]*' "$OUT/serve-$mode-$run.log" | head -1 | sed 's/spool listening on //')" || true
-      [ -n "$url" ] && break
-      sleep 0.1
-    done
-    [ -n "$url" ] || { say "spool serve did not start"; cat "$OUT/serve-$mode-$run.log" >&2; exit 1; }
+    start_spool "$data" "$OUT/serve-$mode-$run.log" "$mode"
     for w in $WORKLOADS; do
       load="$(cut -d' ' -f1 /proc/loadavg)"
       before="$(cpu_ticks "$server_pid")"
@@ -63,9 +48,7 @@ for mode in $MODES; do
         "$load" "$(awk "BEGIN{print ($after-$before)/$TICK}")" >>"$OUT/meta.jsonl"
       say "$mode run $run $w done (load before $load)"
     done
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+    stop_spool
     rm -rf "$data"
   done
 done

@@ -90,17 +90,7 @@ std::vector<WorkloadResult> run_e2e(const Options& options, const ServerAddress&
     Reserved reserved;
     auto& pending = *acks[std::size_t(index)];
     while (!drain_shared.stopping.load(std::memory_order_relaxed)) {
-      co_await c.roundtrip(reserve_wire, reply);
-      if (!drain_shared.check(reply, server)) {
-        co_await pause(10ms);
-        continue;
-      }
-      if (!reserved.parse(reply.body, false)) {
-        if (!drain_shared.stopping.load())
-          drain_shared.error("reserve: cannot read the answer: " + reply.body.substr(0, 200));
-        co_await pause(10ms);
-        continue;
-      }
+      if (!co_await reserve_once(c, drain_shared, server, reserve_wire, reply, reserved)) continue;
       if (!reserved.ids.empty()) pending.add(reserved);
     }
   };
@@ -163,30 +153,9 @@ std::vector<WorkloadResult> run_drain(const Options& options, const ServerAddres
     Reply reply, settled;
     Reserved reserved;
     while (!shared.stopping.load(std::memory_order_relaxed)) {
-      co_await c.roundtrip(reserve_wire, reply);
-      if (!shared.check(reply, server)) {
-        co_await pause(10ms);
-        continue;
-      }
-      if (!reserved.parse(reply.body, false)) {
-        if (!shared.stopping.load())
-          shared.error("reserve: cannot read the answer: " + reply.body.substr(0, 200));
-        co_await pause(10ms);
-        continue;
-      }
-      const std::size_t got = reserved.ids.size();
-      if (got == 0) continue;
-      co_await c.roundtrip(
-          build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, got)),
-          settled);
-      if (!shared.check(settled, server)) continue;
-      const std::size_t failed = std::min(got, count_occurrences(settled.body, "\"error\""));
-      if (failed > 0 && !shared.stopping.load()) {
-        shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(got) +
-                         " acks refused, e.g. " + settled.body.substr(0, 200),
-                     failed);
-      }
-      shared.progress(got - failed);
+      if (!co_await reserve_once(c, shared, server, reserve_wire, reply, reserved)) continue;
+      if (reserved.ids.empty()) continue;
+      shared.progress(co_await settle_all(c, shared, server, reserved, settled));
       all_settled();
     }
   };
@@ -264,18 +233,8 @@ std::vector<WorkloadResult> run_latency(const Options& options, const ServerAddr
       }
       // As a BullMQ or Sidekiq worker loop does: settle, and only then reserve again. The job
       // counts as done once settled, so the run never ends with a settle still in flight.
-      const std::size_t got = reserved.ids.size();
-      co_await c.roundtrip(
-          build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, got)),
-          settled);
-      shared.progress(got);
-      if (!shared.check(settled, server)) continue;
-      const std::size_t failed = std::min(got, count_occurrences(settled.body, "\"error\""));
-      if (failed > 0 && !shared.stopping.load()) {
-        shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(got) +
-                         " acks refused, e.g. " + settled.body.substr(0, 200),
-                     failed);
-      }
+      co_await settle_all(c, shared, server, reserved, settled);
+      shared.progress(reserved.ids.size());
     }
   };
 

@@ -151,6 +151,38 @@ asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server
   }
 }
 
+asio::awaitable<bool> reserve_once(Conn& c, Shared& shared, const ServerAddress& server,
+                                   const std::string& wire, Reply& reply, Reserved& reserved) {
+  co_await c.roundtrip(wire, reply);
+  if (!shared.check(reply, server)) {
+    co_await pause(10ms);
+    co_return false;
+  }
+  if (!reserved.parse(reply.body, false)) {
+    if (!shared.stopping.load())
+      shared.error("reserve: cannot read the answer: " + reply.body.substr(0, 200));
+    co_await pause(10ms);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<std::size_t> settle_all(Conn& c, Shared& shared, const ServerAddress& server,
+                                        const Reserved& reserved, Reply& reply) {
+  const std::size_t n = reserved.ids.size();
+  co_await c.roundtrip(
+      build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, n)),
+      reply);
+  if (!shared.check(reply, server)) co_return 0;
+  const std::size_t failed = std::min(n, count_occurrences(reply.body, "\"error\""));
+  if (failed > 0 && !shared.stopping.load()) {
+    shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
+                     " acks refused, e.g. " + reply.body.substr(0, 200),
+                 failed);
+  }
+  co_return n - failed;
+}
+
 std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker) {
   return "{\"queues\":[\"" + queue + "\"],\"max\":" + std::to_string(max) +
          ",\"wait_ms\":" + std::to_string(wait_ms) + ",\"worker\":\"bench-" +

@@ -303,6 +303,16 @@ std::string ack_body(const Strings& ids, const Strings& leases, std::size_t n) {
   return body;
 }
 
+// One reserve round trip on `c`: true when the answer's jobs (perhaps none) are in `reserved`;
+// false after a refused or unreadable answer, which is counted and paused after.
+asio::awaitable<bool> reserve_once(Conn& c, Shared& shared, const ServerAddress& server,
+                                   const std::string& wire, Reply& reply, Reserved& reserved);
+
+// Acks every job of `reserved` in one POST /v1/settle on `c`, as a worker loop does before it
+// reserves again. Answers how many were acked; refused ones are counted as errors.
+asio::awaitable<std::size_t> settle_all(Conn& c, Shared& shared, const ServerAddress& server,
+                                        const Reserved& reserved, Reply& reply);
+
 // The body of a POST /v1/reserve for worker number `worker`.
 std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker);
 
