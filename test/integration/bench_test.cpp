@@ -3,10 +3,10 @@
 // --server-pid reports the server's CPU per job, and latency --settle-inline settles every job
 // it receives.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 
+#include "support/command.hpp"
 #include "support/http.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -28,12 +28,7 @@ class BenchTest : public ::testing::Test {
     std::string cmd = "timeout 60 " + spool_binary() + " bench " + args +
                       " --url http://127.0.0.1:" + std::to_string(server_->port()) +
                       " --token bench-admin-token 2>" + dir_.file("bench.err");
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    out->clear();
-    char buf[4096];
-    while (pipe && std::fgets(buf, sizeof buf, pipe)) *out += buf;
-    int status = pipe ? ::pclose(pipe) : -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_command(cmd, out);
   }
 
   TempDir dir_;

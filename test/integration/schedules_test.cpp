@@ -3,12 +3,12 @@
 // the CRUD routes, roles and trigger; [[schedules]] from the config kept across restarts; and
 // `spool schedules` as a person uses it.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 
 #include "core/time_format.hpp"
+#include "support/command.hpp"
 #include "support/http.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -37,12 +37,7 @@ class SchedulesTest : public ::testing::Test {
     std::string cmd = "timeout 20 " + spool_binary() + " " + args +
                       " --url http://127.0.0.1:" + std::to_string(server_->port()) +
                       " --token schedules-admin-token 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    out->clear();
-    char buf[4096];
-    while (pipe && std::fgets(buf, sizeof buf, pipe)) *out += buf;
-    int status = pipe ? ::pclose(pipe) : -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_command(cmd, out);
   }
 
   TempDir dir_;
