@@ -30,7 +30,8 @@ struct Options {
   int concurrency = 10;        // drain: jobs the workers hold at once (loops of reserve_max each)
   int reserve_max = 5;         // drain: jobs one reserve asks for
   bool settle_inline = false;  // latency: each worker settles before it reserves again
-  std::optional<int> server_pid;  // a local server's pid: its CPU per job is reported too
+  bool settle_and_reserve = false;  // drain: the settle asks for the next jobs in the same call
+  std::optional<int> server_pid;    // a local server's pid: its CPU per job is reported too
   bool json = false;
 };
 

@@ -152,6 +152,24 @@ std::vector<WorkloadResult> run_drain(const Options& options, const ServerAddres
         server, "POST", "/v1/reserve", reserve_json(queue, per, options.wait_ms, index));
     Reply reply, settled;
     Reserved reserved;
+    if (options.settle_and_reserve) {
+      // The jobs of one answer are views into it, so the next call goes into the other reply.
+      const std::string reserve_body = reserve_json(queue, per, options.wait_ms, index);
+      Reply replies[2];
+      int current = 0;
+      while (!shared.stopping.load(std::memory_order_relaxed)) {
+        if (reserved.ids.empty()) {
+          if (!co_await reserve_once(c, shared, server, reserve_wire, replies[current], reserved))
+            continue;
+          if (reserved.ids.empty()) continue;
+        }
+        current ^= 1;
+        shared.progress(co_await settle_and_reserve(c, shared, server, reserved, reserve_body,
+                                                    replies[current]));
+        all_settled();
+      }
+      co_return;
+    }
     while (!shared.stopping.load(std::memory_order_relaxed)) {
       if (!co_await reserve_once(c, shared, server, reserve_wire, reply, reserved)) continue;
       if (reserved.ids.empty()) continue;
@@ -175,10 +193,11 @@ std::vector<WorkloadResult> run_drain(const Options& options, const ServerAddres
   drain.jobs = std::min(shared.done.load(), want);
   drain.jobs_per_s = drain.seconds > 0 ? double(drain.jobs) / drain.seconds : 0;
   drain_cpu.set(drain);
-  drain.note = std::to_string(loops) + " worker loops x reserve max=" + std::to_string(per) +
-               " wait_ms=" + std::to_string(options.wait_ms) + " (concurrency " +
-               std::to_string(loops * per) +
-               "), each settling its jobs in one POST /v1/settle before reserving again";
+  drain.note =
+      std::to_string(loops) + " worker loops x reserve max=" + std::to_string(per) +
+      " wait_ms=" + std::to_string(options.wait_ms) + " (concurrency " +
+      std::to_string(loops * per) + "), each settling its jobs in one POST /v1/settle " +
+      (options.settle_and_reserve ? "that also reserves the next ones" : "before reserving again");
   fill.note = std::to_string(n) + " jobs in batches of " + std::to_string(options.batch);
   finish(drain, shared);
   return {fill, drain};

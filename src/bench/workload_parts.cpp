@@ -183,6 +183,36 @@ asio::awaitable<std::size_t> settle_all(Conn& c, Shared& shared, const ServerAdd
   co_return n - failed;
 }
 
+asio::awaitable<std::size_t> settle_and_reserve(Conn& c, Shared& shared,
+                                                const ServerAddress& server, Reserved& reserved,
+                                                const std::string& reserve_body, Reply& reply) {
+  const std::size_t n = reserved.ids.size();
+  // Built while `reserved` still points into the caller's previous reply.
+  std::string body = ack_body(reserved.ids, reserved.leases, n);
+  body.pop_back();
+  body.append(",\"reserve\":").append(reserve_body).append("}");
+  co_await c.roundtrip(build_request(server, "POST", "/v1/settle", body), reply);
+  reserved.ids.clear();
+  reserved.leases.clear();
+  if (!shared.check(reply, server)) {
+    co_await pause(10ms);
+    co_return 0;
+  }
+  const std::string_view answer = reply.body;
+  const std::size_t jobs_at = answer.find("\"jobs\":");
+  const std::size_t failed = std::min(n, count_occurrences(answer.substr(0, jobs_at), "\"error\""));
+  if (failed > 0 && !shared.stopping.load()) {
+    shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
+                     " acks refused, e.g. " + reply.body.substr(0, 200),
+                 failed);
+  }
+  if (jobs_at == std::string_view::npos || !reserved.parse(answer.substr(jobs_at), false)) {
+    if (!shared.stopping.load())
+      shared.error("settle: no next jobs in the answer: " + reply.body.substr(0, 200));
+  }
+  co_return n - failed;
+}
+
 std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker) {
   return "{\"queues\":[\"" + queue + "\"],\"max\":" + std::to_string(max) +
          ",\"wait_ms\":" + std::to_string(wait_ms) + ",\"worker\":\"bench-" +

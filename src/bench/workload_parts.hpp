@@ -313,6 +313,13 @@ asio::awaitable<bool> reserve_once(Conn& c, Shared& shared, const ServerAddress&
 asio::awaitable<std::size_t> settle_all(Conn& c, Shared& shared, const ServerAddress& server,
                                         const Reserved& reserved, Reply& reply);
 
+// As settle_all, with the worker's next reserve in the same request (settle's "reserve"):
+// `reserved` then holds the jobs of the answer, as views into `reply`. Answers how many of the
+// jobs it had were acked.
+asio::awaitable<std::size_t> settle_and_reserve(Conn& c, Shared& shared,
+                                                const ServerAddress& server, Reserved& reserved,
+                                                const std::string& reserve_body, Reply& reply);
+
 // The body of a POST /v1/reserve for worker number `worker`.
 std::string reserve_json(const std::string& queue, int max, int wait_ms, int worker);
 

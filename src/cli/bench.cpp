@@ -237,6 +237,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_flag("--settle-inline", opts->settle_inline,
                 "latency: each worker settles its job on its own connection before it reserves "
                 "again, as a BullMQ or Sidekiq worker loop does (default: on a second connection)");
+  cmd->add_flag("--settle-and-reserve", opts->settle_and_reserve,
+                "drain: each settle also reserves the loop's next jobs (settle's \"reserve\"), one "
+                "request per round instead of two");
   cmd->add_option("--server-pid", *server_pid,
                   "The server's process id, when it runs on this machine: report its CPU time "
                   "per job (from /proc) beside every rate")

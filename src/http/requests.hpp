@@ -64,6 +64,9 @@ StatusOr<engine::ExtendItem> parse_extend(std::string id, std::string_view body)
 struct SettleRequest {
   std::vector<engine::AckItem> acks;
   std::vector<engine::FailItem> fails;
+  // "reserve": the next jobs for the same worker, asked for in the same request (the settle is
+  // applied first, in the same batch when the writer takes both together).
+  std::optional<engine::ReserveRequest> reserve;
 };
 StatusOr<SettleRequest> parse_settle(std::string_view body);
 

@@ -354,6 +354,25 @@ TEST(ParseSettle, ItemsAreNamedAndCapped) {
   EXPECT_EQ(ok->fails[0].kind, FailKind::kRetry);
 }
 
+TEST(ParseSettle, AReserveBesideTheItemsIsReadWithItsFieldsNamedUnderReserve) {
+  auto s = parse_settle(R"({"ack":[{"id":"a","lease":"L"}],
+                           "reserve":{"queues":["mail"],"max":5,"wait_ms":1000,"worker":"w1"}})");
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_TRUE(s->reserve);
+  EXPECT_EQ(s->reserve->queues, std::vector<std::string>{"mail"});
+  EXPECT_EQ(s->reserve->max, 5);
+  EXPECT_EQ(s->reserve->wait_ms, 1000);
+  EXPECT_EQ(s->reserve->worker, "w1");
+  EXPECT_FALSE(parse_settle(R"({"ack":[]})")->reserve);
+  EXPECT_EQ(parse_settle(R"({"reserve":{"queues":["q"],"max":0}})").error().field(), "reserve.max");
+  EXPECT_EQ(parse_settle(R"({"reserve":{"queues":[]}})").error().field(), "reserve.queues");
+  EXPECT_EQ(parse_settle(R"({"reserve":{"queues":["q"],"wiat_ms":5}})").error().field(),
+            "reserve.wiat_ms");
+  EXPECT_EQ(parse_settle(R"({"reserve":{"queues":["bad name"]}})").error().field(),
+            "reserve.queues[0]");
+  EXPECT_EQ(parse_settle(R"({"reserve":[1]})").error().field(), "reserve");
+}
+
 TEST(ParseQueues, PatchPurgeRetryDead) {
   EXPECT_EQ(parse_queue_patch(R"({"concurrency":-1})").error().field(), "concurrency");
   EXPECT_EQ(parse_queue_patch(R"({"rate_limit":{"limit":5}})").error().field(),

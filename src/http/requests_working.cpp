@@ -59,28 +59,31 @@ bool read_fail_error(FieldReader& r, engine::FailItem& item) {
 
 }  // namespace
 
-StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
-  JsonDocument doc;
-  if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
-  FieldReader r(doc.root());
+namespace {
+
+// The fields of a reserve, from POST /v1/reserve's body or settle's "reserve" member (whose
+// reader has the prefix "reserve.").
+StatusOr<engine::ReserveRequest> read_reserve(FieldReader& r) {
   engine::ReserveRequest req;
   const boost::json::value* queues = nullptr;
   if (!r.required("queues", queues)) {
-    return invalid("queues", "queues is required: an array of 1 to " +
-                                 std::to_string(kMaxReserveQueues) + " queue names");
+    std::string field = r.field_name("queues");
+    return invalid(field, field + " is required: an array of 1 to " +
+                              std::to_string(kMaxReserveQueues) + " queue names");
   }
   if (!queues->is_array() || queues->get_array().empty() ||
       queues->get_array().size() > kMaxReserveQueues) {
     std::string got = queues->is_array() ? std::to_string(queues->get_array().size()) + " names"
                                          : std::string(describe_kind(*queues));
-    return invalid("queues", "queues must be an array of 1 to " +
-                                 std::to_string(kMaxReserveQueues) + " queue names, got " + got);
+    std::string field = r.field_name("queues");
+    return invalid(field, field + " must be an array of 1 to " + std::to_string(kMaxReserveQueues) +
+                              " queue names, got " + got);
   }
   const auto& list = queues->get_array();
   req.queues.reserve(list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
     std::string name;
-    Status s = check_name(list[i], "queues[" + std::to_string(i) + "]", name);
+    Status s = check_name(list[i], r.field_name("queues") + "[" + std::to_string(i) + "]", name);
     if (!s.ok()) return tl::unexpected(std::move(s));
     req.queues.push_back(std::move(name));
   }
@@ -96,6 +99,15 @@ StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
   if (worker) req.worker = std::move(*worker);
   if (!r.refuse_unknown()) return failed(r);
   return req;
+}
+
+}  // namespace
+
+StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body) {
+  JsonDocument doc;
+  if (Status s = doc.parse_object(body); !s.ok()) return tl::unexpected(std::move(s));
+  FieldReader r(doc.root());
+  return read_reserve(r);
 }
 
 StatusOr<engine::AckItem> parse_ack(std::string id, std::string_view body) {
@@ -145,7 +157,9 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
   FieldReader r(doc.root());
   const boost::json::array* acks = nullptr;
   const boost::json::array* fails = nullptr;
-  if (!r.opt_array("ack", acks) || !r.opt_array("fail", fails) || !r.refuse_unknown()) {
+  const boost::json::object* reserve = nullptr;
+  if (!r.opt_array("ack", acks) || !r.opt_array("fail", fails) ||
+      !r.opt_object("reserve", reserve) || !r.refuse_unknown()) {
     return failed(r);
   }
   std::size_t total = (acks ? acks->size() : 0) + (fails ? fails->size() : 0);
@@ -155,6 +169,12 @@ StatusOr<SettleRequest> parse_settle(std::string_view body) {
                        " items in ack and fail together, got " + std::to_string(total));
   }
   SettleRequest out;
+  if (reserve) {
+    FieldReader rr(*reserve, "reserve.");
+    auto next = read_reserve(rr);
+    if (!next) return tl::unexpected(std::move(next.error()));
+    out.reserve = std::move(*next);
+  }
   auto item_object = [](const boost::json::value& v,
                         const std::string& name) -> StatusOr<const boost::json::object*> {
     if (!v.is_object()) {

@@ -284,6 +284,66 @@ TEST_F(ApiTest, LongPollIsAnsweredWhenAJobArrives) {
   EXPECT_EQ(answer.json().at("jobs").at(0).at("id").as_string(), id);
 }
 
+// A worker loop in one request per round: settle what it ran, get its next jobs (as BullMQ's
+// moveToFinished fetches the next job).
+TEST_F(ApiTest, ASettleWithReserveAnswersItsResultsAndTheNextJobs) {
+  auto c = connect();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(enqueue(c, R"({"type":"pdf","payload":{"n":)" + std::to_string(i) + "}}"));
+  }
+  auto first = c.request("POST", "/v1/reserve", R"({"queues":["pdf"],"max":1})");
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::string lease(first.json().at("jobs").at(0).at("lease").as_string());
+  auto next = c.request("POST", "/v1/settle",
+                        R"({"ack":[{"id":")" + ids[0] + R"(","lease":")" + lease +
+                            R"("}],"reserve":{"queues":["pdf"],"max":5,"worker":"w"}})");
+  ASSERT_EQ(next.status, 200) << next.body;
+  auto answer = next.json().as_object();
+  ASSERT_EQ(answer.at("results").as_array().size(), 1u);
+  EXPECT_EQ(answer.at("results").at(0).at("id").as_string(), ids[0]);
+  EXPECT_EQ(answer.at("results").at(0).at("state").as_string(), "completed");
+  auto jobs = answer.at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), 2u) << "the two left, not the one just settled";
+  EXPECT_EQ(jobs[0].at("id").as_string(), ids[1]);
+  EXPECT_EQ(jobs[1].at("id").as_string(), ids[2]);
+  EXPECT_EQ(c.request("GET", "/v1/jobs/" + ids[1]).json().at("state").as_string(), "active");
+
+  // A lease that does not hold is refused in its result; the reserve still answers.
+  auto stale = c.request("POST", "/v1/settle",
+                         R"({"ack":[{"id":")" + ids[0] + R"(","lease":")" + lease +
+                             R"("}],"reserve":{"queues":["pdf"]}})");
+  ASSERT_EQ(stale.status, 200) << stale.body;
+  EXPECT_EQ(stale.json().at("results").at(0).at("error").at("code").as_string(), "lease_lost");
+  EXPECT_TRUE(stale.json().at("jobs").as_array().empty());
+
+  auto typo = c.request("POST", "/v1/settle", R"({"reserve":{"queues":["pdf"],"mxa":2}})");
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_EQ(typo.json().at("error").at("field").as_string(), "reserve.mxa");
+}
+
+TEST_F(ApiTest, ASettleWithALongPollReserveWaitsForTheNextJob) {
+  HttpResponse answer;
+  std::thread worker([&] {
+    auto w = connect();
+    answer = w.request("POST", "/v1/settle", R"({"reserve":{"queues":["late"],"wait_ms":10000}})");
+  });
+  auto c = connect();
+  bool parked = eventually(
+      [&] {
+        return c.request("GET", "/metrics").body.find(R"(spool_waiters{queue="late"} 1)") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(5));
+  std::string id = enqueue(c, R"({"type":"late","payload":{}})");
+  worker.join();
+  ASSERT_TRUE(parked) << "the reserve never parked";
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_TRUE(answer.json().at("results").as_array().empty());
+  ASSERT_EQ(answer.json().at("jobs").as_array().size(), 1u) << "parked until the job came";
+  EXPECT_EQ(answer.json().at("jobs").at(0).at("id").as_string(), id);
+}
+
 TEST_F(ApiTest, ALongPollWhoseClientLeftLeasesNothing) {
   {
     auto gone = connect();
@@ -322,6 +382,26 @@ std::pair<std::string, std::int64_t> wait_for_job(HttpConnection& c, const std::
       },
       std::chrono::seconds(5));
   return seen;
+}
+
+TEST_F(ApiTest, ASettleWithALongPollWhoseClientLeftLeasesNothing) {
+  auto c = connect();
+  {
+    auto gone = connect();
+    gone.send_raw(raw_post("/v1/settle", R"({"reserve":{"queues":["gone"],"wait_ms":20000}})"));
+    ASSERT_TRUE(eventually([&] {
+      return c.request("GET", "/metrics").body.find(R"(spool_waiters{queue="gone"} 1)") !=
+             std::string::npos;
+    }));
+  }  // the worker's connection closes here
+  ASSERT_TRUE(eventually([&] {
+    return c.request("GET", "/metrics").body.find(R"(spool_waiters{queue="gone"} 1)") ==
+           std::string::npos;
+  })) << "the long poll of a client that left is dropped";
+  std::string id = enqueue(c, R"({"type":"gone","payload":{}})");
+  auto [state, attempts] = wait_for_job(c, id, "queued", 0);
+  EXPECT_EQ(state, "queued");
+  EXPECT_EQ(attempts, 0);
 }
 
 // What a client that shut its side after a reserve gets: nothing (the connection closes) or an
