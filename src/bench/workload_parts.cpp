@@ -110,6 +110,23 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+namespace {
+
+// The acks of a settle answer's `results` that were refused, counted as errors with `body` as
+// the example.
+std::size_t count_refused_acks(Shared& shared, std::string_view results, std::size_t n,
+                               const std::string& body) {
+  const std::size_t failed = std::min(n, count_occurrences(results, "\"error\""));
+  if (failed > 0 && !shared.stopping.load()) {
+    shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
+                     " acks refused, e.g. " + body.substr(0, 200),
+                 failed);
+  }
+  return failed;
+}
+
+}  // namespace
+
 // Settles everything queued, up to 1000 acks per call (the API's limit). Counts refused items as
 // errors and, when `count_done`, successful acks as progress.
 asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server, AckQueue& pending,
@@ -140,12 +157,7 @@ asio::awaitable<void> acker(Conn& c, Shared& shared, const ServerAddress& server
       if (shared.stopping.load()) break;
       continue;
     }
-    const std::size_t failed = std::min(n, count_occurrences(reply.body, "\"error\""));
-    if (failed > 0 && !shared.stopping.load()) {
-      shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
-                       " acks refused, e.g. " + reply.body.substr(0, 200),
-                   failed);
-    }
+    const std::size_t failed = count_refused_acks(shared, reply.body, n, reply.body);
     if (count_done) shared.progress(n - failed);
     if (after_settle) after_settle();
   }
@@ -174,13 +186,7 @@ asio::awaitable<std::size_t> settle_all(Conn& c, Shared& shared, const ServerAdd
       build_request(server, "POST", "/v1/settle", ack_body(reserved.ids, reserved.leases, n)),
       reply);
   if (!shared.check(reply, server)) co_return 0;
-  const std::size_t failed = std::min(n, count_occurrences(reply.body, "\"error\""));
-  if (failed > 0 && !shared.stopping.load()) {
-    shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
-                     " acks refused, e.g. " + reply.body.substr(0, 200),
-                 failed);
-  }
-  co_return n - failed;
+  co_return n - count_refused_acks(shared, reply.body, n, reply.body);
 }
 
 asio::awaitable<std::size_t> settle_and_reserve(Conn& c, Shared& shared,
@@ -200,12 +206,7 @@ asio::awaitable<std::size_t> settle_and_reserve(Conn& c, Shared& shared,
   }
   const std::string_view answer = reply.body;
   const std::size_t jobs_at = answer.find("\"jobs\":");
-  const std::size_t failed = std::min(n, count_occurrences(answer.substr(0, jobs_at), "\"error\""));
-  if (failed > 0 && !shared.stopping.load()) {
-    shared.error("settle: " + std::to_string(failed) + " of " + std::to_string(n) +
-                     " acks refused, e.g. " + reply.body.substr(0, 200),
-                 failed);
-  }
+  const std::size_t failed = count_refused_acks(shared, answer.substr(0, jobs_at), n, reply.body);
   if (jobs_at == std::string_view::npos || !reserved.parse(answer.substr(jobs_at), false)) {
     if (!shared.stopping.load())
       shared.error("settle: no next jobs in the answer: " + reply.body.substr(0, 200));

@@ -183,7 +183,8 @@ void Engine::Impl::run_once() {
   // A purge or retry-dead chunk gets a transaction of its own once the commands' answers are
   // out: a command then waits behind at most one chunk, never for one inside its own batch
   // (D2: every enqueue beside a 500k retry-dead paid a whole chunk in its commit).
-  if (commands && !bulk_.empty()) run_batch(Batch{}, /*with_bulk=*/true);
+  // While the writer rests from the last chunk there is nothing for that batch to do.
+  if (commands && !bulk_.empty() && bulk_rested()) run_batch(Batch{}, /*with_bulk=*/true);
 }
 
 void Engine::Impl::run_batch(Batch batch, bool with_bulk) {

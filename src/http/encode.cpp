@@ -118,11 +118,11 @@ std::string encode_settle_result(const ops::SettleResult& r, bool with_next_run_
   return w.take();
 }
 
-std::string encode_settle_batch(const std::vector<std::string>& ids,
-                                const std::vector<StatusOr<ops::SettleResult>>& results) {
-  JsonWriter w;
-  w.str().reserve(16 + results.size() * 64);
-  w.begin_object().key("results").begin_array();
+namespace {
+
+void write_settle_results(JsonWriter& w, const std::vector<std::string>& ids,
+                          const std::vector<StatusOr<ops::SettleResult>>& results) {
+  w.key("results").begin_array();
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     if (r) {
@@ -137,7 +137,40 @@ std::string encode_settle_batch(const std::vector<std::string>& ids,
       w.end_object().end_object();
     }
   }
-  w.end_array().end_object();
+  w.end_array();
+}
+
+}  // namespace
+
+std::string encode_settle_batch(const std::vector<std::string>& ids,
+                                const std::vector<StatusOr<ops::SettleResult>>& results) {
+  JsonWriter w;
+  w.str().reserve(16 + results.size() * 64);
+  w.begin_object();
+  write_settle_results(w, ids, results);
+  w.end_object();
+  return w.take();
+}
+
+std::string encode_settle_then_reserve(const std::vector<std::string>& ids,
+                                       const std::vector<StatusOr<ops::SettleResult>>& results,
+                                       const std::vector<Job>& jobs, const Status* reserve_error) {
+  JsonWriter w;
+  std::size_t size = 32 + results.size() * 64;
+  for (const auto& j : jobs) size += 256 + j.payload_json.size();
+  w.str().reserve(size);
+  w.begin_object();
+  write_settle_results(w, ids, results);
+  w.key("jobs").begin_array();
+  for (const auto& j : jobs) write_reserved_job(w, j);
+  w.end_array();
+  if (reserve_error) {
+    w.key("reserve_error").begin_object();
+    w.field("code", map_status(reserve_error->code()).code)
+        .field("message", reserve_error->message());
+    w.end_object();
+  }
+  w.end_object();
   return w.take();
 }
 

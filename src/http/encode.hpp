@@ -30,6 +30,11 @@ std::string encode_settle_result(const ops::SettleResult& r, bool with_next_run_
 // `ids` in request order (acks first), naming the items whose result is an error.
 std::string encode_settle_batch(const std::vector<std::string>& ids,
                                 const std::vector<StatusOr<ops::SettleResult>>& results);
+// POST /v1/settle with "reserve": the results as above, then the next jobs as POST /v1/reserve
+// answers them, and "reserve_error" when the reserve was refused (then `jobs` is empty).
+std::string encode_settle_then_reserve(const std::vector<std::string>& ids,
+                                       const std::vector<StatusOr<ops::SettleResult>>& results,
+                                       const std::vector<Job>& jobs, const Status* reserve_error);
 std::string encode_extend(const std::string& id, TimeMs lease_expires_at);
 
 void write_backoff(JsonWriter& w, const Backoff& backoff);

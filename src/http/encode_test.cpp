@@ -109,6 +109,27 @@ TEST(EncodeTest, SmallAnswers) {
             R"({"id":"B","error":{"code":"lease_lost","message":"stale"}}]})");
 }
 
+TEST(EncodeTest, SettleThenReserveCarriesTheResultsAndTheJobsOrTheReservesRefusal) {
+  std::vector<StatusOr<ops::SettleResult>> results;
+  results.push_back(ops::SettleResult{"A", JobState::kCompleted, std::nullopt});
+  Job next;
+  next.id = "B";
+  next.type = "pdf";
+  next.queue = "pdf";
+  next.payload_json = "{}";
+  next.lease_token = "L";
+  auto both = boost::json::parse(encode_settle_then_reserve({"A"}, results, {next}, nullptr));
+  EXPECT_EQ(both.at("results").at(0).at("id").as_string(), "A");
+  EXPECT_EQ(both.at("jobs").at(0).at("id").as_string(), "B");
+  EXPECT_EQ(both.at("jobs").at(0).at("lease").as_string(), "L");
+  EXPECT_FALSE(both.as_object().contains("reserve_error"));
+
+  Status stopping(StatusCode::kUnavailable, "the server is shutting down");
+  EXPECT_EQ(encode_settle_then_reserve({"A"}, results, {}, &stopping),
+            R"({"results":[{"id":"A","state":"completed"}],"jobs":[],)"
+            R"("reserve_error":{"code":"unavailable","message":"the server is shutting down"}})");
+}
+
 TEST(EncodeTest, QueuePushSecretsAreRedacted) {
   QueueInfo q;
   q.name = "hooks";

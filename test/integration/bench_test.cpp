@@ -68,6 +68,24 @@ TEST_F(BenchTest, TheDrainWorkloadSettlesEveryJobItFilledAndReportsTheServersCpu
   EXPECT_EQ(counts.at("completed").as_int64(), 500);
 }
 
+TEST_F(BenchTest, TheDrainWithSettleAndReserveSettlesEveryJobInOneRequestARound) {
+  std::string out;
+  ASSERT_EQ(bench("--workload drain --jobs 500 --settle-and-reserve --queue paired --json", &out),
+            0)
+      << out;
+  json::object drain = json::parse(out).at("results").as_array().at(1).as_object();
+  EXPECT_EQ(drain.at("jobs").as_int64(), 500);
+  EXPECT_EQ(drain.at("errors").as_int64(), 0);
+  EXPECT_NE(std::string(drain.at("note").as_string()).find("also reserves the next ones"),
+            std::string::npos)
+      << drain.at("note");
+  HttpConnection c("127.0.0.1", server_->port());
+  c.set_token("bench-admin-token");
+  json::object counts = c.request("GET", "/v1/queues/paired").json().at("counts").as_object();
+  EXPECT_EQ(counts.at("completed").as_int64(), 500);
+  EXPECT_EQ(counts.at("active").as_int64(), 0);
+}
+
 TEST_F(BenchTest, LatencyWithSettleInlineSettlesEveryJobOnTheWorkersOwnConnection) {
   std::string out;
   ASSERT_EQ(bench("--workload latency --settle-inline --rate 200 --duration 1s --workers 2 "

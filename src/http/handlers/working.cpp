@@ -1,12 +1,10 @@
 // POST /v1/reserve (long poll), /v1/jobs/{id}/ack|fail|extend, /v1/settle.
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <functional>
 #include <mutex>
 #include <optional>
 
 #include "engine/engine.hpp"
 #include "http/encode.hpp"
-#include "http/errors.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/json_input.hpp"
 
@@ -39,6 +37,33 @@ void release_all(engine::Engine& engine, const std::vector<Job>& jobs) {
   }
 }
 
+// Names each refused item by its id, as the answers of POST /v1/settle do.
+void name_refusals(const std::vector<std::string>& ids,
+                   std::vector<StatusOr<ops::SettleResult>>& results) {
+  for (std::size_t i = 0; i < results.size() && i < ids.size(); ++i) {
+    auto& r = results[i];
+    if (!r) r = tl::unexpected(settle_error(r.error(), ids[i]));
+  }
+}
+
+// Answers with `make`'s body, which hands `jobs` to the worker. Jobs whose answer could not be
+// written (the client left) go back to their queue.
+void respond_handing_jobs(const ExchangePtr& ex, engine::Engine& engine,
+                          std::shared_ptr<std::vector<Job>> jobs,
+                          std::function<std::string()> make) {
+  bool taken = ex->respond_with([jobs, &engine, make = std::move(make)] {
+    Response resp = json_response(200, make());
+    if (!jobs->empty()) {
+      resp.on_written = [jobs, &engine](bool written) {
+        if (!written) release_all(engine, *jobs);
+      };
+    }
+    return resp;
+  });
+  // Already answered: the client left while parked and got its empty answer.
+  if (!taken) release_all(engine, *jobs);
+}
+
 // The answer to a settle with "reserve": both halves arrive on the engine's threads, in either
 // order; the second one answers.
 struct SettleThenReserve {
@@ -52,44 +77,19 @@ void answer_settle_then_reserve(const ExchangePtr& ex, engine::Engine& engine,
                                 const std::shared_ptr<SettleThenReserve>& both) {
   auto results =
       std::make_shared<std::vector<StatusOr<ops::SettleResult>>>(std::move(*both->results));
-  if (!*both->jobs) {
-    // The settle is done whatever the reserve says; its results still go back. A refused
-    // reserve (the server is stopping) answers its error beside them.
-    Status why = both->jobs->error();
-    ex->respond_with([ids, results, why] {
-      for (std::size_t i = 0; i < results->size() && i < ids->size(); ++i) {
-        auto& r = (*results)[i];
-        if (!r) r = tl::unexpected(settle_error(r.error(), (*ids)[i]));
-      }
-      std::string body = encode_settle_batch(*ids, *results);
-      body.pop_back();  // the closing brace: "reserve_error" joins the same object
-      body += ",\"jobs\":[],\"reserve_error\":{\"code\":\"" +
-              std::string(map_status(why.code()).code) +
-              "\",\"message\":" + boost::json::serialize(boost::json::value(why.message())) + "}}";
-      return json_response(200, body);
-    });
-    return;
+  // The settle stands whatever the reserve says; a refused reserve (the server is stopping)
+  // answers its error beside the results.
+  auto jobs = std::make_shared<std::vector<Job>>();
+  std::optional<Status> refused;
+  if (*both->jobs) {
+    *jobs = std::move(**both->jobs);
+  } else {
+    refused = both->jobs->error();
   }
-  auto jobs = std::make_shared<std::vector<Job>>(std::move(**both->jobs));
-  bool taken = ex->respond_with([ids, results, jobs, &engine] {
-    for (std::size_t i = 0; i < results->size() && i < ids->size(); ++i) {
-      auto& r = (*results)[i];
-      if (!r) r = tl::unexpected(settle_error(r.error(), (*ids)[i]));
-    }
-    std::string body = encode_settle_batch(*ids, *results);
-    std::string reserved = encode_reserved(*jobs);
-    body.pop_back();  // {"results":[...]}  +  {"jobs":[...]}  ->  {"results":[...],"jobs":[...]}
-    body += ',';
-    body.append(reserved, 1, std::string::npos);
-    Response resp = json_response(200, body);
-    if (!jobs->empty()) {
-      resp.on_written = [jobs, &engine](bool written) {
-        if (!written) release_all(engine, *jobs);
-      };
-    }
-    return resp;
+  respond_handing_jobs(ex, engine, jobs, [ids, results, jobs, refused] {
+    name_refusals(*ids, *results);
+    return encode_settle_then_reserve(*ids, *results, *jobs, refused ? &*refused : nullptr);
   });
-  if (!taken) release_all(engine, *jobs);
 }
 
 // POST /v1/settle with "reserve": the settle, then the worker's next jobs, in one request and
@@ -134,17 +134,7 @@ void reserve(Context& ctx, const Request& req, ExchangePtr ex) {
   auto waiter = engine->reserve(std::move(*parsed), [ex, engine](StatusOr<std::vector<Job>> r) {
     if (!r) return respond_error(ex, r.error());
     auto jobs = std::make_shared<std::vector<Job>>(std::move(*r));
-    bool taken = ex->respond_with([jobs, engine] {
-      Response resp = json_response(200, encode_reserved(*jobs));
-      if (!jobs->empty()) {
-        resp.on_written = [jobs, engine](bool written) {
-          if (!written) release_all(*engine, *jobs);
-        };
-      }
-      return resp;
-    });
-    // Already answered: the client left while parked and got its empty answer.
-    if (!taken) release_all(*engine, *jobs);
+    respond_handing_jobs(ex, *engine, jobs, [jobs] { return encode_reserved(*jobs); });
   });
   if (long_poll) {
     ex->watch_disconnect([ex, engine, waiter] {
@@ -197,10 +187,7 @@ void settle(Context& ctx, const Request& req, ExchangePtr ex) {
                       auto shared = std::make_shared<std::vector<StatusOr<ops::SettleResult>>>(
                           std::move(results));
                       ex->respond_with([ids, shared] {
-                        for (std::size_t i = 0; i < shared->size() && i < ids->size(); ++i) {
-                          auto& r = (*shared)[i];
-                          if (!r) r = tl::unexpected(settle_error(r.error(), (*ids)[i]));
-                        }
+                        name_refusals(*ids, *shared);
                         return json_response(200, encode_settle_batch(*ids, *shared));
                       });
                     });
