@@ -6,6 +6,7 @@
 #   bench/run-matrix.sh                         # 3 runs, fast and strict
 #   RUNS=5 MODES=strict SPOOL_BIN=build/bench/src/spool bench/run-matrix.sh
 #   WORKLOADS="drain:10 drain:50" bench/run-matrix.sh   # drain:N = --workload drain --concurrency N
+#   SPOOL_BIN=old/spool BENCH_BIN=build/dev/src/spool bench/run-matrix.sh   # an old server, today's client
 #
 # Besides wall-clock rates it records the server's own CPU time per job (utime+stime from
 # /proc/PID/stat): on a shared 2-core machine that figure moves much less with the neighbours'
@@ -14,6 +15,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPOOL_BIN="${SPOOL_BIN:-$ROOT/build/release/src/spool}"
+# The client: by default the same binary. Give a newer one to A/B an older server with
+# workloads (drain, --server-pid) that its own `spool bench` does not have.
+BENCH_BIN="${BENCH_BIN:-$SPOOL_BIN}"
 RUNS="${RUNS:-3}"
 MODES="${MODES:-fast strict}"
 WORKLOADS="${WORKLOADS:-enqueue batch e2e latency}"
@@ -41,7 +45,7 @@ for mode in $MODES; do
       extra=()
       name="$w"
       if [[ "$w" == drain:* ]]; then name=drain; extra=(--concurrency "${w#drain:}"); fi
-      timeout 600 "$SPOOL_BIN" bench --url "$url" --workload "$name" --json --server-pid "$server_pid" \
+      timeout 600 "$BENCH_BIN" bench --url "$url" --workload "$name" --json --server-pid "$server_pid" \
         "${extra[@]}" "${BENCH_ARGS[@]}" >"$OUT/$mode-$run-$w.json" || say "$mode run $run $w: spool bench exited $?"
       after="$(cpu_ticks "$server_pid")"
       printf '{"mode":"%s","run":%s,"workload":"%s","load":%s,"server_cpu_s":%s}\n' "$mode" "$run" "$w" \
