@@ -91,6 +91,7 @@ struct JobFilter {
   std::string type;
   std::string queue;
   std::string tag;
+  std::vector<std::string> tags;  // more tags: jobs carrying all of them (and `tag`) are listed
   std::string dedupe_key;
   int limit = 50;      // 1..500
   std::string cursor;  // from JobPage::next_cursor

@@ -431,7 +431,8 @@ void add_client_commands(CLI::App& app) {
                     "scheduled, queued, active, retrying, completed, dead or cancelled");
     sub->add_option("--type,-t", cmd->filter.type, "Only this job type");
     sub->add_option("--queue,-q", cmd->filter.queue, "Only this queue");
-    sub->add_option("--tag", cmd->filter.tag, "Only jobs with this tag");
+    sub->add_option("--tag", cmd->filter.tags,
+                    "Only jobs with this tag (repeat it: jobs with all of them)");
     sub->add_option("--limit,-n", cmd->filter.limit, "At most this many (1..500, default 50)");
     sub->add_option("--order", cmd->filter.order, "desc (newest first, default) or asc");
     sub->add_option("--cursor", cmd->filter.cursor, "Continue from a previous page");

@@ -183,7 +183,7 @@ StatusOr<std::string> build_jobs_target(const JobsFilter& filter) {
   }
   if (!filter.type.empty()) append("type", filter.type);
   if (!filter.queue.empty()) append("queue", filter.queue);
-  if (!filter.tag.empty()) append("tag", filter.tag);
+  for (const std::string& tag : filter.tags) append("tag", tag);
   if (filter.limit) {
     if (*filter.limit < 1 || *filter.limit > 500) {
       return invalid("--limit",
@@ -233,7 +233,7 @@ std::string next_page_command(const JobsFilter& filter, std::string_view next_cu
   add("--state", filter.state);
   add("--type", filter.type);
   add("--queue", filter.queue);
-  add("--tag", filter.tag);
+  for (const std::string& tag : filter.tags) add("--tag", tag);
   if (filter.limit) add("--limit", std::to_string(*filter.limit));
   add("--order", filter.order);
   add("--cursor", next_cursor);

@@ -52,7 +52,7 @@ struct JobsFilter {
   std::string state;
   std::string type;
   std::string queue;
-  std::string tag;
+  std::vector<std::string> tags;  // all must match
   std::optional<std::int64_t> limit;
   std::string order;  // "asc" | "desc"; empty = the server's default (desc)
   std::string cursor;

@@ -135,13 +135,13 @@ TEST(BuildJobsTargetTest, EncodesTheFilters) {
   EXPECT_EQ(build_jobs_target(filter).value(), "/v1/jobs");
   filter.state = "dead";
   filter.queue = "emails";
-  filter.tag = "a b&c";
+  filter.tags = {"a b&c", "vip"};
   filter.limit = 20;
   filter.order = "asc";
   filter.cursor = "ab+c/=";
-  EXPECT_EQ(
-      build_jobs_target(filter).value(),
-      "/v1/jobs?state=dead&queue=emails&tag=a%20b%26c&limit=20&order=asc&cursor=ab%2Bc%2F%3D");
+  EXPECT_EQ(build_jobs_target(filter).value(),
+            "/v1/jobs?state=dead&queue=emails&tag=a%20b%26c&tag=vip&limit=20&order=asc&cursor=ab%"
+            "2Bc%2F%3D");
 }
 
 TEST(BuildJobsTargetTest, RefusesUnknownStatesLimitsAndOrders) {
@@ -165,10 +165,10 @@ TEST(BuildJobsTargetTest, RefusesUnknownStatesLimitsAndOrders) {
 TEST(NextPageCommandTest, RepeatsTheFiltersAndQuotesForTheShell) {
   JobsFilter filter;
   filter.state = "dead";
-  filter.tag = "it's";
+  filter.tags = {"it's", "eu"};
   filter.limit = 10;
   EXPECT_EQ(next_page_command(filter, "c1"),
-            "spool jobs --state dead --tag 'it'\\''s' --limit 10 --cursor c1");
+            "spool jobs --state dead --tag 'it'\\''s' --tag eu --limit 10 --cursor c1");
 }
 
 TEST(TargetsTest, EscapeIdsAndNamesAsOnePathSegment) {

@@ -183,6 +183,7 @@ Result<JobPage> Client::list(const JobFilter& filter) {
   add_query(target, "type", filter.type);
   add_query(target, "queue", filter.queue);
   add_query(target, "tag", filter.tag);
+  for (const std::string& tag : filter.tags) add_query(target, "tag", tag);
   add_query(target, "dedupe_key", filter.dedupe_key);
   add_query(target, "limit", std::to_string(filter.limit));
   add_query(target, "cursor", filter.cursor);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,11 +47,14 @@ struct SettleResult {
 
 // ---- Listing --------------------------------------------------------------------------------
 
+// Tags one listing may ask for at once (GET /v1/jobs?tag=a&tag=b: jobs carrying all of them).
+inline constexpr std::size_t kMaxTagFilters = 8;
+
 struct JobFilter {
   std::optional<JobState> state;
   std::optional<std::string> type;
   std::optional<std::string> queue;
-  std::optional<std::string> tag;
+  std::vector<std::string> tags;  // every one must be among the job's tags (0..kMaxTagFilters)
   std::optional<std::string> dedupe_key;
   int limit = 50;                       // 1..500
   bool ascending = false;               // by creation (id) order

@@ -53,8 +53,10 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 StatusOr<engine::EnqueueRequest> parse_enqueue(std::string_view body);
 StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_view body);
 StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query);
-// kInvalidArgument for a parameter not in `known` (suggesting the nearest) or given twice.
-Status check_query(const QueryParams& query, std::span<const std::string_view> known);
+// kInvalidArgument for a parameter not in `known` (suggesting the nearest) or given twice (one
+// of `repeatable` may be).
+Status check_query(const QueryParams& query, std::span<const std::string_view> known,
+                   std::span<const std::string_view> repeatable = {});
 
 // ---- Working (requests_working.cpp) ----
 StatusOr<engine::ReserveRequest> parse_reserve(std::string_view body);

@@ -235,14 +235,17 @@ StatusOr<std::vector<engine::EnqueueRequest>> parse_enqueue_batch(std::string_vi
   return out;
 }
 
-// A query names each parameter once, from `known`: an unknown one (a typo, or `status` for
-// state) would list every job, and a repeated one would keep only its last value.
-Status check_query(const QueryParams& query, std::span<const std::string_view> known) {
+// A query names each parameter from `known`, once unless it is `repeatable`: an unknown one (a
+// typo, or `status` for state) would list every job, and a repeated one would keep only its last
+// value.
+Status check_query(const QueryParams& query, std::span<const std::string_view> known,
+                   std::span<const std::string_view> repeatable) {
   for (std::size_t i = 0; i < query.size(); ++i) {
     const std::string& key = query[i].first;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       return unknown_field(key, known, {}, "query parameter");
     }
+    if (std::find(repeatable.begin(), repeatable.end(), key) != repeatable.end()) continue;
     for (std::size_t j = 0; j < i; ++j) {
       if (query[j].first == key) {
         return Status(StatusCode::kInvalidArgument,
@@ -259,7 +262,10 @@ Status check_query(const QueryParams& query, std::span<const std::string_view> k
 StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query) {
   static constexpr std::string_view kKnown[] = {"state",      "type",  "queue", "tag",
                                                 "dedupe_key", "limit", "order", "cursor"};
-  if (Status s = check_query(query, kKnown); !s.ok()) return tl::unexpected(std::move(s));
+  static constexpr std::string_view kRepeatable[] = {"tag"};  // all must match
+  if (Status s = check_query(query, kKnown, kRepeatable); !s.ok()) {
+    return tl::unexpected(std::move(s));
+  }
   ops::JobFilter f;
   f.limit = kDefaultListLimit;
   for (const auto& [key, value] : query) {
@@ -275,7 +281,16 @@ StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query) {
         return invalid(
             key, key + " must be " + std::string(kNameRule) + ", got " + quote_for_message(value));
       }
-      (key == "type" ? f.type : key == "queue" ? f.queue : f.tag) = value;
+      if (key == "tag") {
+        if (f.tags.size() == ops::kMaxTagFilters) {
+          return invalid("tag", "tag may be given at most " +
+                                    std::to_string(ops::kMaxTagFilters) +
+                                    " times (jobs carrying all of them are listed)");
+        }
+        f.tags.push_back(value);
+      } else {
+        (key == "type" ? f.type : f.queue) = value;
+      }
     } else if (key == "dedupe_key") {
       if (value.empty() || value.size() > kMaxDedupeKeyBytes) {
         return invalid(key, "dedupe_key must be 1 to " + std::to_string(kMaxDedupeKeyBytes) +

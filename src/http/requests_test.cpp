@@ -191,9 +191,20 @@ TEST(ParseListJobs, AnUnknownOrRepeatedParameterIsRefused) {
   EXPECT_NE(created.error().message().find("the query parameters are: state, type, queue"),
             std::string::npos)
       << created.error().message();
-  auto tags = parse_list_jobs({{"tag", "a"}, {"tag", "b"}});
-  ASSERT_FALSE(tags);
-  EXPECT_EQ(tags.error().field(), "tag");
+  auto twice = parse_list_jobs({{"queue", "a"}, {"queue", "b"}});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().field(), "queue");
+  // Tags combine (jobs carrying all of them), up to kMaxTagFilters.
+  auto tags = parse_list_jobs({{"tag", "a"}, {"state", "dead"}, {"tag", "b"}});
+  ASSERT_TRUE(tags) << tags.error().message();
+  EXPECT_EQ(tags->tags, (std::vector<std::string>{"a", "b"}));
+  QueryParams many;
+  for (std::size_t i = 0; i <= ops::kMaxTagFilters; ++i) many.emplace_back("tag", "t");
+  auto too_many = parse_list_jobs(many);
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().field(), "tag");
+  EXPECT_NE(too_many.error().message().find("at most 8 times"), std::string::npos)
+      << too_many.error().message();
   auto purge = parse_purge({{"state", "completed"}, {"queue", "q"}});
   ASSERT_FALSE(purge);
   EXPECT_EQ(purge.error().field(), "queue");
@@ -271,7 +282,7 @@ TEST(ParseListJobs, ChecksEveryFilter) {
   EXPECT_EQ(f->state, JobState::kDead);
   EXPECT_EQ(f->limit, 500);
   EXPECT_TRUE(f->ascending);
-  EXPECT_EQ(f->tag, "x");
+  EXPECT_EQ(f->tags, (std::vector<std::string>{"x"}));
   EXPECT_EQ(f->after_id, "01ABC");
 }
 

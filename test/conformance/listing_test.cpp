@@ -49,12 +49,27 @@ TYPED_TEST(StoreConformanceTest, ListJobsFiltersCombine) {
   f.state = JobState::kActive;
   EXPECT_EQ(ids(f), (std::vector<int>{1}));
   f = {};
-  f.tag = "vip";
+  f.tags = {"vip"};
   EXPECT_EQ(ids(f), (std::vector<int>{3, 1}));
   f.queue = "q2";
   EXPECT_EQ(ids(f), (std::vector<int>{3}));
   f = {};
-  f.tag = "vi";  // whole tags only
+  f.tags = {"vip", "eu"};  // all of them
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f.tags = {"eu", "vip"};
+  f.ascending = true;
+  EXPECT_EQ(ids(f), (std::vector<int>{3}));
+  f = {};
+  f.tags = {"eu"};
+  f.state = JobState::kQueued;
+  EXPECT_EQ(ids(f), (std::vector<int>{4, 3}));
+  f.type = "sms";
+  EXPECT_TRUE(ids(f).empty());
+  f = {};
+  f.tags = {"vip", "nobody"};
+  EXPECT_TRUE(ids(f).empty());
+  f = {};
+  f.tags = {"vi"};  // whole tags only
   EXPECT_TRUE(ids(f).empty());
   f = {};
   f.dedupe_key = "k3";
@@ -148,7 +163,7 @@ TYPED_TEST(StoreConformanceTest, ListJobsFindsRareMatchesAcrossPagesWalkingAtMos
   };
   std::vector<Case> cases(5);
   cases[0] = {"tag", {}, {389, 292, 195, 98, 1}};
-  cases[0].filter.tag = "rare";
+  cases[0].filter.tags = {"rare"};
   cases[1] = {"queue without state", {}, {389, 292, 195, 98, 1}};
   cases[1].filter.queue = "rareq";
   cases[2] = {"dedupe_key", {}, {123}};
@@ -157,7 +172,7 @@ TYPED_TEST(StoreConformanceTest, ListJobsFindsRareMatchesAcrossPagesWalkingAtMos
   cases[3].filter.type = "t2";
   cases[3].filter.queue = "bulk";
   cases[4] = {"tag, oldest first", {}, {1, 98, 195, 292, 389}};
-  cases[4].filter.tag = "rare";
+  cases[4].filter.tags = {"rare"};
   cases[4].filter.ascending = true;
   for (Case& c : cases) {
     SCOPED_TRACE(c.name);

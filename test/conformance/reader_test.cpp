@@ -181,7 +181,7 @@ TYPED_TEST(StoreConformanceTest, ReaderAnswersAsTheWriterConnectionDoesOnTheSame
   filters[3].queue = "q1";
   filters[4].queue = "q1";
   filters[4].state = JobState::kActive;
-  filters[5].tag = "vip";
+  filters[5].tags = {"vip"};
   filters[6].dedupe_key = "k8";
   filters[6].ascending = true;
   filters[7].type = "email";

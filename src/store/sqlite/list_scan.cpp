@@ -6,40 +6,48 @@
 namespace spool::store::sqlite {
 
 std::string list_scan_sql(const ListScanShape& shape) {
-  // The walk: the index that serves the most of the filter in seq order.
-  std::string_view index = "NOT INDEXED";  // the table itself, in rowid (= seq) order
-  std::vector<std::string_view> walk;
+  // The walk: the index that serves the most of the filter in seq order. A tag comes first: a
+  // tag names few jobs (an order, a customer), where a state or a type names millions.
+  std::string from = "jobs NOT INDEXED";  // the table itself, in rowid (= seq) order
+  std::string_view seq = "jobs.seq";
+  std::vector<std::string> walk;
   bool state_walked = false, type_walked = false, queue_walked = false;
-  if (shape.state && shape.queue) {
-    index = "INDEXED BY jobs_by_queue";
-    walk = {"queue = ?3", "state = ?1"};
+  if (shape.tags > 0) {
+    // CROSS JOIN keeps job_tags the outer loop, so the walk runs in its (tag, seq) order.
+    from = "job_tags CROSS JOIN jobs ON jobs.seq = job_tags.seq";
+    seq = "job_tags.seq";
+    walk = {"job_tags.tag = ?5"};
+  } else if (shape.state && shape.queue) {
+    from = "jobs INDEXED BY jobs_by_queue";
+    walk = {"jobs.queue = ?3", "jobs.state = ?1"};
     state_walked = queue_walked = true;
   } else if (shape.state) {
-    index = "INDEXED BY jobs_by_state";
-    walk = {"state = ?1"};
+    from = "jobs INDEXED BY jobs_by_state";
+    walk = {"jobs.state = ?1"};
     state_walked = true;
   } else if (shape.type) {
-    index = "INDEXED BY jobs_by_type";
-    walk = {"type = ?2"};
+    from = "jobs INDEXED BY jobs_by_type";
+    walk = {"jobs.type = ?2"};
     type_walked = true;
   }
   if (shape.cursor) {
-    if (shape.ascending) {
-      walk.push_back(shape.cursor_inclusive ? "seq >= ?6" : "seq > ?6");
-    } else {
-      walk.push_back(shape.cursor_inclusive ? "seq <= ?6" : "seq < ?6");
-    }
+    std::string_view op = shape.ascending ? (shape.cursor_inclusive ? " >= ?6" : " > ?6")
+                                          : (shape.cursor_inclusive ? " <= ?6" : " < ?6");
+    walk.push_back(std::string(seq) + std::string(op));
   }
 
   // The rest, checked on each row walked.
-  std::vector<std::string_view> check;
-  if (shape.state && !state_walked) check.push_back("state = ?1");
-  if (shape.type && !type_walked) check.push_back("type = ?2");
-  if (shape.queue && !queue_walked) check.push_back("queue = ?3");
-  if (shape.dedupe_key) check.push_back("dedupe_key = ?4");
-  if (shape.tag) check.push_back("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = ?5)");
+  std::vector<std::string> check;
+  if (shape.state && !state_walked) check.emplace_back("jobs.state = ?1");
+  if (shape.type && !type_walked) check.emplace_back("jobs.type = ?2");
+  if (shape.queue && !queue_walked) check.emplace_back("jobs.queue = ?3");
+  if (shape.dedupe_key) check.emplace_back("jobs.dedupe_key = ?4");
+  for (int i = 1; i < shape.tags; ++i) {
+    check.push_back("EXISTS (SELECT 1 FROM job_tags t WHERE t.tag = ?" + std::to_string(7 + i) +
+                    " AND t.seq = jobs.seq)");
+  }
 
-  std::string sql = "SELECT seq, id, ";
+  std::string sql = "SELECT jobs.seq, jobs.id, ";
   if (check.empty()) {
     sql += "1";
   } else {
@@ -50,13 +58,15 @@ std::string list_scan_sql(const ListScanShape& shape) {
     }
     sql += ")";
   }
-  sql += " FROM jobs ";
-  sql += index;
+  sql += " FROM ";
+  sql += from;
   for (std::size_t i = 0; i < walk.size(); ++i) {
     sql += i == 0 ? " WHERE " : " AND ";
     sql += walk[i];
   }
-  sql += shape.ascending ? " ORDER BY seq ASC" : " ORDER BY seq DESC";
+  sql += " ORDER BY ";
+  sql += seq;
+  sql += shape.ascending ? " ASC" : " DESC";
   sql += " LIMIT ?7";
   return sql;
 }

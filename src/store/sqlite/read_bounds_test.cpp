@@ -95,7 +95,7 @@ TEST(SqliteReadBoundsTest, EveryListScanWalksOneIndexInSeqOrderWithoutASort) {
     shape.type = bits & 2;
     shape.queue = bits & 4;
     shape.dedupe_key = bits & 8;
-    shape.tag = bits & 16;
+    shape.tags = bits & 16 ? 1 + (bits & 1) : 0;  // with a state, two tags
     int cursor = (bits >> 5) % 3;
     shape.cursor = cursor > 0;
     shape.cursor_inclusive = cursor == 2;
@@ -104,7 +104,8 @@ TEST(SqliteReadBoundsTest, EveryListScanWalksOneIndexInSeqOrderWithoutASort) {
     std::string plan = joined(raw.plan(sql));
     SCOPED_TRACE(sql);
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
-    std::string walked = shape.state && shape.queue ? "jobs_by_queue"
+    std::string walked = shape.tags > 0              ? "SEARCH job_tags USING PRIMARY KEY"
+                         : shape.state && shape.queue ? "jobs_by_queue"
                          : shape.state              ? "jobs_by_state"
                          : shape.type               ? "jobs_by_type"
                          : shape.cursor             ? "INTEGER PRIMARY KEY"
@@ -114,7 +115,7 @@ TEST(SqliteReadBoundsTest, EveryListScanWalksOneIndexInSeqOrderWithoutASort) {
 }
 
 // The walk stops after the budget even when it found nothing, and says where it stopped.
-TEST(SqliteReadBoundsTest, ListJobsByARareTagStopsAtTheBudgetWithTheLastJobExaminedAsCursor) {
+TEST(SqliteReadBoundsTest, ListJobsByARareQueueStopsAtTheBudgetWithTheLastJobExaminedAsCursor) {
   testing::TempDir dir;
   SqliteOptions options{dir.file("spool.db"), Durability::kFast, 0};
   options.bounds.list_scan_rows = 50;
@@ -122,13 +123,11 @@ TEST(SqliteReadBoundsTest, ListJobsByARareTagStopsAtTheBudgetWithTheLastJobExami
   ASSERT_TRUE(store);
   in_transaction(*store, [&] {
     for (int n = 1; n <= 400; ++n) {
-      NewJob j = make_job(n, "q");
-      if (n % 97 == 1) j.job.tags = {"rare"};
-      ASSERT_TRUE(store->enqueue(j));
+      ASSERT_TRUE(store->enqueue(make_job(n, n % 97 == 1 ? "rare" : "q")));
     }
   });
   JobFilter f;
-  f.tag = "rare";
+  f.queue = "rare";  // a queue without a state walks the table
   f.limit = 2;
   auto page = store->list_jobs(f);
   ASSERT_TRUE(page) << page.error().message();
@@ -140,6 +139,43 @@ TEST(SqliteReadBoundsTest, ListJobsByARareTagStopsAtTheBudgetWithTheLastJobExami
   ASSERT_TRUE(page);
   EXPECT_TRUE(page->jobs.empty());  // 350 down to 301: none
   EXPECT_EQ(page->next_cursor, job_id(301));
+}
+
+// A tag is served by job_tags: a rare tag among many jobs comes back in full pages, however
+// small the budget, because the walk only meets the jobs that carry it.
+TEST(SqliteReadBoundsTest, ListJobsByARareTagSeeksItsJobsInFullPages) {
+  testing::TempDir dir;
+  SqliteOptions options{dir.file("spool.db"), Durability::kFast, 0};
+  options.bounds.list_scan_rows = 3;
+  auto store = open_store(options);
+  ASSERT_TRUE(store);
+  in_transaction(*store, [&] {
+    for (int n = 1; n <= 400; ++n) {
+      NewJob j = make_job(n, "q");
+      if (n % 97 == 1) j.job.tags = {"rare", "order:" + std::to_string(n)};
+      ASSERT_TRUE(store->enqueue(j));
+    }
+  });
+  JobFilter f;
+  f.tags = {"rare"};
+  f.limit = 2;
+  std::vector<std::string> found;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto page = store->list_jobs(f);
+    ASSERT_TRUE(page) << page.error().message();
+    for (const Job& j : page->jobs) found.push_back(j.id);
+    if (!page->next_cursor) break;
+    EXPECT_EQ(page->jobs.size(), 2u) << "page " << pages;
+    f.after_id = page->next_cursor;
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{job_id(389), job_id(292), job_id(195), job_id(98),
+                                             job_id(1)}));
+  f = {};
+  f.tags = {"rare", "order:195"};
+  auto page = store->list_jobs(f);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->jobs.size(), 1u);
+  EXPECT_EQ(page->jobs[0].id, job_id(195));
 }
 
 // backlog()'s counts carry their LIMIT inside: counting 100 of 5,000 matching rows does about

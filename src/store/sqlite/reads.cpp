@@ -139,7 +139,7 @@ StatusOr<JobPage> SqliteReader::list_jobs(const JobFilter& filter) {
   shape.type = type_id.has_value();
   shape.queue = queue_id.has_value();
   shape.dedupe_key = filter.dedupe_key.has_value();
-  shape.tag = filter.tag.has_value();
+  shape.tags = static_cast<int>(filter.tags.size());
   shape.cursor = (*cursor)->seq.has_value();
   shape.cursor_inclusive = (*cursor)->inclusive;
   shape.ascending = filter.ascending;
@@ -162,7 +162,9 @@ StatusOr<JobPage> SqliteReader::list_jobs(const JobFilter& filter) {
   if (type_id) q.bind(2, *type_id);
   if (queue_id) q.bind(3, *queue_id);
   if (filter.dedupe_key) q.bind(4, *filter.dedupe_key);
-  if (filter.tag) q.bind(5, *filter.tag);
+  for (std::size_t i = 0; i < filter.tags.size(); ++i) {
+    q.bind(i == 0 ? 5 : static_cast<int>(7 + i), filter.tags[i]);
+  }
   if ((*cursor)->seq) q.bind(6, *(*cursor)->seq);
   q.bind(7, budget);
   std::int64_t examined = 0;

@@ -201,6 +201,29 @@ UPDATE dedupe SET job_id = (SELECT j.id FROM jobs j WHERE j.seq = dedupe.job
                             AND j.type = dedupe.type AND j.dedupe_key = dedupe.key);
 )sql";
 
+// Migration 7: an index of tags, so that GET /v1/jobs?tag=... seeks instead of walking the
+// table within its scan budget (issue 13, D2: a list by a tag nobody has examined 10,000 rows a
+// page). One row per (tag, job); WITHOUT ROWID, so the row is the key and nothing else. Triggers
+// keep it, because a job's tags are written once, at insert, and rows leave by several deletes
+// (purge, retention, tests): no code path can forget it. Untagged jobs cost nothing here (the
+// WHEN clauses). A job's tags never change after insert, so no UPDATE trigger is needed.
+constexpr std::string_view kMigration7 = R"sql(
+CREATE TABLE job_tags (
+  tag TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (tag, seq)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO job_tags (tag, seq)
+  SELECT t.value, jobs.seq FROM jobs, json_each(jobs.tags) t WHERE jobs.tags IS NOT NULL;
+CREATE TRIGGER job_tags_on_insert AFTER INSERT ON jobs WHEN NEW.tags IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO job_tags (tag, seq) SELECT value, NEW.seq FROM json_each(NEW.tags);
+END;
+CREATE TRIGGER job_tags_on_delete AFTER DELETE ON jobs WHEN OLD.tags IS NOT NULL BEGIN
+  DELETE FROM job_tags
+   WHERE seq = OLD.seq AND tag IN (SELECT value FROM json_each(OLD.tags));
+END;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
@@ -208,7 +231,8 @@ struct Migration {
 
 // Index i holds migration i + 1.
 constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
-                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6}};
+                                     {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
+                                     {7, kMigration7}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

@@ -171,7 +171,8 @@ TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         // Undo migrations 6, 5 and 4: the file is as version 3 left it.
+                         // Undo migrations 7 to 4: the file is as version 3 left it.
+                         "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
                          "ALTER TABLE dedupe DROP COLUMN job_id; "
                          "ALTER TABLE dedupe DROP COLUMN last_state; "
                          "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
@@ -229,6 +230,7 @@ TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
   ASSERT_EQ(
       sqlite3_exec(db,
                    // As version 5 left it, with the second job deleted under its key.
+                   "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
                    "ALTER TABLE dedupe DROP COLUMN job_id; "
                    "ALTER TABLE dedupe DROP COLUMN last_state; "
                    "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; PRAGMA user_version = 5",
@@ -252,6 +254,95 @@ TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
   EXPECT_FALSE(stored->deduplicated);
   EXPECT_EQ(stored->id, fresh.job.id);
   ASSERT_TRUE(store->commit());
+}
+
+// Rows of job_tags, counted on a connection of its own.
+std::int64_t tag_rows(const std::string& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM job_tags", -1, &stmt, nullptr);
+  std::int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// Migration 7 indexes the tags of the jobs already stored, not only those enqueued after it.
+TEST(SqliteStoreTest, AVersion6FilesTaggedJobsAreFoundByTagAfterTheMigration) {
+  testing::TempDir dir;
+  {
+    auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->begin());
+    for (int n = 1; n <= 4; ++n) {
+      NewJob j = make_job(n);
+      if (n % 2 == 0) j.job.tags = {"order:" + std::to_string(n), "vip", "vip"};
+      ASSERT_TRUE(store->enqueue(j));
+    }
+    ASSERT_TRUE(store->commit());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; "
+                         "DROP TABLE job_tags; PRAGMA user_version = 6",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_TRUE(store);
+  EXPECT_EQ(pragma(*store, "user_version"), sqlite::kSchemaVersion);
+  EXPECT_EQ(tag_rows(dir.file("spool.db")), 4);  // a tag given twice is indexed once
+  JobFilter f;
+  f.tags = {"vip"};
+  auto page = store->list_jobs(f);
+  ASSERT_TRUE(page) << page.error().message();
+  ASSERT_EQ(page->jobs.size(), 2u);
+  EXPECT_EQ(page->jobs[0].id, make_job(4).job.id);
+  EXPECT_EQ(page->jobs[1].id, make_job(2).job.id);
+}
+
+// The index follows the jobs out: purge and retention delete their tag rows too, so a tag never
+// names a job that is gone, nor a later job that reuses its seq.
+TEST(SqliteStoreTest, PurgeAndRetentionTakeTheirJobsTagRowsWithThem) {
+  testing::TempDir dir;
+  auto store = open({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->begin());
+  for (int n = 1; n <= 3; ++n) {
+    NewJob j = make_job(n);
+    j.job.tags = {"a", "b"};
+    ASSERT_TRUE(store->enqueue(j));
+  }
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(tag_rows(dir.file("spool.db")), 6);
+
+  ASSERT_TRUE(store->begin());
+  ASSERT_TRUE(store->cancel(make_job(2).job.id, kNow));
+  ASSERT_TRUE(store->cancel(make_job(3).job.id, kNow));
+  auto purged = store->purge("send_email", JobState::kCancelled, 1);
+  ASSERT_TRUE(purged) << purged.error().message();
+  EXPECT_EQ(*purged, 1);
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(tag_rows(dir.file("spool.db")), 4);
+
+  ASSERT_TRUE(store->begin());
+  auto swept = store->sweep_retention(kNow + 365LL * 86'400'000, 100);
+  ASSERT_TRUE(swept) << swept.error().message();
+  EXPECT_EQ(*swept, 1);
+  // A new job takes a freed seq (SQLite reuses them): the tags name it alone.
+  NewJob later = make_job(9);
+  later.job.tags = {"a"};
+  ASSERT_TRUE(store->enqueue(later));
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(tag_rows(dir.file("spool.db")), 3);
+  JobFilter f;
+  f.tags = {"a", "b"};
+  auto page = store->list_jobs(f);
+  ASSERT_TRUE(page) << page.error().message();
+  ASSERT_EQ(page->jobs.size(), 1u);
+  EXPECT_EQ(page->jobs[0].id, make_job(1).job.id);
 }
 
 TEST(SqliteStoreTest, AFileFromANewerSchemaIsRefused) {
