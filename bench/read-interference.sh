@@ -7,6 +7,8 @@
 #   SPOOL_BIN=build/release/src/spool bench/read-interference.sh
 #   RUNS=3 QUEUED=1000000 DEAD=500000 CONNECTIONS=10 SECONDS_PER_PHASE=10 ...
 #   READERS=readyz,list,retry (the default: all three; name fewer to see each one's share)
+#   READERS=healthz (a control: 22 loops of /healthz, which reads nothing: the cost of serving
+#   requests beside the writes on the same cores)
 #   PACE_MS=0 (each reader loop's rest between calls; 0: call again as soon as answered)
 #   DISTURB_NICE=10 (the readers' client runs niced, standing in for clients on other machines)
 #

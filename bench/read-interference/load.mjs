@@ -89,12 +89,11 @@ async function dead(more) {
   console.error(`load: ${n} jobs made dead in ${(Date.now() - t) / 1000} s`);
 }
 
-// Runs the readers for `seconds`: 20 loops of /readyz, 2 loops listing a tag no job has (the
-// worst case: a filter with no index of its own), and one retry-dead of dlq at the start
-// (the ones READERS names).
+// Runs the readers for `seconds`: 20 loops of /readyz, 2 loops listing a tag no job has, and
+// one retry-dead of dlq at the start (the ones READERS names; `healthz` is a control).
 async function disturb(seconds) {
   const until = Date.now() + seconds * 1000;
-  const counts = { readyz: 0, list: 0 };
+  const counts = { readyz: 0, list: 0, healthz: 0 };
   async function loop(kind, path) {
     while (Date.now() < until) {
       await call('GET', path);
@@ -111,6 +110,9 @@ async function disturb(seconds) {
   await Promise.all([
     ...Array.from({ length: on('readyz') ? 20 : 0 }, () => loop('readyz', '/readyz')),
     ...Array.from({ length: on('list') ? 2 : 0 }, () => loop('list', '/v1/jobs?tag=nope&limit=50')),
+    // The control: as many loops of /healthz, which reads nothing. Whatever it costs the writes is
+    // the price of serving requests on the same cores, not of reading.
+    ...Array.from({ length: on('healthz') ? 22 : 0 }, () => loop('healthz', '/healthz')),
     retried,
   ]);
   console.log(JSON.stringify(counts));
