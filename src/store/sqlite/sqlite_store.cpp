@@ -28,14 +28,17 @@ StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view doing,
 
 }  // namespace
 
-SqliteStore::SqliteStore(Connection db, const SqliteOptions& options)
-    : db_(std::move(db)),
+SqliteStore::SqliteStore(FileLock lock, Connection db, const SqliteOptions& options)
+    : lock_(std::move(lock)),
+      db_(std::move(db)),
       path_(options.path),
       reader_options_{options.bounds, options.name_cache_capacity},
       published_(std::make_shared<PublishedQueues>()),
       reads_(db_.get(), path_, published_, reader_options_) {}
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options) {
+  auto lock = FileLock::acquire(options.path);
+  if (!lock) return tl::unexpected(lock.error());
   sqlite3* raw = nullptr;
   // NOMUTEX: the engine thread is the connection's only user, so SQLite's own locking is waste.
   int rc =
@@ -62,7 +65,7 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::open(const SqliteOptions& options)
   }
   if (auto ok = migrate(db.get(), options.path); !ok) return tl::unexpected(ok.error());
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), options));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*lock), std::move(db), options));
   // Checkpoints move off the writer thread (see checkpointer.hpp); if that connection cannot be
   // had, SQLite's automatic checkpoints on the writer stay on, slower but safe.
   if (auto checkpointer =

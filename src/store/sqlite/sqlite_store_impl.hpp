@@ -29,6 +29,7 @@
 
 #include "store/reads_via.hpp"
 #include "store/sqlite/checkpointer.hpp"
+#include "store/sqlite/file_lock.hpp"
 #include "store/sqlite/published_queues.hpp"
 #include "store/sqlite/queue_states.hpp"
 #include "store/sqlite/sqlite_reader.hpp"
@@ -124,7 +125,7 @@ class SqliteStore final : public ReadsVia<Store> {
     bool has_callback = false;  // callback_url is set
   };
 
-  SqliteStore(Connection db, const SqliteOptions& options);
+  SqliteStore(FileLock lock, Connection db, const SqliteOptions& options);
   StatusOr<void> prepare_all();
   StatusOr<void> load_caches();
 
@@ -165,6 +166,7 @@ class SqliteStore final : public ReadsVia<Store> {
   // A statement prepared on first use (most runs never need it).
   StatusOr<const Statement*> lazy(Statement& slot, std::string_view sql);
 
+  FileLock lock_;  // first: held until everything else has closed (file_lock.hpp)
   Connection db_;
   std::string path_;
   ReaderOptions reader_options_;  // for every reader, the writer connection's included

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
 #include "support/temp_dir.hpp"
@@ -343,6 +345,25 @@ TEST(SqliteStoreTest, PurgeAndRetentionTakeTheirJobsTagRowsWithThem) {
   ASSERT_TRUE(page) << page.error().message();
   ASSERT_EQ(page->jobs.size(), 1u);
   EXPECT_EQ(page->jobs[0].id, make_job(1).job.id);
+}
+
+// Two writers on one file would each hand out the same jobs: the second open is refused, with
+// the holder's pid and what to do, and the file opens again once the first store has closed.
+TEST(SqliteStoreTest, ASecondOpenOfAFileInUseIsRefusedUntilTheFirstCloses) {
+  testing::TempDir dir;
+  auto first = open({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_TRUE(first);
+  auto second = open_sqlite_store({dir.file("spool.db"), Durability::kFast, 0});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(second.error().message(),
+            dir.file("spool.db") + " is in use by another spool process (pid " +
+                std::to_string(getpid()) +
+                "): two servers on one file would hand out the same jobs twice. Stop that one, "
+                "or give this one a --data folder of its own");
+  first.reset();
+  auto again = open_sqlite_store({dir.file("spool.db"), Durability::kFast, 0});
+  EXPECT_TRUE(again) << again.error().message();
 }
 
 TEST(SqliteStoreTest, AFileFromANewerSchemaIsRefused) {
