@@ -18,7 +18,7 @@ inline namespace v1 {
 
 struct Error {
   // The API's error.code when the server answered: "invalid_request", "unauthorized",
-  // "forbidden", "not_found", "conflict", "lease_lost", "too_large", "rate_limited",
+  // "forbidden", "not_found", "conflict", "lease_lost", "timed_out", "too_large", "rate_limited",
   // "unavailable". When it did not:
   //   "connect_failed"  no connection could be made (server down, wrong URL): nothing was sent
   //   "timeout"         no answer within the request timeout

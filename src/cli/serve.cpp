@@ -153,6 +153,7 @@ void run(const CLI::App& cmd, const Flags& flags) {
   RealClock clock;
   engine::EngineOptions engine_options;
   engine_options.max_pending_commands = config.max_pending_commands;
+  engine_options.default_timeout_ms = config.job_timeout_ms;
   engine::Engine engine(std::move(*store), clock, engine_options);
   // Event ids start at the start time in microseconds, so they keep increasing across restarts
   // and a Last-Event-ID from an earlier run is told it missed events (http/event_bus.hpp).

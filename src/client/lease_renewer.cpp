@@ -15,7 +15,9 @@ constexpr auto kProgressInterval = std::chrono::seconds(1);
 constexpr Millis kUnknownLeaseRenewal{1000};
 
 bool lease_refused(const Error& e) {
-  return e.code == "lease_lost" || e.code == "not_found" || e.code == "conflict";
+  // timed_out: the attempt ran past its timeout_ms and the server failed it as a timeout.
+  return e.code == "lease_lost" || e.code == "timed_out" || e.code == "not_found" ||
+         e.code == "conflict";
 }
 
 }  // namespace

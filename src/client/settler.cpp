@@ -150,7 +150,7 @@ std::vector<Settler::Item> Settler::send(std::vector<Item> batch) {
 }
 
 void Settler::report_refused(const Item& item, const Error& e) {
-  bool lost = e.code == "lease_lost" || e.code == "not_found";
+  bool lost = e.code == "lease_lost" || e.code == "timed_out" || e.code == "not_found";
   write_log(
       log_, lost ? LogLevel::kWarn : LogLevel::kError,
       "job " + item.id + " (" + item.type + "): the server refused its " +

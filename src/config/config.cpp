@@ -111,11 +111,15 @@ Status read_server(const std::string& origin, const toml::value& server, ServeCo
       std::int64_t n = 0;
       s = read_int(origin, key, v, 1, kMaxMaxPendingCommands, n);
       if (s.ok()) c.max_pending_commands = static_cast<std::size_t>(n);
+    } else if (k == "job_timeout_ms") {
+      std::int64_t n = 0;
+      s = read_int(origin, key, v, kMinTimeoutMs, kMaxTimeoutMs, n);
+      if (s.ok()) c.job_timeout_ms = n;
     } else {
       return bad(origin, key,
                  "unknown key; [server] takes listen, data, durability, body_limit_bytes, "
                  "io_threads, log_level, log_format, events_buffer, events_keepalive_ms, "
-                 "max_connections, max_pending_commands");
+                 "max_connections, max_pending_commands, job_timeout_ms");
     }
     if (!s.ok()) return s;
   }
@@ -310,6 +314,7 @@ Status read_queues(const std::string& origin, const toml::value& queues, ServeCo
     for (const auto& [k, e] : v.as_table()) {
       static const char* kKeys[] = {"max_attempts",
                                     "lease_ms",
+                                    "timeout_ms",
                                     "concurrency",
                                     "rate_limit",
                                     "retain_completed_ms",
@@ -321,8 +326,9 @@ Status read_queues(const std::string& origin, const toml::value& queues, ServeCo
       for (const char* key : kKeys) known |= k == key;
       if (!known) {
         return bad(origin, at + "." + k,
-                   "unknown key; a queue takes max_attempts, lease_ms, concurrency, rate_limit, "
-                   "retain_completed_ms, retain_dead_ms, retain_cancelled_ms, backoff, push");
+                   "unknown key; a queue takes max_attempts, lease_ms, timeout_ms, concurrency, "
+                   "rate_limit, retain_completed_ms, retain_dead_ms, retain_cancelled_ms, "
+                   "backoff, push");
       }
     }
     std::string json = http::to_json_text(to_json(v));

@@ -57,6 +57,8 @@ struct ServeConfig {
   // answered 503.
   std::size_t max_connections = 10'000;
   std::size_t max_pending_commands = engine::EngineOptions{}.max_pending_commands;
+  // timeout_ms of jobs whose request and queue set none (core/job.hpp); unset: no limit.
+  std::optional<std::int64_t> job_timeout_ms;
   std::vector<http::TokenSpec> tokens;
   std::vector<std::pair<std::string, QueueConfig>> queues;  // [queues.<name>]
   http::WatchOptions watch;  // [watch]: /metrics access, /readyz thresholds, summary overdue

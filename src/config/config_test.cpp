@@ -28,6 +28,7 @@ events_buffer = 4096
 events_keepalive_ms = 5000
 max_connections = 500
 max_pending_commands = 2000
+job_timeout_ms = 600000
 
 [[tokens]]
 token = "p-secret"
@@ -52,6 +53,7 @@ backoff = { type = "fixed", base_ms = 2000, jitter = false }
   EXPECT_EQ(c.events_keepalive_ms, 5000);
   EXPECT_EQ(c.max_connections, 500u);
   EXPECT_EQ(c.max_pending_commands, 2000u);
+  EXPECT_EQ(c.job_timeout_ms, 600000);
   ASSERT_EQ(c.tokens.size(), 1u);
   EXPECT_EQ(c.tokens[0].roles,
             http::role_bit(http::Role::kProducer) | http::role_bit(http::Role::kReader));
@@ -104,6 +106,8 @@ TEST(ConfigTest, ErrorsNameTheKeyAndWhatIsAllowed) {
       {"[server]\nlisten = \"nowhere\"", "listen must be HOST:PORT"},
       {"[server]\nmax_connections = 0", "server.max_connections: must be between 1 and 1000000"},
       {"[server]\nmax_pending_commands = 0", "server.max_pending_commands: must be between 1"},
+      {"[server]\njob_timeout_ms = 5", "server.job_timeout_ms: must be between 100 and 604800000"},
+      {"[queues.pdf]\ntimeout_ms = 5", "queues.pdf.timeout_ms must be between 100"},
       {"[[tokens]]\ntoken = \"t\"\nroles = [\"boss\"]", "tokens[0].roles: roles are admin"},
       {"[[tokens]]\nroles = [\"admin\"]", "tokens[0].token: is required"},
       {"[queues.email]\nlease_ms = 5", "queues.email.lease_ms must be between 100"},

@@ -67,6 +67,8 @@ std::string_view to_string(FailKind kind) {
       return "release";
     case FailKind::kLeaseExpired:
       return "lease_expired";
+    case FailKind::kTimeout:
+      return "timeout";
   }
   return "retry";
 }
@@ -83,6 +85,7 @@ void QueueConfig::merge(const QueueConfig& patch) {
   if (patch.max_attempts) max_attempts = patch.max_attempts;
   if (patch.backoff) backoff = patch.backoff;
   if (patch.lease_ms) lease_ms = patch.lease_ms;
+  if (patch.timeout_ms) timeout_ms = patch.timeout_ms;
   if (patch.concurrency) concurrency = patch.concurrency;
   if (patch.rate_limit) rate_limit = patch.rate_limit;
   if (patch.retain_completed_ms) retain_completed_ms = patch.retain_completed_ms;

@@ -45,9 +45,9 @@ struct Backoff {
   bool operator==(const Backoff&) const = default;
 };
 
-// How a worker fails a job. kLeaseExpired is never sent by a worker: the engine records it when
-// a lease runs out.
-enum class FailKind { kRetry, kPermanent, kSnooze, kRelease, kLeaseExpired };
+// How a worker fails a job. kLeaseExpired and kTimeout are never sent by a worker: the engine
+// records them when a lease runs out, or when an attempt runs past its timeout_ms.
+enum class FailKind { kRetry, kPermanent, kSnooze, kRelease, kLeaseExpired, kTimeout };
 std::string_view to_string(FailKind kind);
 std::optional<FailKind> parse_fail_kind(std::string_view text);  // the four a worker may send
 
@@ -62,6 +62,11 @@ inline constexpr int kDefaultMaxAttempts = 3;
 inline constexpr std::int64_t kDefaultLeaseMs = 30'000;
 inline constexpr std::int64_t kMinLeaseMs = 100;
 inline constexpr std::int64_t kMaxLeaseMs = 86'400'000;
+// timeout_ms: the longest one attempt may run, however often its lease is extended. No default:
+// an attempt runs as long as its worker extends the lease unless the job, its queue or the
+// server sets one.
+inline constexpr std::int64_t kMinTimeoutMs = 100;
+inline constexpr std::int64_t kMaxTimeoutMs = 7LL * 86'400'000;
 inline constexpr std::int64_t kDefaultDedupeWindowMs = 3'600'000;
 inline constexpr std::int64_t kDefaultRetainCompletedMs = 24LL * 3'600'000;
 inline constexpr std::int64_t kDefaultRetainDeadMs = 7LL * 24 * 3'600'000;
@@ -73,6 +78,7 @@ struct QueueConfig {
   std::optional<int> max_attempts;
   std::optional<Backoff> backoff;
   std::optional<std::int64_t> lease_ms;
+  std::optional<std::int64_t> timeout_ms;  // for jobs enqueued without one
   std::optional<int> concurrency;  // max active jobs across all workers
   std::optional<RateLimit> rate_limit;
   std::optional<std::int64_t> retain_completed_ms;
@@ -137,6 +143,9 @@ struct Job {
   int max_attempts = kDefaultMaxAttempts;
   Backoff backoff;
   std::int64_t lease_ms = kDefaultLeaseMs;
+  // The longest one attempt may run: a lease never reaches past started_at + timeout_ms, and an
+  // attempt that gets there fails as FailKind::kTimeout. Unset: no limit.
+  std::optional<std::int64_t> timeout_ms;
   TimeMs created_at = 0;
   TimeMs run_at = 0;                  // when the job is (or was) due
   std::optional<TimeMs> started_at;   // start of the latest reservation

@@ -63,6 +63,12 @@ void write_job_view(JsonWriter& w, const Job& job) {
   w.key("backoff");
   write_backoff_view(w, job.backoff);
   w.field("lease_ms", job.lease_ms);
+  w.key("timeout_ms");
+  if (job.timeout_ms) {
+    w.value(*job.timeout_ms);
+  } else {
+    w.null();
+  }
   w.key("created_at").time(job.created_at);
   w.key("run_at").time(job.run_at);
   w.key("started_at").time(job.started_at);

@@ -42,6 +42,9 @@ struct SettleResult {
   int max_attempts = 0;
   std::optional<TimeMs> started_at;  // start of the attempt this settles (ack, fail, expiry)
   std::string error;                 // the error recorded (fail, lease expiry), else empty
+  // Set by tick() for each expiry: kLeaseExpired, or kTimeout when the attempt reached its
+  // timeout_ms.
+  std::optional<FailKind> failed_kind;
   bool callback_armed = false;       // this transition armed the job's completion callback
 };
 

@@ -17,6 +17,8 @@ std::string_view to_string(StatusCode code) {
       return "conflict";
     case StatusCode::kLeaseLost:
       return "lease_lost";
+    case StatusCode::kTimedOut:
+      return "timed_out";
     case StatusCode::kTooLarge:
       return "too_large";
     case StatusCode::kRateLimited:

@@ -15,6 +15,8 @@ namespace spool {
 //  kConflict          the request is valid but the job's current state forbids it; read the
 //                     state, then decide.
 //  kLeaseLost         the caller's lease is not the current one: its work no longer counts.
+//  kTimedOut          the attempt ran past the job's timeout_ms and was failed as a timeout:
+//                     stop working on it (like kLeaseLost, with the reason).
 //  kTooLarge          the request is over a size limit; send less.
 //  kRateLimited       too much right now; retry later.
 //  kUnauthenticated   no valid credentials.
@@ -28,6 +30,7 @@ enum class StatusCode {
   kNotFound,
   kConflict,
   kLeaseLost,
+  kTimedOut,
   kTooLarge,
   kRateLimited,
   kUnauthenticated,

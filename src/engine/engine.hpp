@@ -50,6 +50,7 @@ struct EnqueueRequest {
   std::optional<int> max_attempts;
   std::optional<Backoff> backoff;
   std::optional<std::int64_t> lease_ms;
+  std::optional<std::int64_t> timeout_ms;  // the longest one attempt may run (core/job.hpp)
   std::vector<std::string> tags;
   // Checked against the [callbacks] allow list by the caller (core/callback_url.hpp).
   std::optional<std::string> callback_url;
@@ -137,6 +138,9 @@ struct EngineOptions {
   int bulk_chunk = 100;      // jobs a purge or retry-dead changes per transaction at most
   double bulk_duty = 0.5;    // share of the writer's time a purge or retry-dead takes at most
   std::int64_t sweep_interval_ms = 1000;
+  // timeout_ms for jobs that set none and whose queue sets none ([server] job_timeout_ms);
+  // unset: no limit.
+  std::optional<std::int64_t> default_timeout_ms;
   std::uint64_t seed = 0;  // 0: seed from the OS
   // clang-format off
   std::size_t max_pending_commands = 100'000;  // writes + reads + reserves waiting beyond this are refused (503)

@@ -21,7 +21,8 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
 
-  void open(std::int64_t max_page_count = 0) {
+  void open(std::int64_t max_page_count = 0,
+            std::optional<std::int64_t> default_timeout_ms = std::nullopt) {
     engine_.reset();
     store::SqliteOptions options;
     options.path = dir_.file("spool.db");
@@ -30,6 +31,7 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().message();
     EngineOptions eo;
     eo.seed = ++opens_;  // a reopened engine must not repeat the ids of the last one
+    eo.default_timeout_ms = default_timeout_ms;
     engine_ = std::make_unique<Engine>(std::move(*store), clock_, eo);
   }
 
@@ -351,6 +353,60 @@ TEST_F(EngineTest, ExtendWithoutALengthRenewsByTheJobsOwnLease) {
   engine_->extend({id, jobs[0].lease_token, std::nullopt, std::nullopt}, extended.cb());
   engine_->run_once();
   EXPECT_EQ(extended.ok(), clock_.now_ms() + 5'000);
+}
+
+// timeout_ms: the job's own, else its queue's, else the server's ([server] job_timeout_ms).
+TEST_F(EngineTest, ATimeoutComesFromTheJobThenItsQueueThenTheServer) {
+  open(0, 60'000);
+  Answer<QueueInfo> patched;
+  QueueConfig config;
+  config.timeout_ms = 10'000;
+  engine_->patch_queue("emails", config, patched.cb());
+  engine_->run_once();
+  ASSERT_TRUE(patched.ready());
+  auto own = job();
+  own.queue = "emails";
+  own.timeout_ms = 2'000;
+  auto queued = job();
+  queued.queue = "emails";
+  EXPECT_EQ(get(enqueue(own)).timeout_ms, 2'000);
+  EXPECT_EQ(get(enqueue(queued)).timeout_ms, 10'000);
+  EXPECT_EQ(get(enqueue(job("pdf"))).timeout_ms, 60'000);
+  open();
+  EXPECT_EQ(get(enqueue(job("pdf"))).timeout_ms, std::nullopt);
+}
+
+// The case timeouts exist for: a handler that hangs while its worker keeps renewing the lease.
+// The attempt ends at the timeout all the same, counts as a failure of kind timeout, and the
+// worker's next renewal is told so.
+TEST_F(EngineTest, AHungAttemptThatKeepsExtendingEndsAtItsTimeoutAndIsRetried) {
+  auto r = job();
+  r.timeout_ms = 5'000;
+  std::string id = enqueue(r);
+  Job held = reserve({"send_release_email"}, 1, 1'000)[0];
+  for (int i = 0; i < 4; ++i) {
+    clock_.advance_ms(900);
+    Answer<TimeMs> extended;
+    engine_->extend({id, held.lease_token, 1'000, std::nullopt}, extended.cb());
+    engine_->run_once();
+    EXPECT_EQ(extended.ok(), clock_.now_ms() + 1'000) << "extend " << i;
+  }
+  clock_.advance_ms(900);  // 4.5 s in: the lease may reach 5 s, not 5.5 s
+  Answer<TimeMs> capped;
+  engine_->extend({id, held.lease_token, 1'000, std::nullopt}, capped.cb());
+  engine_->run_once();
+  EXPECT_EQ(capped.ok(), held.started_at.value() + 5'000);
+  advance(500);
+  Job j = get(id);
+  EXPECT_EQ(j.state, JobState::kRetrying);
+  ASSERT_FALSE(j.errors.empty());
+  EXPECT_EQ(j.errors.back().kind, FailKind::kTimeout);
+  Answer<TimeMs> late;
+  engine_->extend({id, held.lease_token, 1'000, std::nullopt}, late.cb());
+  engine_->run_once();
+  ASSERT_TRUE(late.ready());
+  ASSERT_FALSE(*late.value);
+  EXPECT_EQ(late.value->error().code(), StatusCode::kTimedOut);
 }
 
 TEST_F(EngineTest, SettleAnswersEachItemOnItsOwn) {

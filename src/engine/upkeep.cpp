@@ -25,7 +25,7 @@ void Engine::Impl::run_tick() {
   for (auto& q : ticked->queues_with_new_work) dirty_.insert(q);
   if (ticked->expired > 0) all_queues_dirty_ = true;  // expiries free concurrency slots
   for (const ops::SettleResult& r : ticked->expired_jobs) {
-    emit_failure(r, FailKind::kLeaseExpired);
+    emit_failure(r, r.failed_kind.value_or(FailKind::kLeaseExpired));
   }
 }
 

@@ -66,6 +66,8 @@ void write_reserved_job(JsonWriter& w, const Job& job) {
   if (job.lease_expires_at && job.started_at) {
     w.field("lease_ms", *job.lease_expires_at - *job.started_at);
   }
+  // The attempt ends at started_at + timeout_ms whatever the extends (timed_out after it).
+  if (job.timeout_ms) w.field("timeout_ms", *job.timeout_ms);
   w.key("created_at").time(job.created_at);
   w.key("tags").begin_array();
   for (const auto& t : job.tags) w.value(t);
@@ -206,6 +208,7 @@ void write_queue_config(JsonWriter& w, const QueueConfig& c) {
     w.null();
   }
   opt_int("lease_ms", c.lease_ms);
+  opt_int("timeout_ms", c.timeout_ms);
   opt_int("concurrency", c.concurrency);
   w.key("rate_limit");
   if (c.rate_limit) {

@@ -177,6 +177,7 @@ TEST(ErrorMappingTest, EveryCodeHasAStatusAndName) {
                       {StatusCode::kNotFound, 404, "not_found"},
                       {StatusCode::kConflict, 409, "conflict"},
                       {StatusCode::kLeaseLost, 409, "lease_lost"},
+                      {StatusCode::kTimedOut, 409, "timed_out"},
                       {StatusCode::kTooLarge, 413, "too_large"},
                       {StatusCode::kRateLimited, 429, "rate_limited"},
                       {StatusCode::kUnavailable, 503, "unavailable"},

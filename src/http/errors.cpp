@@ -20,6 +20,8 @@ HttpError map_status(StatusCode code) {
       return {409, "conflict"};
     case StatusCode::kLeaseLost:
       return {409, "lease_lost"};
+    case StatusCode::kTimedOut:
+      return {409, "timed_out"};
     case StatusCode::kTooLarge:
       return {413, "too_large"};
     case StatusCode::kRateLimited:

@@ -102,6 +102,9 @@ StatusOr<engine::EnqueueRequest> decode_job(const boost::json::object& o, std::s
   if (!r.opt_int("lease_ms", kMinLeaseMs, kMaxLeaseMs, job.lease_ms)) {
     return tl::unexpected(r.take_status());
   }
+  if (!r.opt_int("timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, job.timeout_ms)) {
+    return tl::unexpected(r.take_status());
+  }
   if (!read_tags(r, job.tags)) return tl::unexpected(r.take_status());
   // Only its length and type here: the allow list is the server's (handlers/jobs.cpp).
   if (!r.opt_string("callback_url", kMaxCallbackUrlBytes, job.callback_url)) {
@@ -129,6 +132,12 @@ StatusOr<JobTemplate> decode_job_template(const boost::json::object& o, const st
   if (job->callback_url) {
     return invalid(prefix + "callback_url",
                    prefix + "callback_url is not supported in a schedule's job (yet)");
+  }
+  if (job->timeout_ms) {
+    return invalid(prefix + "timeout_ms",
+                   prefix +
+                       "timeout_ms is not supported in a schedule's job (yet); set it on the "
+                       "job's queue (PATCH /v1/queues/{name} {\"timeout_ms\": ...})");
   }
   JobTemplate t;
   t.type = std::move(job->type);

@@ -85,6 +85,7 @@ StatusOr<QueueConfig> parse_queue_patch(std::string_view body) {
   if (!r.opt_int("max_attempts", kMinAttempts, kMaxAttempts, max_attempts) ||
       !read_backoff(r, "backoff", c.backoff) ||
       !r.opt_int("lease_ms", kMinLeaseMs, kMaxLeaseMs, c.lease_ms) ||
+      !r.opt_int("timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, c.timeout_ms) ||
       !r.opt_int("concurrency", 0, kMaxConcurrency, concurrency) ||
       !read_rate_limit(r, c.rate_limit) ||
       !r.opt_int("retain_completed_ms", 0, kMaxRetainMs, c.retain_completed_ms) ||

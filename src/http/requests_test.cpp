@@ -60,6 +60,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"type":"t","payload":1,"max_attempts":1001})", "max_attempts", "got 1001"},
         BadCase{R"({"type":"t","payload":1,"lease_ms":99})", "lease_ms", "between 100 and"},
         BadCase{R"({"type":"t","payload":1,"lease_ms":86400001})", "lease_ms", "86400000"},
+        BadCase{R"({"type":"t","payload":1,"timeout_ms":99})", "timeout_ms", "between 100 and"},
+        BadCase{R"({"type":"t","payload":1,"timeout_ms":604800001})", "timeout_ms",
+                "604800000"},
         BadCase{R"({"type":"t","payload":1,"dedupe_window_ms":0})", "dedupe_window_ms",
                 "between 1 and 2592000000"},
         BadCase{R"({"type":"t","payload":1,"dedupe_key":""})", "dedupe_key", "1 to 512"},
@@ -98,7 +101,7 @@ TEST(ParseEnqueue, AcceptsAFullJob) {
   auto r = parse_enqueue(R"({"type":"send_email","queue":"mail","payload":{"a":[1,2,{"b":null}]},
     "priority":-5,"run_at":"2026-11-25T02:34:49.123Z","dedupe_key":"k","dedupe_window_ms":1000,
     "max_attempts":7,"backoff":{"type":"fixed","base_ms":7200000},"lease_ms":1e3,
-    "tags":["x","y:z"]})");
+    "timeout_ms":600000,"tags":["x","y:z"]})");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->type, "send_email");
   EXPECT_EQ(r->queue, "mail");
@@ -112,6 +115,7 @@ TEST(ParseEnqueue, AcceptsAFullJob) {
   EXPECT_EQ(r->backoff->type, BackoffType::kFixed);
   EXPECT_EQ(r->backoff->max_ms, 7200000);  // raised to base_ms when not given
   EXPECT_EQ(r->lease_ms, 1000);
+  EXPECT_EQ(r->timeout_ms, 600000);
   EXPECT_EQ(r->tags.size(), 2u);
 }
 
@@ -390,6 +394,13 @@ TEST(ParseQueues, PatchPurgeRetryDead) {
             "rate_limit.per_ms");
   EXPECT_EQ(parse_queue_patch(R"({"push":{"url":"ftp://x/y"}})").error().field(), "push.url");
   EXPECT_EQ(parse_queue_patch(R"({"retain_dead_ms":-1})").error().field(), "retain_dead_ms");
+  EXPECT_EQ(parse_queue_patch(R"({"timeout_ms":0})").error().field(), "timeout_ms");
+  EXPECT_EQ(parse_queue_patch(R"({"timeout_ms":30000})")->timeout_ms, 30000);
+  // A schedule's job template carries no timeout (yet): refused, not dropped.
+  auto schedule = parse_schedule_create(
+      R"({"name":"n","every_ms":60000,"job":{"type":"t","payload":{},"timeout_ms":5000}})");
+  ASSERT_FALSE(schedule);
+  EXPECT_EQ(schedule.error().field(), "job.timeout_ms");
   auto p = parse_queue_patch(R"({"max_attempts":5,"rate_limit":{"limit":10,"per_ms":1000},
                                 "push":{"url":"https://example.com/hook"}})");
   ASSERT_TRUE(p) << p.error().message();

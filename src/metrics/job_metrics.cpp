@@ -3,7 +3,8 @@
 namespace spool::metrics {
 namespace {
 
-constexpr std::array<std::string_view, 3> kFailKindNames = {"retry", "permanent", "lease_expired"};
+constexpr std::array<std::string_view, 4> kFailKindNames = {"retry", "permanent", "lease_expired",
+                                                            "timeout"};
 
 int fail_index(FailKind kind) {
   switch (kind) {
@@ -13,6 +14,8 @@ int fail_index(FailKind kind) {
       return 1;
     case FailKind::kLeaseExpired:
       return 2;
+    case FailKind::kTimeout:
+      return 3;
     default:
       return -1;
   }

@@ -18,7 +18,8 @@ int run_bucket(std::int64_t ms) {
 
 bool spends_attempt(const engine::JobEvent& e) {
   return e.fail_kind && (*e.fail_kind == FailKind::kRetry || *e.fail_kind == FailKind::kPermanent ||
-                         *e.fail_kind == FailKind::kLeaseExpired);
+                         *e.fail_kind == FailKind::kLeaseExpired ||
+                         *e.fail_kind == FailKind::kTimeout);
 }
 
 struct Totals {

@@ -130,6 +130,34 @@ TEST_F(ApiTest, AJobGoesFromEnqueueToCompletedOverHttp) {
   EXPECT_EQ(again.json().at("error").at("code"), "lease_lost");
 }
 
+// Run timeouts over HTTP: the job's own, its queue's, and the view of each. (When an attempt
+// reaches its timeout is tested under the manual clock: engine_test, conformance/timeout_test.)
+TEST_F(ApiTest, ATimeoutIsShownOnTheJobItsQueueAndTheReservedJob) {
+  auto c = connect();
+  auto patched = c.request("PATCH", "/v1/queues/pdfs", R"({"timeout_ms":120000})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json().at("config").at("timeout_ms").as_int64(), 120000);
+  std::string own = enqueue(c, R"({"type":"render_pdf","queue":"pdfs","payload":{},)"
+                               R"("timeout_ms":5000,"lease_ms":30000})");
+  std::string inherited = enqueue(c, R"({"type":"render_pdf","queue":"pdfs","payload":{}})");
+  std::string none = enqueue(c);
+  EXPECT_EQ(c.request("GET", "/v1/jobs/" + own).json().at("timeout_ms").as_int64(), 5000);
+  EXPECT_EQ(c.request("GET", "/v1/jobs/" + inherited).json().at("timeout_ms").as_int64(), 120000);
+  EXPECT_TRUE(c.request("GET", "/v1/jobs/" + none).json().at("timeout_ms").is_null());
+
+  auto reserved = c.request("POST", "/v1/reserve", R"({"queues":["pdfs"],"max":1})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  json::value answer = reserved.json();
+  const json::object& job = answer.at("jobs").at(0).as_object();
+  EXPECT_EQ(job.at("id").as_string(), own);
+  EXPECT_EQ(job.at("timeout_ms").as_int64(), 5000);
+  EXPECT_EQ(job.at("lease_ms").as_int64(), 5000);  // the lease is cut at the timeout
+
+  auto bad = c.request("POST", "/v1/jobs", R"({"type":"t","payload":{},"timeout_ms":50})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.json().at("error").at("field").as_string(), "timeout_ms");
+}
+
 TEST_F(ApiTest, DedupeKeyAnswersTheFirstJob) {
   auto c = connect();
   std::string body =

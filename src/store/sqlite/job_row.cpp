@@ -35,12 +35,14 @@ enum Col {
   kProgress,
   kPayload,
   kCallback,
+  kTimeoutMs,
   kCount
 };
 static_assert(kCount == kJobColumnCount);
 
 FailKind parse_stored_kind(std::string_view text) {
   if (text == to_string(FailKind::kLeaseExpired)) return FailKind::kLeaseExpired;
+  if (text == to_string(FailKind::kTimeout)) return FailKind::kTimeout;
   return parse_fail_kind(text).value_or(FailKind::kRetry);
 }
 
@@ -122,6 +124,7 @@ JobRowNames read_job_row(const Use& row, int first, Job& job) {
   job.progress_json = row.opt_text(col(kProgress));
   job.payload_json = row.text(col(kPayload));
   if (!row.is_null(col(kCallback))) decode_callback(row.text_view(col(kCallback)), job);
+  job.timeout_ms = row.opt_int64(col(kTimeoutMs));
   return JobRowNames{row.int64(col(kType)), row.int64(col(kQueue))};
 }
 

@@ -20,8 +20,8 @@ namespace spool::store::sqlite {
   "id, type, queue, state, priority, attempts, max_attempts, backoff_type, backoff_base_ms, " \
   "backoff_max_ms, backoff_jitter, lease_ms, created_at, run_at, started_at, finished_at, "   \
   "lease_expires_at, expires_at, lease_token, worker, dedupe_key, tags, errors, result, "     \
-  "progress, payload, callback"
-inline constexpr int kJobColumnCount = 27;
+  "progress, payload, callback, timeout_ms"
+inline constexpr int kJobColumnCount = 28;
 
 // A job row's type and queue are name ids (the `names` table); the caller resolves them.
 struct JobRowNames {

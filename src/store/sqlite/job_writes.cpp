@@ -21,6 +21,22 @@ std::string state_conflict(const std::string& id, JobState state, std::string_vi
   return m;
 }
 
+// A lease ending at `lease_end` for an attempt that started at `started_at`, cut at the
+// attempt's timeout: a lease never outlives the time the attempt may run.
+TimeMs capped_lease_end(TimeMs lease_end, TimeMs started_at,
+                        std::optional<std::int64_t> timeout_ms) {
+  return timeout_ms ? std::min(lease_end, started_at + *timeout_ms) : lease_end;
+}
+
+// True when the job's latest attempt (`attempts`) was ended by its timeout: the last error
+// recorded is a timeout of that attempt. Read only on the refusal path.
+bool last_attempt_timed_out(std::string_view errors_json, int attempts) {
+  if (errors_json.empty()) return false;
+  std::vector<ErrorRecord> errors = decode_errors(errors_json);
+  return !errors.empty() && errors.back().kind == FailKind::kTimeout &&
+         errors.back().attempt == attempts;
+}
+
 }  // namespace
 
 // ---- Enqueue --------------------------------------------------------------------------------
@@ -70,7 +86,8 @@ StatusOr<EnqueueResult> SqliteStore::enqueue(const NewJob& nj) {
         .bind(15, job.dedupe_key)
         .bind(16, tags)
         .bind(17, job.payload_json)
-        .bind(18, callback);
+        .bind(18, callback)
+        .bind(19, job.timeout_ms);
     if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
   }
   if (job.dedupe_key) {
@@ -148,18 +165,19 @@ StatusOr<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
     }
     for (auto& [seq, job] : picked) {
       const std::string& token = req.lease_tokens[out.jobs.size()];
-      std::int64_t lease_ms = req.lease_ms.value_or(job.lease_ms);
+      TimeMs lease_end = capped_lease_end(req.now + req.lease_ms.value_or(job.lease_ms),
+                                          req.now, job.timeout_ms);
       Use q(st_.mark_reserved);
       q.bind(1, seq)
           .bind(2, token)
-          .bind(3, req.now + lease_ms)
+          .bind(3, lease_end)
           .bind(4, req.now)
           .bind(5, req.worker);
       if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
       job.state = JobState::kActive;
       job.attempts += 1;
       job.lease_token = token;
-      job.lease_expires_at = req.now + lease_ms;
+      job.lease_expires_at = lease_end;
       job.started_at = req.now;
       job.worker = req.worker;
       out.jobs.push_back(std::move(job));
@@ -203,6 +221,7 @@ StatusOr<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id,
   row.lease_ms = q.int64(14);
   std::int64_t type_id = q.int64(15);
   row.has_callback = q.int64(16) != 0;
+  row.timeout_ms = q.opt_int64(17);
   auto queue = name_of(queue_id);
   if (!queue) return tl::unexpected(queue.error());
   auto type = name_of(type_id);
@@ -234,6 +253,14 @@ SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, J
 
 StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
                                         const std::string& token, TimeMs now) {
+  if (row.state != JobState::kActive && row.timeout_ms &&
+      last_attempt_timed_out(row.errors, row.attempts)) {
+    return error(StatusCode::kTimedOut,
+                 "job " + id + "'s attempt " + std::to_string(row.attempts) +
+                     " ran past its timeout_ms of " + std::to_string(*row.timeout_ms) +
+                     " ms and was failed as a timeout: stop working on it; it is " +
+                     std::string(to_string(row.state)) + " now");
+  }
   if (row.state != JobState::kActive) {
     return error(StatusCode::kLeaseLost, "job " + id + " is " + std::string(to_string(row.state)) +
                                              ", not active: this lease no longer counts");
@@ -246,6 +273,13 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
   }
   // Expiry is decided here too, not only by tick(): a tick expires a bounded number of leases
   // per batch, and a lease past its deadline must not be settled or revived meanwhile (D4).
+  if (auto deadline = row.deadline(); deadline && *deadline <= now) {
+    return error(StatusCode::kTimedOut,
+                 "job " + id + "'s attempt " + std::to_string(row.attempts) +
+                     " ran past its timeout_ms of " + std::to_string(*row.timeout_ms) +
+                     " ms (it started at " + format_rfc3339(row.started_at) +
+                     "): stop working on it; it fails as a timeout");
+  }
   if (row.lease_expires_at <= now) {
     return error(StatusCode::kLeaseLost, "job " + id + "'s lease expired at " +
                                              format_rfc3339(row.lease_expires_at) +
@@ -256,7 +290,7 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
 
 StatusOr<SettleResult> SqliteStore::ack(const AckRequest& req) {
   SPOOL_DCHECK(in_txn_);
-  auto row = find_settle(req.id, false);
+  auto row = find_settle(req.id, true);
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
     return tl::unexpected(ok.error());
@@ -293,6 +327,7 @@ StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const 
   switch (kind) {
     case FailKind::kRetry:
     case FailKind::kLeaseExpired:
+    case FailKind::kTimeout:
       if (attempts < row.max_attempts) {
         next = JobState::kRetrying;
         run_at = now + retry_after_ms.value_or(retry_delay_ms(row.backoff, attempts, jitter));
@@ -347,11 +382,13 @@ StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const 
 
 StatusOr<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   SPOOL_DCHECK(in_txn_);
-  auto row = find_settle(req.id, false);
+  auto row = find_settle(req.id, true);
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
     return tl::unexpected(ok.error());
+  // However often it is extended, a lease never reaches past the attempt's timeout.
   TimeMs expires = req.now + req.lease_ms.value_or(row->lease_ms);
+  if (auto deadline = row->deadline()) expires = std::min(expires, *deadline);
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());

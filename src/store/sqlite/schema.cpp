@@ -224,6 +224,15 @@ CREATE TRIGGER job_tags_on_delete AFTER DELETE ON jobs WHEN OLD.tags IS NOT NULL
 END;
 )sql";
 
+// Migration 8: run timeouts (issue 19). A job's timeout_ms is the longest one attempt may run:
+// reserve and extend never set lease_expires_at past started_at + timeout_ms, so the lease
+// expiry that tick() already runs ends a hung attempt, recorded as kind "timeout". A queue's
+// timeout_ms is the default for jobs enqueued to it without one. NULL: no limit.
+constexpr std::string_view kMigration8 = R"sql(
+ALTER TABLE jobs ADD COLUMN timeout_ms INTEGER;
+ALTER TABLE queues ADD COLUMN timeout_ms INTEGER;
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
@@ -232,7 +241,7 @@ struct Migration {
 // Index i holds migration i + 1.
 constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3},
                                      {4, kMigration4}, {5, kMigration5}, {6, kMigration6},
-                                     {7, kMigration7}};
+                                     {7, kMigration7}, {8, kMigration8}};
 static_assert(std::size(kMigrations) == kSchemaVersion, "every schema version needs its migration");
 
 StatusOr<void> exec(sqlite3* db, const std::string& sql, std::string_view path) {

@@ -101,9 +101,9 @@ StatusOr<void> SqliteStore::prepare_all() {
       {&st_.insert_job,
        "INSERT INTO jobs (id, type, queue, state, priority, attempts, max_attempts, "
        "backoff_type, backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, created_at, "
-       "run_at, dedupe_key, tags, payload, callback) "
+       "run_at, dedupe_key, tags, payload, callback, timeout_ms) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-       "?18)"},
+       "?18, ?19)"},
       {&st_.find_dedupe,
        "SELECT d.expires_at, d.job_id, COALESCE(j.state, d.last_state) FROM dedupe d "
        "LEFT JOIN jobs j ON j.id = d.job_id WHERE d.type = ?1 AND d.key = ?2"},
@@ -121,7 +121,7 @@ StatusOr<void> SqliteStore::prepare_all() {
       {&st_.find_settle,
        "SELECT seq, state, lease_token, queue, attempts, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, started_at, lease_expires_at, worker, "
-       "errors, lease_ms, type, callback IS NOT NULL FROM jobs WHERE id = ?1"},
+       "errors, lease_ms, type, callback IS NOT NULL, timeout_ms FROM jobs WHERE id = ?1"},
       // A job finishing with a callback_url arms its callback in the same transaction (the
       // durable outbox) and is kept at least kCallbackRetainFloorMs, so retention does not
       // delete it while its callback is still being delivered.
@@ -162,8 +162,9 @@ StatusOr<void> SqliteStore::prepare_all() {
       {&st_.upsert_queue,
        "INSERT OR REPLACE INTO queues (name, paused, max_attempts, backoff_type, "
        "backoff_base_ms, backoff_max_ms, backoff_jitter, lease_ms, concurrency, rate_limit, "
-       "rate_per_ms, retain_completed_ms, retain_dead_ms, retain_cancelled_ms, push) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+       "rate_per_ms, retain_completed_ms, retain_dead_ms, retain_cancelled_ms, push, "
+       "timeout_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
       {&st_.select_due,
        "SELECT seq, queue, state, run_at FROM jobs INDEXED BY jobs_due "
        "WHERE state IN (0, 3) AND run_at <= ?1 ORDER BY run_at LIMIT ?2"},
@@ -219,7 +220,7 @@ StatusOr<void> SqliteStore::load_caches() {
         db_.get(),
         "SELECT name, paused, max_attempts, backoff_type, backoff_base_ms, backoff_max_ms, "
         "backoff_jitter, lease_ms, concurrency, rate_limit, rate_per_ms, retain_completed_ms, "
-        "retain_dead_ms, retain_cancelled_ms, push FROM queues",
+        "retain_dead_ms, retain_cancelled_ms, push, timeout_ms FROM queues",
         path_);
     if (!stmt) return tl::unexpected(stmt.error());
     Use q(*stmt);
@@ -241,6 +242,7 @@ StatusOr<void> SqliteStore::load_caches() {
       c.retain_dead_ms = q.opt_int64(12);
       c.retain_cancelled_ms = q.opt_int64(13);
       c.push_json = q.opt_text(14);
+      c.timeout_ms = q.opt_int64(15);
     }
     if (rc != SQLITE_DONE) return failure(rc, "loading queues from");
   }
@@ -361,7 +363,8 @@ StatusOr<void> SqliteStore::write_queue(const std::string& name, const QueueStat
   q.bind(12, c.retain_completed_ms)
       .bind(13, c.retain_dead_ms)
       .bind(14, c.retain_cancelled_ms)
-      .bind(15, c.push_json);
+      .bind(15, c.push_json)
+      .bind(16, c.timeout_ms);
   return run(q, "writing");
 }
 

@@ -123,6 +123,13 @@ class SqliteStore final : public ReadsVia<Store> {
     std::int64_t lease_ms = 0;  // the job's own lease length
     std::string type;
     bool has_callback = false;  // callback_url is set
+    std::optional<std::int64_t> timeout_ms;
+
+    // When the current attempt must end (timeout_ms), unset without one.
+    std::optional<TimeMs> deadline() const {
+      if (!timeout_ms) return std::nullopt;
+      return started_at + *timeout_ms;
+    }
   };
 
   SqliteStore(FileLock lock, Connection db, const SqliteOptions& options);
@@ -144,8 +151,8 @@ class SqliteStore final : public ReadsVia<Store> {
 
   // Reads the row for a settle; kNotFound for an unknown id.
   StatusOr<SettleRow> find_settle(const std::string& id, bool with_errors);
-  // kLeaseLost unless the row is active under `token`.
-  // kLeaseLost unless the job is active under `token` and its lease has not expired at `now`.
+  // kLeaseLost unless the job is active under `token` and its lease has not expired at `now`;
+  // kTimedOut instead when the attempt reached its timeout_ms (needs the row's errors).
   StatusOr<void> check_lease(const std::string& id, const SettleRow& row, const std::string& token,
                              TimeMs now);
   // The answer of a settle of `row`, now in `state`.

@@ -4,13 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-
-#include <unistd.h>
 
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
@@ -172,17 +171,20 @@ TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         // Undo migrations 7 to 4: the file is as version 3 left it.
-                         "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
-                         "ALTER TABLE dedupe DROP COLUMN job_id; "
-                         "ALTER TABLE dedupe DROP COLUMN last_state; "
-                         "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
-                         "ALTER TABLE jobs DROP COLUMN callback_due; "
-                         "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
-                         "(queue, priority DESC, run_at) WHERE state = 1; PRAGMA user_version = 3",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(
+          db,
+          // Undo migrations 8 to 4: the file is as version 3 left it.
+          "ALTER TABLE jobs DROP COLUMN timeout_ms; ALTER TABLE queues DROP COLUMN timeout_ms; "
+          "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
+          "ALTER TABLE dedupe DROP COLUMN job_id; "
+          "ALTER TABLE dedupe DROP COLUMN last_state; "
+          "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
+          "ALTER TABLE jobs DROP COLUMN callback_due; "
+          "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
+          "(queue, priority DESC, run_at) WHERE state = 1; PRAGMA user_version = 3",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto index_sql = [&] {
     sqlite3* check = nullptr;
@@ -230,13 +232,15 @@ TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db,
-                   // As version 5 left it, with the second job deleted under its key.
-                   "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
-                   "ALTER TABLE dedupe DROP COLUMN job_id; "
-                   "ALTER TABLE dedupe DROP COLUMN last_state; "
-                   "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; PRAGMA user_version = 5",
-                   nullptr, nullptr, nullptr),
+      sqlite3_exec(
+          db,
+          // As version 5 left it, with the second job deleted under its key.
+          "ALTER TABLE jobs DROP COLUMN timeout_ms; ALTER TABLE queues DROP COLUMN timeout_ms; "
+          "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
+          "ALTER TABLE dedupe DROP COLUMN job_id; "
+          "ALTER TABLE dedupe DROP COLUMN last_state; "
+          "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; PRAGMA user_version = 5",
+          nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
   auto store = open({dir.file("spool.db"), Durability::kFast, 0});
@@ -287,6 +291,8 @@ TEST(SqliteStoreTest, AVersion6FilesTaggedJobsAreFoundByTagAfterTheMigration) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE jobs DROP COLUMN timeout_ms; "
+                         "ALTER TABLE queues DROP COLUMN timeout_ms; "
                          "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; "
                          "DROP TABLE job_tags; PRAGMA user_version = 6",
                          nullptr, nullptr, nullptr),

@@ -14,6 +14,11 @@ std::string lease_expired_message(std::int64_t held_ms, const std::string& worke
          (worker.empty() ? std::string("unnamed") : worker) + ")";
 }
 
+std::string timeout_message(std::int64_t timeout_ms, const std::string& worker) {
+  return "the attempt ran longer than its timeout_ms of " + std::to_string(timeout_ms) +
+         " ms (worker " + (worker.empty() ? std::string("unnamed") : worker) + ")";
+}
+
 }  // namespace
 
 StatusOr<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
@@ -63,11 +68,18 @@ StatusOr<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
   for (const std::string& id : expired) {
     auto row = find_settle(id, true);
     if (!row) return tl::unexpected(row.error());
-    ErrorRecord record{lease_expired_message(row->lease_expires_at - row->started_at, row->worker),
-                       FailKind::kLeaseExpired, now, row->attempts};
-    auto settled =
-        settle_failure(id, *row, record, FailKind::kLeaseExpired, std::nullopt, now, jitter);
+    // The lease was cut at the attempt's timeout (reserve, extend): reaching it is a timeout,
+    // an earlier expiry a worker that stopped extending.
+    auto deadline = row->deadline();
+    bool timed_out = deadline && *deadline <= now;
+    FailKind kind = timed_out ? FailKind::kTimeout : FailKind::kLeaseExpired;
+    ErrorRecord record{
+        timed_out ? timeout_message(*row->timeout_ms, row->worker)
+                  : lease_expired_message(row->lease_expires_at - row->started_at, row->worker),
+        kind, now, row->attempts};
+    auto settled = settle_failure(id, *row, record, kind, std::nullopt, now, jitter);
     if (!settled) return tl::unexpected(settled.error());
+    settled->failed_kind = kind;
     out.expired_jobs.push_back(std::move(*settled));
   }
   out.expired = static_cast<std::int64_t>(expired.size());
