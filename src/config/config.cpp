@@ -312,16 +312,11 @@ Status read_queues(const std::string& origin, const toml::value& queues, ServeCo
     }
     if (!v.is_table()) return bad(origin, at, "must be a table");
     for (const auto& [k, e] : v.as_table()) {
-      static const char* kKeys[] = {"max_attempts",
-                                    "lease_ms",
-                                    "timeout_ms",
-                                    "concurrency",
-                                    "rate_limit",
-                                    "retain_completed_ms",
-                                    "retain_dead_ms",
-                                    "retain_cancelled_ms",
-                                    "backoff",
-                                    "push"};
+      static const char* kKeys[] = {"max_attempts",   "lease_ms",
+                                    "timeout_ms",     "concurrency",
+                                    "rate_limit",     "retain_completed_ms",
+                                    "retain_dead_ms", "retain_cancelled_ms",
+                                    "backoff",        "push"};
       bool known = false;
       for (const char* key : kKeys) known |= k == key;
       if (!known) {

@@ -79,7 +79,7 @@ struct QueueConfig {
   std::optional<Backoff> backoff;
   std::optional<std::int64_t> lease_ms;
   std::optional<std::int64_t> timeout_ms;  // for jobs enqueued without one
-  std::optional<int> concurrency;  // max active jobs across all workers
+  std::optional<int> concurrency;          // max active jobs across all workers
   std::optional<RateLimit> rate_limit;
   std::optional<std::int64_t> retain_completed_ms;
   std::optional<std::int64_t> retain_dead_ms;

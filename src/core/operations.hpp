@@ -45,7 +45,7 @@ struct SettleResult {
   // Set by tick() for each expiry: kLeaseExpired, or kTimeout when the attempt reached its
   // timeout_ms.
   std::optional<FailKind> failed_kind;
-  bool callback_armed = false;       // this transition armed the job's completion callback
+  bool callback_armed = false;  // this transition armed the job's completion callback
 };
 
 // ---- Listing --------------------------------------------------------------------------------

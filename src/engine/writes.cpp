@@ -42,7 +42,7 @@ store::NewJob Engine::Impl::resolve(EnqueueRequest& r) {
   job.max_attempts = r.max_attempts.value_or(config.max_attempts.value_or(kDefaultMaxAttempts));
   job.backoff = r.backoff.value_or(config.backoff.value_or(Backoff{}));
   job.lease_ms = r.lease_ms.value_or(config.lease_ms.value_or(kDefaultLeaseMs));
-  job.timeout_ms = r.timeout_ms ? r.timeout_ms
+  job.timeout_ms = r.timeout_ms        ? r.timeout_ms
                    : config.timeout_ms ? config.timeout_ms
                                        : options_.default_timeout_ms;
   job.dedupe_key = std::move(r.dedupe_key);

@@ -292,8 +292,7 @@ StatusOr<ops::JobFilter> parse_list_jobs(const QueryParams& query) {
       }
       if (key == "tag") {
         if (f.tags.size() == ops::kMaxTagFilters) {
-          return invalid("tag", "tag may be given at most " +
-                                    std::to_string(ops::kMaxTagFilters) +
+          return invalid("tag", "tag may be given at most " + std::to_string(ops::kMaxTagFilters) +
                                     " times (jobs carrying all of them are listed)");
         }
         f.tags.push_back(value);

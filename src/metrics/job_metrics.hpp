@@ -82,8 +82,8 @@ class JobMetrics final : public engine::JobObserver {
   std::vector<RecentFailure> recent_failures() const;
 
  private:
-  // Failure kinds that spend an attempt (retry, permanent, lease_expired, timeout); snooze and release
-  // are not failures.
+  // Failure kinds that spend an attempt (retry, permanent, lease_expired, timeout); snooze and
+  // release are not failures.
   static constexpr int kFailKinds = 4;  // retry, permanent, lease_expired, timeout
   struct TypeCounters {
     std::uint64_t enqueued = 0, completed = 0, dead = 0, cancelled = 0;

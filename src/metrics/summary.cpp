@@ -17,9 +17,9 @@ int run_bucket(std::int64_t ms) {
 }
 
 bool spends_attempt(const engine::JobEvent& e) {
-  return e.fail_kind && (*e.fail_kind == FailKind::kRetry || *e.fail_kind == FailKind::kPermanent ||
-                         *e.fail_kind == FailKind::kLeaseExpired ||
-                         *e.fail_kind == FailKind::kTimeout);
+  return e.fail_kind &&
+         (*e.fail_kind == FailKind::kRetry || *e.fail_kind == FailKind::kPermanent ||
+          *e.fail_kind == FailKind::kLeaseExpired || *e.fail_kind == FailKind::kTimeout);
 }
 
 struct Totals {

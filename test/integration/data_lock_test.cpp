@@ -26,9 +26,9 @@ TEST(DataLockTest, ASecondServerOnAFolderInUseIsRefusedAndTheFirstKeepsServing) 
                            " --listen 127.0.0.1:0 2>&1",
                        &out);
   EXPECT_EQ(rc, 1) << out;
-  EXPECT_NE(out.find("is in use by another spool process (pid " + std::to_string(first.pid()) +
-                     ")"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("is in use by another spool process (pid " + std::to_string(first.pid()) + ")"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("give this one a --data folder of its own"), std::string::npos) << out;
 

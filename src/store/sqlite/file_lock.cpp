@@ -34,8 +34,7 @@ StatusOr<FileLock> FileLock::acquire(const std::string& db_path) {
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err != EWOULDBLOCK) {
-      return error(StatusCode::kUnavailable,
-                   "cannot lock " + path + ": " + std::strerror(err));
+      return error(StatusCode::kUnavailable, "cannot lock " + path + ": " + std::strerror(err));
     }
     std::string pid = holder_pid(fd);
     return error(StatusCode::kUnavailable,

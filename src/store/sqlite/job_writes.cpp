@@ -165,14 +165,10 @@ StatusOr<ReserveResult> SqliteStore::reserve(const ReserveRequest& req) {
     }
     for (auto& [seq, job] : picked) {
       const std::string& token = req.lease_tokens[out.jobs.size()];
-      TimeMs lease_end = capped_lease_end(req.now + req.lease_ms.value_or(job.lease_ms),
-                                          req.now, job.timeout_ms);
+      TimeMs lease_end =
+          capped_lease_end(req.now + req.lease_ms.value_or(job.lease_ms), req.now, job.timeout_ms);
       Use q(st_.mark_reserved);
-      q.bind(1, seq)
-          .bind(2, token)
-          .bind(3, lease_end)
-          .bind(4, req.now)
-          .bind(5, req.worker);
+      q.bind(1, seq).bind(2, token).bind(3, lease_end).bind(4, req.now).bind(5, req.worker);
       if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());
       job.state = JobState::kActive;
       job.attempts += 1;
@@ -274,11 +270,11 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
   // Expiry is decided here too, not only by tick(): a tick expires a bounded number of leases
   // per batch, and a lease past its deadline must not be settled or revived meanwhile (D4).
   if (auto deadline = row.deadline(); deadline && *deadline <= now) {
-    return error(StatusCode::kTimedOut,
-                 "job " + id + "'s attempt " + std::to_string(row.attempts) +
-                     " ran past its timeout_ms of " + std::to_string(*row.timeout_ms) +
-                     " ms (it started at " + format_rfc3339(row.started_at) +
-                     "): stop working on it; it fails as a timeout");
+    return error(StatusCode::kTimedOut, "job " + id + "'s attempt " + std::to_string(row.attempts) +
+                                            " ran past its timeout_ms of " +
+                                            std::to_string(*row.timeout_ms) +
+                                            " ms (it started at " + format_rfc3339(row.started_at) +
+                                            "): stop working on it; it fails as a timeout");
   }
   if (row.lease_expires_at <= now) {
     return error(StatusCode::kLeaseLost, "job " + id + "'s lease expired at " +

@@ -104,12 +104,12 @@ TEST(SqliteReadBoundsTest, EveryListScanWalksOneIndexInSeqOrderWithoutASort) {
     std::string plan = joined(raw.plan(sql));
     SCOPED_TRACE(sql);
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
-    std::string walked = shape.tags > 0              ? "SEARCH job_tags USING PRIMARY KEY"
+    std::string walked = shape.tags > 0               ? "SEARCH job_tags USING PRIMARY KEY"
                          : shape.state && shape.queue ? "jobs_by_queue"
-                         : shape.state              ? "jobs_by_state"
-                         : shape.type               ? "jobs_by_type"
-                         : shape.cursor             ? "INTEGER PRIMARY KEY"
-                                                    : "SCAN jobs";
+                         : shape.state                ? "jobs_by_state"
+                         : shape.type                 ? "jobs_by_type"
+                         : shape.cursor               ? "INTEGER PRIMARY KEY"
+                                                      : "SCAN jobs";
     EXPECT_NE(plan.find(walked), std::string::npos) << plan;
   }
 }
