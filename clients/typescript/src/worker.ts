@@ -203,10 +203,15 @@ export class Worker<T extends JobTypes = JobTypes> {
     this.#notify();
     this.#closed = (async () => {
       await this.#loop;
-      const graceOver = sleep(this.#graceMs).then(() => 'grace' as const);
+      const graceTimer = new AbortController();
+      const graceOver = sleep(this.#graceMs, graceTimer.signal).then(
+        () => 'grace' as const,
+        () => 'cleared' as const,
+      );
       while (this.#running.size > 0) {
         if ((await Promise.race([this.#changed(), graceOver])) === 'grace') break;
       }
+      graceTimer.abort(); // no timer left to keep the process alive
       for (const a of this.#running.values()) {
         if (a.done) continue;
         this.#finish(a);

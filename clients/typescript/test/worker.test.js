@@ -315,3 +315,36 @@ test('while the server is away the worker says so once, backs off, and carries o
     await proxy.close();
   }
 });
+
+test('SIGTERM to a process running a worker hands its running job back and the process exits 0', { timeout: 20000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { id } = await client.enqueue('sigterm_me', {}, { queue: 'w12' });
+  const script = `
+    import { Client, Worker } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+    const w = new Worker(new Client({ url: ${JSON.stringify(server.url)}, token: ${JSON.stringify(TOKEN)} }), {
+      queues: ['w12'], shutdownGraceMs: 300, pollWaitMs: 1000,
+      handlers: { sigterm_me: (job) => { console.log('started ' + job.id); return new Promise(() => {}); } },
+    });
+    await w.run();
+    console.log('run returned');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  child.stderr.on('data', (b) => (out += b));
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  try {
+    await eventually(() => out.includes(`started ${id}`), 10000, 'the child starting the job');
+    child.kill('SIGTERM');
+    const t0 = Date.now();
+    const { code, signal } = await exited;
+    assert.equal(signal, null, out);
+    assert.equal(code, 0, out);
+    assert.ok(Date.now() - t0 < 5000, `exited ${Date.now() - t0} ms after SIGTERM`);
+    assert.match(out, /run returned/);
+    const job = await client.getJob(id);
+    assert.equal(job.state, 'queued');
+    assert.equal(job.attempts, 0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
