@@ -382,12 +382,14 @@ export class Worker<T extends JobTypes = JobTypes> {
     a.progress = undefined;
     const sent = now();
     try {
-      const remaining = Math.max(100, a.expiresAt - sent);
+      // The server, not this estimate, decides whether the lease still holds: a slow answer that
+      // comes after the local expiry may still renew it.
+      const timeoutMs = Math.min(10_000, Math.max(2_000, a.expiresAt - sent));
       await this.#client.extend(
         a.job.id,
         a.job.lease,
         progress ? { progress: progress.value } : {},
-        { timeoutMs: Math.min(10_000, remaining) },
+        { timeoutMs },
       );
       if (a.done) return;
       a.expiresAt = sent + a.leaseMs;

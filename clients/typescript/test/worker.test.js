@@ -135,19 +135,19 @@ test('concurrency caps handlers at once; outcomes are settled in batches over /v
 });
 
 test('the lease is renewed while a handler runs longer than it, and progress is sent', { timeout: 15000 }, async () => {
-  const { id } = await client.enqueue('long', {}, { queue: 'w6', leaseMs: 300 });
+  const { id } = await client.enqueue('long', {}, { queue: 'w6', leaseMs: 1000 });
   let lastProgress;
   await work(
     {
       queues: ['w6'],
       handlers: {
         long: async (job) => {
-          assert.equal(job.leaseMs, 300);
+          assert.equal(job.leaseMs, 1000);
           for (let i = 1; i <= 4; i++) {
-            await sleep(250);
+            await sleep(600);
             job.progress({ done: i, of: 4 });
           }
-          await sleep(300);
+          await sleep(900); // a renewal (every 500 ms) carries the last progress
           lastProgress = (await client.getJob(id)).progress;
           assert.equal(job.signal.aborted, false);
         },
