@@ -246,6 +246,7 @@ export class Worker<T extends JobTypes = JobTypes> {
     while (!this.#closing) {
       const free = this.#concurrency - this.#running.size;
       if (free <= 0) {
+        if (this.#pending.length > 0) this.#scheduleFlush(0);
         await this.#changed();
         continue;
       }
@@ -490,7 +491,7 @@ export class Worker<T extends JobTypes = JobTypes> {
       this.#pending.unshift(...again);
     } else if (reserve) {
       // The refusal may be the reserve's (a bad queue name): settle the items without it.
-      this.#pending.unshift(...order);
+      await this.#settleBatch(order);
     } else if (order.length === 1) {
       this.#emitError(new Error(`job ${order[0]!.active.job.id}: the server refused its outcome (${(error as Error).message})`, { cause: error }), order[0]!.active.job);
     } else {
