@@ -363,9 +363,14 @@ export class Client<T extends JobTypes = JobTypes> {
         const init: RequestInit = { method, headers, signal: controller.signal };
         if (body !== undefined) init.body = body;
         res = await this.#fetch(url, init);
+        // Once the answer has started, the caller's signal no longer aborts it (the timeout
+        // still does): a reserve answered as a worker closes hands over jobs that are leased
+        // already, and the worker can give them back at once rather than let their leases run
+        // out (which would spend an attempt).
+        userSignal?.removeEventListener('abort', onAbort);
         text = await res.text();
       } catch (e) {
-        if (userSignal?.aborted) throw userSignal.reason;
+        if (controller.signal.aborted && !timedOut && userSignal?.aborted) throw userSignal.reason;
         if (timedOut) {
           throw new SpoolError({
             status: 0,

@@ -79,10 +79,17 @@ export async function eventually(check, ms = 5000, what = 'the condition') {
  */
 export async function faultProxy(target, fault) {
   const seen = [];
+  const settles = [];
   const server = http.createServer((req, res) => {
     const key = `${req.method} ${req.url.split('?')[0]}`;
     seen.push(key);
     const f = fault(req, seen);
+    if (f === undefined && key === 'POST /v1/settle') {
+      // Settle bodies are kept (parsed) for tests that look at how outcomes were batched.
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => settles.push(JSON.parse(Buffer.concat(chunks).toString())));
+    }
     if (f === 'hang') return; // never answers
     if (f === 'drop') {
       req.socket.destroy();
@@ -113,6 +120,7 @@ export async function faultProxy(target, fault) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     seen,
+    settles,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }

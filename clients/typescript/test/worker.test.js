@@ -100,7 +100,7 @@ test('a type without a handler is retried with a message saying so', { timeout: 
   assert.match(job.lastError.message, /no handler for job type unknown_type/);
 });
 
-test('concurrency caps handlers at once; outcomes are settled in batches over /v1/settle', { timeout: 30000 }, async () => {
+test('concurrency caps handlers at once; outcomes are settled in batches over /v1/settle', { timeout: 30000 }, async (t) => {
   const proxy = await faultProxy(server.url, () => undefined);
   try {
     const c = new Client({ url: proxy.url, token: TOKEN });
@@ -128,6 +128,18 @@ test('concurrency caps handlers at once; outcomes are settled in batches over /v
     assert.equal(proxy.seen.filter((k) => k.endsWith('/ack')).length, 0, 'no per-job acks');
     const settles = proxy.seen.filter((k) => k === 'POST /v1/settle').length;
     assert.ok(settles > 0 && settles < 40, `40 outcomes in ${settles} settle requests`);
+    const acked = proxy.settles.flatMap((b) => b.ack.map((a) => a.id));
+    assert.equal(acked.length, 40, 'every outcome went out once, in a settle');
+    assert.equal(new Set(acked).size, 40);
+    assert.ok(proxy.settles.some((b) => b.ack.length > 1), 'some settle carried several outcomes');
+    const withReserve = proxy.settles.filter((b) => b.reserve);
+    const reserves = proxy.seen.filter((k) => k === 'POST /v1/reserve').length;
+    t.diagnostic(`40 jobs: ${settles} settles (${withReserve.length} with reserve), ${reserves} plain reserves`);
+    assert.ok(withReserve.length > 0, 'outcomes rode along with the request for the next jobs');
+    for (const b of withReserve) {
+      assert.deepEqual(b.reserve.queues, ['w5']);
+      assert.ok(b.reserve.max >= 1 && b.reserve.max <= 5);
+    }
     assert.equal((await client.getQueue('w5')).counts.completed, 40);
   } finally {
     await proxy.close();
