@@ -26,6 +26,8 @@ import type {
   Settled,
   Stats,
   FailError,
+  Schedule,
+  ScheduleSpec,
 } from './types.js';
 import { encodeJob, fromWire, toWire } from './wire.js';
 
@@ -247,6 +249,39 @@ export class Client<T extends JobTypes = JobTypes> {
   /** GET /v1/stats. Queue names are kept as they are (they are keys of `queues`). */
   async stats(call?: CallOptions): Promise<Stats> {
     return (await this.#get('/v1/stats', [], call)) as Stats;
+  }
+
+  // ---- schedules ----
+
+  /** POST /v1/schedules: 201 the schedule; 409 conflict when the name is taken. */
+  async createSchedule(spec: ScheduleSpec<T>, call?: CallOptions): Promise<Schedule<T>> {
+    return fromWire(await this.#post('/v1/schedules', toWire(spec), call));
+  }
+
+  async listSchedules(call?: CallOptions): Promise<Schedule<T>[]> {
+    return fromWire<{ schedules: Schedule<T>[] }>(await this.#get('/v1/schedules', [], call)).schedules;
+  }
+
+  /** GET /v1/schedules/{id}, with `nextRuns` (the next five fire times). */
+  async getSchedule(id: string, call?: CallOptions): Promise<Schedule<T>> {
+    return fromWire(await this.#get(`/v1/schedules/${encodeURIComponent(id)}`, [], call));
+  }
+
+  /** PATCH /v1/schedules/{id}: the fields given replace the schedule's. */
+  async patchSchedule(id: string, patch: Partial<ScheduleSpec<T>>, call?: CallOptions): Promise<Schedule<T>> {
+    return fromWire(
+      await this.#request({ method: 'PATCH', path: `/v1/schedules/${encodeURIComponent(id)}`, body: toWire(patch), retry: false, call }),
+    );
+  }
+
+  /** DELETE /v1/schedules/{id}; the jobs it made stay. */
+  async deleteSchedule(id: string, call?: CallOptions): Promise<void> {
+    await this.#request({ method: 'DELETE', path: `/v1/schedules/${encodeURIComponent(id)}`, retry: false, call });
+  }
+
+  /** POST /v1/schedules/{id}/trigger: enqueues the schedule's job now. */
+  async triggerSchedule(id: string, call?: CallOptions): Promise<EnqueueResult> {
+    return fromWire(await this.#post(`/v1/schedules/${encodeURIComponent(id)}/trigger`, undefined, call));
   }
 
   // ---- working (what Worker uses; exposed for loops of your own) ----

@@ -224,3 +224,43 @@ export interface CallOptions {
   /** Overrides the client's timeoutMs for this call. */
   timeoutMs?: number;
 }
+
+/** The job a schedule enqueues: POST /v1/jobs fields without the timing and dedupe ones. */
+export type ScheduleJob<T extends JobTypes = JobTypes> = {
+  [K in keyof T & string]: { type: K; payload: T[K] } & Omit<
+    EnqueueOptions,
+    'delayMs' | 'runAt' | 'dedupeKey' | 'dedupeWindowMs'
+  >;
+}[keyof T & string];
+
+/** POST /v1/schedules body: exactly one of `cron` and `everyMs`. */
+export interface ScheduleSpec<T extends JobTypes = JobTypes> {
+  name: string;
+  cron?: string;
+  everyMs?: number;
+  /** IANA time zone, default UTC. */
+  timezone?: string;
+  job: ScheduleJob<T>;
+  misfire?: 'skip' | 'run_once';
+  overlap?: 'allow' | 'skip';
+  paused?: boolean;
+}
+
+export interface Schedule<T extends JobTypes = JobTypes> {
+  id: string;
+  name: string;
+  cron: string | null;
+  everyMs: number | null;
+  timezone: string;
+  job: ScheduleJob<T>;
+  misfire: 'skip' | 'run_once';
+  overlap: 'allow' | 'skip';
+  paused: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastJobId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** On a single GET: the next five fire times. */
+  nextRuns?: string[];
+}

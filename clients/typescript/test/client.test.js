@@ -238,3 +238,33 @@ test('SPOOL_URL and SPOOL_TOKEN are the defaults', { timeout: 10000 }, async () 
     delete process.env.SPOOL_TOKEN;
   }
 });
+
+test('schedules: create, list, get with next runs, patch, trigger, delete', { timeout: 10000 }, async () => {
+  const s = await client.createSchedule({
+    name: 'daily_digest', cron: '0 8 * * *', timezone: 'Europe/Berlin',
+    job: { type: 'send_digest', payload: { edition: 'daily', user_ids: [1] }, priority: 2 },
+    misfire: 'skip',
+  });
+  assert.equal(s.name, 'daily_digest');
+  assert.equal(s.cron, '0 8 * * *');
+  assert.equal(s.everyMs, null);
+  assert.equal(s.misfire, 'skip');
+  assert.deepEqual(s.job.payload, { edition: 'daily', user_ids: [1] });
+  assert.ok(s.nextRunAt);
+  await assert.rejects(client.createSchedule({ name: 'daily_digest', everyMs: 60000, job: { type: 'x', payload: 1 } }), (e) => e.status === 409);
+  await assert.rejects(client.createSchedule({ name: 'bad_tz', cron: '* * * * *', timezone: 'Mars/Olympus', job: { type: 'x', payload: 1 } }), (e) => e.status === 400 && e.field === 'timezone');
+  assert.ok((await client.listSchedules()).some((x) => x.id === s.id));
+  const got = await client.getSchedule(s.id);
+  assert.equal(got.nextRuns.length, 5);
+  const p = await client.patchSchedule(s.id, { everyMs: 3600000, paused: true });
+  assert.equal(p.cron, null);
+  assert.equal(p.everyMs, 3600000);
+  assert.equal(p.paused, true);
+  const t = await client.triggerSchedule(s.id);
+  const job = await client.getJob(t.id);
+  assert.equal(job.type, 'send_digest');
+  assert.equal(job.priority, 2);
+  assert.deepEqual(job.payload, { edition: 'daily', user_ids: [1] });
+  await client.deleteSchedule(s.id);
+  await assert.rejects(client.getSchedule(s.id), (e) => e.status === 404);
+});

@@ -77,3 +77,11 @@ export async function untyped() {
   await c.enqueue('anything', { at: 1 });
   await c.enqueue('other', [1, 2, 3]);
 }
+
+export async function schedules() {
+  await client.createSchedule({ name: 'd', cron: '0 8 * * *', job: { type: 'send_email', payload: { to: 'a' } } });
+  // @ts-expect-error a schedule's job payload is typed too
+  await client.createSchedule({ name: 'd', cron: '0 8 * * *', job: { type: 'send_email', payload: { to: 2 } } });
+  // @ts-expect-error a schedule's job takes no dedupeKey
+  await client.createSchedule({ name: 'd', everyMs: 1000, job: { type: 'send_email', payload: { to: 'a' }, dedupeKey: 'k' } });
+}
