@@ -28,6 +28,10 @@ import type {
   FailError,
   Schedule,
   ScheduleSpec,
+  EventFilter,
+  EventsOptions,
+  GapEvent,
+  JobEvent,
 } from './types.js';
 import { encodeJob, fromWire, toWire } from './wire.js';
 
@@ -282,6 +286,114 @@ export class Client<T extends JobTypes = JobTypes> {
   /** POST /v1/schedules/{id}/trigger: enqueues the schedule's job now. */
   async triggerSchedule(id: string, call?: CallOptions): Promise<EnqueueResult> {
     return fromWire(await this.#post(`/v1/schedules/${encodeURIComponent(id)}/trigger`, undefined, call));
+  }
+
+  // ---- live events ----
+
+  /**
+   * GET /v1/events as an async iterator (fetch streaming, the token in the header). Frames come
+   * in commit order; a resumed stream that lost events first yields a `gap`. The stream is
+   * re-opened with Last-Event-ID when it ends (a slow consumer, a restart) unless `reconnect`
+   * is false. Leaving the loop (break, return, the signal) closes the connection.
+   */
+  async *events(filter: EventFilter = {}, options: EventsOptions = {}): AsyncGenerator<JobEvent | GapEvent, void, undefined> {
+    const query = new URLSearchParams();
+    for (const k of ['queue', 'type', 'job'] as const) if (filter[k] !== undefined) query.set(k, filter[k]!);
+    const qs = query.toString();
+    const url = `${this.url}/v1/events${qs ? `?${qs}` : ''}`;
+    const reconnect = options.reconnect ?? true;
+    const user = options.signal;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(user!.reason);
+    user?.addEventListener('abort', onAbort, { once: true });
+    let last = options.lastEventId === undefined ? undefined : String(options.lastEventId);
+    let retryMs = 2000;
+    try {
+      for (;;) {
+        user?.throwIfAborted();
+        const headers: Record<string, string> = { accept: 'text/event-stream' };
+        if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+        if (last !== undefined) headers['last-event-id'] = last;
+        let res: Response | undefined;
+        let failure: SpoolError | undefined;
+        try {
+          res = await this.#fetch(url, { headers, signal: controller.signal });
+        } catch (e) {
+          if (user?.aborted) throw user.reason;
+          failure = new SpoolError({ status: 0, code: 'network_error', message: `GET ${url}: ${(e as Error).message}`, cause: e });
+        }
+        if (res && !res.ok) {
+          const text = await res.text();
+          let err: Record<string, unknown> | undefined;
+          try {
+            err = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
+          } catch {
+            err = undefined;
+          }
+          failure = new SpoolError({
+            status: res.status,
+            code: typeof err?.code === 'string' ? err.code : `http_${res.status}`,
+            message: typeof err?.message === 'string' ? err.message : `GET ${url} answered ${res.status}`,
+            field: typeof err?.field === 'string' ? err.field : undefined,
+            requestId: res.headers.get('x-request-id') ?? undefined,
+          });
+        }
+        if (failure) {
+          if (!reconnect || !failure.transient) throw failure;
+          await sleep(retryMs, controller.signal);
+          continue;
+        }
+        options.onOpen?.();
+        const reader = res!.body!.getReader();
+        const decoder = new TextDecoder();
+        let buf = '';
+        let data: string[] = [];
+        let id: string | undefined;
+        try {
+          for (;;) {
+            let chunk;
+            try {
+              chunk = await reader.read();
+            } catch (e) {
+              if (user?.aborted) throw user.reason;
+              break; // the connection dropped: reconnect below
+            }
+            if (chunk.done) break;
+            buf += decoder.decode(chunk.value, { stream: true });
+            let nl: number;
+            while ((nl = buf.search(/\r\n|\r|\n/)) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + (buf[nl] === '\r' && buf[nl + 1] === '\n' ? 2 : 1));
+              if (line === '') {
+                if (data.length > 0) {
+                  if (id !== undefined) last = id;
+                  const frame = JSON.parse(data.join('\n')) as unknown;
+                  data = [];
+                  id = undefined;
+                  yield fromWire<JobEvent | GapEvent>(frame);
+                }
+                continue;
+              }
+              if (line.startsWith(':')) continue;
+              const colon = line.indexOf(':');
+              const field = colon < 0 ? line : line.slice(0, colon);
+              let value = colon < 0 ? '' : line.slice(colon + 1);
+              if (value.startsWith(' ')) value = value.slice(1);
+              if (field === 'data') data.push(value);
+              else if (field === 'id') id = value;
+              else if (field === 'retry' && /^\d+$/.test(value)) retryMs = Number(value);
+            }
+          }
+        } finally {
+          reader.releaseLock();
+        }
+        if (!reconnect) return;
+        await sleep(retryMs, controller.signal);
+      }
+    } finally {
+      user?.removeEventListener('abort', onAbort);
+      controller.abort();
+    }
   }
 
   // ---- working (what Worker uses; exposed for loops of your own) ----

@@ -264,3 +264,46 @@ export interface Schedule<T extends JobTypes = JobTypes> {
   /** On a single GET: the next five fire times. */
   nextRuns?: string[];
 }
+
+export interface EventFilter {
+  queue?: string;
+  type?: string;
+  job?: string;
+}
+
+/** One frame of GET /v1/events (docs/api.md, "Live events"), camelCased. */
+export interface JobEvent {
+  eventId: number;
+  /** enqueued, started, progress, retrying, completed, dead, cancelled, snoozed, released, retried; new kinds may come. */
+  event: string;
+  at: string;
+  jobId: string;
+  type: string;
+  queue: string;
+  state: JobState;
+  attempt: number;
+  maxAttempts: number;
+  error?: { message: string; kind: string };
+  nextRunAt?: string | null;
+  progress?: unknown;
+  waitMs?: number;
+  runMs?: number;
+}
+
+/** Sent instead of the events a resumed stream can no longer have. */
+export interface GapEvent {
+  event: 'gap';
+  lastEventId: number;
+  oldestEventId: number | null;
+  message: string;
+}
+
+export interface EventsOptions {
+  signal?: AbortSignal;
+  /** Resume after this event id (sent as Last-Event-ID). */
+  lastEventId?: number | string;
+  /** Reconnect (with Last-Event-ID) when the stream ends or the server is away. Default true. */
+  reconnect?: boolean;
+  /** Called each time the stream is open: events committed from then on reach the iterator. */
+  onOpen?: () => void;
+}

@@ -268,3 +268,75 @@ test('schedules: create, list, get with next runs, patch, trigger, delete', { ti
   await client.deleteSchedule(s.id);
   await assert.rejects(client.getSchedule(s.id), (e) => e.status === 404);
 });
+
+test('events: a job\'s life as it commits, resumed after an event id, errors before the stream', { timeout: 15000 }, async () => {
+  let open;
+  const opened = new Promise((r) => (open = r));
+  const stream = client.events({ queue: 'ev1' }, { onOpen: open });
+  const it = stream[Symbol.asyncIterator]();
+  const first = it.next(); // starts the request
+  await opened;
+  const { id } = await client.enqueue('watch_me', { secret: 'not in events' }, { queue: 'ev1' });
+  const [job] = await client.reserve({ queues: ['ev1'] });
+  await client.extend(id, job.lease, { progress: { done: 1, of_total: 2 } });
+  await client.ack(id, job.lease, { ok: true });
+  const seen = [(await first).value];
+  while (seen.at(-1).event !== 'completed') seen.push((await it.next()).value);
+  await it.return();
+  assert.deepEqual(seen.map((e) => e.event), ['enqueued', 'started', 'progress', 'completed']);
+  for (const e of seen) {
+    assert.equal(e.jobId, id);
+    assert.equal(e.queue, 'ev1');
+    assert.equal(typeof e.eventId, 'number');
+    assert.equal(e.payload, undefined);
+  }
+  assert.deepEqual(seen[2].progress, { done: 1, of_total: 2 }, 'progress JSON keeps its keys');
+  assert.equal(seen[3].state, 'completed');
+  assert.ok(seen[3].runMs >= 0);
+
+  // Resuming after "started" gives what followed, and nothing before.
+  const resumed = [];
+  for await (const e of client.events({ job: id }, { lastEventId: seen[1].eventId })) {
+    resumed.push(e.event);
+    if (e.event === 'completed') break;
+  }
+  assert.deepEqual(resumed, ['progress', 'completed']);
+
+  await assert.rejects(async () => {
+    for await (const _ of client.events({ queue: 'bad name!' })) break;
+  }, (e) => e instanceof SpoolError && e.status === 400 && e.field === 'queue');
+
+  // The signal ends a stream that is waiting for events.
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error('done watching')), 200);
+  await assert.rejects(async () => {
+    for await (const _ of client.events({ queue: 'quiet' }, { signal: ac.signal })) break;
+  }, /done watching/);
+});
+
+test('events: a dropped stream reconnects with Last-Event-ID and misses nothing', { timeout: 15000 }, async () => {
+  const proxy = await faultProxy(server.url, () => undefined);
+  try {
+    const c = new Client({ url: proxy.url, token: TOKEN });
+    let opens = 0;
+    let open;
+    let opened = new Promise((r) => (open = r));
+    const it = c.events({ queue: 'ev2' }, { onOpen: () => { opens++; open(); } })[Symbol.asyncIterator]();
+    const first = it.next();
+    await opened;
+    const a = await client.enqueue('e', { n: 1 }, { queue: 'ev2' });
+    const e1 = (await first).value;
+    assert.equal(e1.jobId, a.id);
+    opened = new Promise((r) => (open = r));
+    proxy.dropAll();
+    // Enqueued while the client is away: the reconnect asks for what followed e1.
+    const b = await client.enqueue('e', { n: 2 }, { queue: 'ev2' });
+    const e2 = (await it.next()).value;
+    await it.return();
+    assert.equal(e2.jobId, b.id);
+    assert.equal(e2.event, 'enqueued');
+    assert.equal(opens, 2);
+  } finally {
+    await proxy.close();
+  }
+});

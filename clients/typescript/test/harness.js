@@ -116,11 +116,18 @@ export async function faultProxy(target, fault) {
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     seen,
     settles,
+    /** Cuts every open connection (the client sees them drop). */
+    dropAll: () => { for (const s of sockets) s.destroy(); },
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }
