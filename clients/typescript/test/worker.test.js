@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { Client, LeaseLostError, PermanentError, RetryError, ShutdownError, SpoolError, Worker } from '../dist/index.js';
+import { Client, LeaseLostError, PermanentError, RetryError, ShutdownError, SnoozeError, SpoolError, Worker } from '../dist/index.js';
 import { Server, TOKEN, eventually, faultProxy } from './harness.js';
 
 let server;
@@ -378,4 +378,30 @@ test('a refused reserve (a bad queue name) is reported once per distinct answer,
   } finally {
     await proxy.close();
   }
+});
+
+test('SnoozeError runs the job again later without spending the attempt; fallback takes unknown types', { timeout: 15000 }, async () => {
+  const a = await client.enqueue('snoozy', {}, { queue: 'w13', maxAttempts: 1 });
+  const b = await client.enqueue('anything_else', { x: 1 }, { queue: 'w13' });
+  const attempts = [];
+  const { events } = await work(
+    {
+      queues: ['w13'],
+      handlers: {
+        snoozy: (job) => {
+          attempts.push(job.attempt);
+          if (attempts.length === 1) throw new SnoozeError(50, 'partner not ready');
+          return 'done';
+        },
+      },
+      fallback: (job) => `fallback ran ${job.type}`,
+    },
+    (e) => e.completed.length === 2,
+  );
+  assert.deepEqual(attempts, [1, 1], 'the snooze gave its attempt back');
+  assert.equal(events.failed.length, 1);
+  assert.ok(events.failed[0].error instanceof SnoozeError);
+  const ja = await client.getJob(a.id);
+  assert.equal(ja.state, 'completed', 'maxAttempts 1, yet it ran twice');
+  assert.equal((await client.getJob(b.id)).result, 'fallback ran anything_else');
 });
