@@ -297,7 +297,9 @@ export class Worker<T extends JobTypes = JobTypes> {
       }
       for (const r of jobs) this.#start(r);
       if (failure !== undefined && !this.#closing) {
-        await Promise.race([sleep(backoff.next()), this.#changed()]);
+        const pause = new AbortController();
+        await Promise.race([sleep(backoff.next(), pause.signal).catch(() => {}), this.#changed()]);
+        pause.abort(); // woken early (close, a freed slot): no timer left behind
       }
     }
   }
