@@ -16,6 +16,7 @@ export {
   type VerifyWebhookOptions,
   type VerifiedWebhook,
 } from './webhook.js';
+export { handlePush, type HandlePushOptions, type PushDelivery } from './push.js';
 export {
   SpoolError,
   RetryError,

@@ -93,3 +93,65 @@ test('signWebhook signs as an independent HMAC does', { timeout: 5000 }, async (
   assert.deepEqual((await verifyWebhook(secret, h, body)).payload, { job: 1 });
   await assert.rejects(verifyWebhook('whsec_!!', h, body), TypeError);
 });
+
+test('handlePush: verified deliveries run the handler; its outcome becomes the job\'s fate', { timeout: 30000 }, async () => {
+  const { handlePush, RetryError, PermanentError } = await import('../dist/index.js');
+  const secret = secretOf();
+  const seenBy = [];
+  // A fetch-style route handler behind a Node http server, as Next.js would run it.
+  const app = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const tamper = req.url === '/tamper';
+      const request = new Request(`http://127.0.0.1${req.url}`, {
+        method: 'POST', headers: req.headers, body: tamper ? Buffer.from(body.toString().replace('"n":1', '"n":2')) : body,
+      });
+      const response = await handlePush(request, { secret }, (d) => {
+        seenBy.push(d);
+        if (d.payload.mode === 'retry') throw new RetryError('partner busy', { retryAfterMs: 1500 });
+        if (d.payload.mode === 'permanent') throw new PermanentError('unknown recipient');
+        if (d.payload.mode === 'crash') throw new Error('bug');
+        return { handled: d.id };
+      });
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+  });
+  await new Promise((r) => app.listen(0, '127.0.0.1', r));
+  const url = (path) => `http://127.0.0.1:${app.address().port}${path}`;
+  try {
+    await client.patchQueue('hp', { push: { url: url('/ok'), secret, timeoutMs: 5000 }, backoff: { type: 'fixed', baseMs: 3600000, maxMs: 3600000, jitter: false } });
+    await client.patchQueue('hp_tamper', { push: { url: url('/tamper'), secret, timeoutMs: 5000 } });
+    const ok = await client.enqueue('notify', { mode: 'ok', n: 1 }, { queue: 'hp' });
+    const retry = await client.enqueue('notify', { mode: 'retry' }, { queue: 'hp' });
+    const perm = await client.enqueue('notify', { mode: 'permanent' }, { queue: 'hp' });
+    const crash = await client.enqueue('notify', { mode: 'crash' }, { queue: 'hp' });
+    const tampered = await client.enqueue('notify', { n: 1 }, { queue: 'hp_tamper' });
+    const settled = (id, states) => eventually(async () => {
+      const j = await client.getJob(id);
+      return states.includes(j.state) ? j : null;
+    }, 10000, `job ${id} in ${states}`);
+    const jOk = await settled(ok.id, ['completed']);
+    assert.deepEqual(jOk.result, { handled: ok.id });
+    const d = seenBy.find((x) => x.id === ok.id);
+    assert.equal(d.webhookId, ok.id);
+    assert.equal(d.queue, 'hp');
+    assert.equal(d.attempt, 1);
+    assert.equal(d.maxAttempts, 3);
+    const jRetry = await settled(retry.id, ['retrying']);
+    assert.match(jRetry.lastError.message, /HTTP 425/);
+    const wait = new Date(jRetry.runAt).getTime() - new Date(jRetry.lastError.at).getTime();
+    assert.ok(wait >= 1500 && wait < 10000, `Retry-After 2 s decided the next run, not the 1 h backoff (${wait} ms)`);
+    const jPerm = await settled(perm.id, ['dead']);
+    assert.match(jPerm.lastError.message, /HTTP 422/);
+    const jCrash = await settled(crash.id, ['retrying']);
+    assert.match(jCrash.lastError.message, /HTTP 500/);
+    const jT = await settled(tampered.id, ['dead']);
+    assert.match(jT.lastError.message, /HTTP 401/);
+    assert.ok(!seenBy.some((x) => x.id === tampered.id), 'the handler never saw the tampered delivery');
+  } finally {
+    await new Promise((r) => app.close(r));
+  }
+});
