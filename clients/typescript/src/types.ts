@@ -31,6 +31,8 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   backoff?: Backoff;
   leaseMs?: number;
+  /** The longest one attempt may run, however often its lease is renewed (docs/api.md "Run timeouts"). */
+  timeoutMs?: number;
   tags?: string[];
   callbackUrl?: string;
 }
@@ -70,6 +72,7 @@ interface JobFields {
   maxAttempts: number;
   backoff: Required<Backoff>;
   leaseMs: number;
+  timeoutMs: number | null;
   createdAt: string;
   runAt: string | null;
   startedAt: string | null;
@@ -135,6 +138,7 @@ export interface QueueConfigPatch {
   maxAttempts?: number;
   backoff?: Backoff;
   leaseMs?: number;
+  timeoutMs?: number;
   concurrency?: number;
   rateLimit?: { limit: number; perMs: number };
   retainCompletedMs?: number;
@@ -147,6 +151,7 @@ export interface QueueConfig {
   maxAttempts: number | null;
   backoff: Required<Backoff> | null;
   leaseMs: number | null;
+  timeoutMs: number | null;
   concurrency: number | null;
   rateLimit: { limit: number; perMs: number } | null;
   retainCompletedMs: number | null;
@@ -190,6 +195,8 @@ export interface ReservedJob<P = unknown, K extends string = string> {
   lease: string;
   leaseExpiresAt: string;
   leaseMs: number;
+  /** Set when the job has a run timeout; no lease reaches past it. */
+  timeoutMs?: number;
   createdAt: string;
   tags: string[];
 }

@@ -38,6 +38,7 @@ const ENQUEUE_FIELDS: Record<keyof EnqueueOptions, string> = {
   maxAttempts: 'max_attempts',
   backoff: 'backoff',
   leaseMs: 'lease_ms',
+  timeoutMs: 'timeout_ms',
   tags: 'tags',
   callbackUrl: 'callback_url',
 };

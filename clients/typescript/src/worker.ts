@@ -9,7 +9,7 @@
 // (POST /v1/settle, everything that piled up while the previous settle was in flight).
 //
 // Leases: each job's lease is renewed at half its length while its handler runs. When a renewal
-// is refused (lease_lost, not_found, conflict), or the server could not be reached until the
+// is refused (lease_lost, timed_out, not_found, conflict), or the server could not be reached until the
 // lease ran out, the handler's `signal` aborts with a LeaseLostError; what the handler returns
 // then is not settled (another worker may hold the job).
 //
@@ -74,7 +74,8 @@ export type AnyWorkerJob<T extends JobTypes> = {
   [K in keyof T & string]: WorkerJob<T[K], K>;
 }[keyof T & string];
 
-const LOST_CODES = new Set(['lease_lost', 'not_found', 'conflict']);
+// timed_out: the attempt ran past the job's timeoutMs and the server failed it as a timeout.
+const LOST_CODES = new Set(['lease_lost', 'timed_out', 'not_found', 'conflict']);
 const MAX_RESERVE = 100;
 const MAX_SETTLE = 1000;
 const DEFAULT_LEASE_MS = 30_000;

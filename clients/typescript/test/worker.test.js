@@ -219,6 +219,31 @@ test('a lease lost mid-handler aborts the handler, its outcome is not settled, a
   }
 });
 
+// A handler that hangs while the worker renews its lease: the server ends the attempt at its
+// timeoutMs (the lease is cut there), the next renewal is refused timed_out, and the signal fires.
+test('a hung handler is aborted when its attempt reaches timeoutMs, which fails it as a timeout', { timeout: 15000 }, async () => {
+  const { id } = await client.enqueue('hangs', {}, { queue: 'wto', leaseMs: 10000, timeoutMs: 600, maxAttempts: 1 });
+  let reason;
+  await work(
+    {
+      queues: ['wto'],
+      handlers: {
+        hangs: async (job) => {
+          assert.equal(job.leaseMs, 600); // cut at the timeout
+          await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+          reason = job.signal.reason;
+        },
+      },
+    },
+    () => reason !== undefined,
+  );
+  assert.ok(reason instanceof LeaseLostError, String(reason));
+  const job = await client.getJob(id);
+  assert.equal(job.timeoutMs, 600);
+  assert.equal(job.state, 'dead');
+  assert.equal(job.errors.at(-1).kind, 'timeout');
+});
+
 test('a renewal the server refuses (lease_lost) aborts the handler at once', { timeout: 15000 }, async () => {
   const proxy = await faultProxy(server.url, (req) =>
     req.url.endsWith('/extend') ? { status: 409, body: { error: { code: 'lease_lost', message: 'the lease is not the current one' } } } : undefined);
