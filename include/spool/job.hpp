@@ -41,6 +41,9 @@ struct NewJob {
   std::optional<int> max_attempts;  // 1..1000
   std::optional<Backoff> backoff;
   std::optional<Millis> lease;  // 100 ms .. 24 h
+  // The longest one attempt may run, however often its lease is renewed (100 ms .. 7 days);
+  // past it the attempt fails as a timeout and a Worker's handler sees stop_requested().
+  std::optional<Millis> timeout;
   std::vector<std::string> tags;
 };
 
@@ -54,7 +57,7 @@ struct Enqueued {
 
 struct JobError {
   std::string message;
-  std::string kind;  // retry, permanent, snooze, release, lease_expired
+  std::string kind;  // retry, permanent, snooze, release, lease_expired, timeout
   std::string at;    // RFC 3339
 };
 

@@ -39,6 +39,7 @@ json::object encode_new_job(const NewJob& job) {
                     {"jitter", b.jitter}};
   }
   if (job.lease) o["lease_ms"] = job.lease->count();
+  if (job.timeout) o["timeout_ms"] = job.timeout->count();
   if (!job.tags.empty()) {
     json::array tags;
     for (const auto& t : job.tags) tags.emplace_back(t);

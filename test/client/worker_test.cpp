@@ -229,6 +229,28 @@ TEST_F(WorkerTest, ALeaseLostWhileTheServerWasAwayStopsTheHandlerAndIsNotSettled
   EXPECT_TRUE(logged);
 }
 
+// A handler that hangs while the worker renews its lease ends at the job's timeout all the same:
+// the renewal after it is refused (timed_out), the handler sees stop_requested(), and the attempt
+// is a failure of kind timeout, its outcome never settled.
+TEST_F(WorkerTest, AHungHandlerIsStoppedAtItsJobsTimeout) {
+  std::string id = enqueue({.type = "hangs", .max_attempts = 1, .lease = 10s, .timeout = 600ms});
+  std::atomic<bool> saw_stop{false}, returned{false};
+  Worker w(*client_, options({"hangs"}));
+  w.handle("hangs", [&](Job& job) {
+    saw_stop = eventually([&] { return job.stop_requested(); }, 10s);
+    returned = true;
+  });
+  {
+    RunningWorker running(w);
+    ASSERT_TRUE(eventually([&] { return returned.load(); }, 10s));
+    EXPECT_TRUE(saw_stop.load());
+  }
+  JobInfo job = get(id);
+  EXPECT_EQ(job.state, "dead");
+  ASSERT_TRUE(job.last_error);
+  EXPECT_EQ(job.last_error->kind, "timeout");
+}
+
 TEST_F(WorkerTest, RunRefusesBadOptionsSayingWhichOne) {
   Worker none(*client_, options({}));
   none.handle("x", [](Job&) {});
