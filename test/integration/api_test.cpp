@@ -158,6 +158,20 @@ TEST_F(ApiTest, ATimeoutIsShownOnTheJobItsQueueAndTheReservedJob) {
   EXPECT_EQ(bad.json().at("error").at("field").as_string(), "timeout_ms");
 }
 
+TEST_F(ApiTest, AnEnqueueAnswersTheJobsLocation) {
+  auto c = connect();
+  auto r = c.request("POST", "/v1/jobs", kEmail);
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(r.json().at("id").as_string());
+  EXPECT_EQ(r.header("location"), "/v1/jobs/" + id);
+  EXPECT_EQ(c.request("GET", r.header("location")).json().at("id").as_string(), id);
+  std::string keyed = R"({"type":"t","payload":{},"dedupe_key":"k1"})";
+  std::string first(c.request("POST", "/v1/jobs", keyed).json().at("id").as_string());
+  auto again = c.request("POST", "/v1/jobs", keyed);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.header("location"), "/v1/jobs/" + first);
+}
+
 TEST_F(ApiTest, DedupeKeyAnswersTheFirstJob) {
   auto c = connect();
   std::string body =

@@ -50,7 +50,10 @@ void enqueue(Context& ctx, const Request& req, ExchangePtr ex) {
     if (r->empty())
       return respond_error(ex, Status(StatusCode::kInternal, "enqueue answered no job"));
     const auto& one = r->front();
-    ex->respond(json_response(one.deduplicated ? 200 : 202, encode_enqueue_result(one)));
+    Response response = json_response(one.deduplicated ? 200 : 202, encode_enqueue_result(one));
+    // Where to follow the job (the earlier one's, on a dedupe hit). Ids are ULIDs: URL-safe.
+    response.headers.emplace_back("Location", "/v1/jobs/" + one.id);
+    ex->respond(std::move(response));
   });
 }
 
