@@ -46,18 +46,23 @@ std::int64_t pragma(Store& store, const char* name) {
   return v.value_or(-1);
 }
 
-std::string journal_mode(const std::string& path) {
+// The first column of the first row `sql` answers, read on a connection of its own ("" for none).
+std::string first_value(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
-  std::string mode;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  std::string value;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
-  return mode;
+  return value;
+}
+
+std::string journal_mode(const std::string& path) {
+  return first_value(path, "PRAGMA journal_mode");
 }
 
 TEST(SqliteStoreTest, FastDurabilityIsWalWithSynchronousNormal) {
@@ -262,16 +267,8 @@ TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
   ASSERT_TRUE(store->commit());
 }
 
-// Rows of job_tags, counted on a connection of its own.
 std::int64_t tag_rows(const std::string& path) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM job_tags", -1, &stmt, nullptr);
-  std::int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return n;
+  return std::stoll(first_value(path, "SELECT count(*) FROM job_tags"));
 }
 
 // Migration 7 indexes the tags of the jobs already stored, not only those enqueued after it.
