@@ -4,8 +4,9 @@
 #   scripts/test-package.sh [BUILD_DIR]   (default build/dev; scripts/test.sh calls it)
 # Checks:
 #   1. `cpack -G DEB` builds it; its control files (dpkg-deb -I) and file list (dpkg-deb -c) have
-#      what packaging/ says: the binary, unit, conffile, man page per verb, headers, CMake files;
-#      postinst makes the spool user and /var/lib/spool.
+#      what packaging/ says: the binary, unit, conffile, man page per verb, headers, CMake files.
+#      The maintainer scripts run against logging stubs: first install adds the spool user and
+#      /var/lib/spool, an upgrade does not add the user again, remove masks, purge purges.
 #   2. `dpkg -x` unpacks it into a scratch root; the unit passes `systemd-analyze verify` (as a
 #      copy whose paths point into the scratch root) and its hardening is measured by
 #      `systemd-analyze security --offline`, which must stay under a threshold.
@@ -16,9 +17,10 @@
 #      it, curl reads it back completed, and the server stops on SIGTERM by its PID with exit 0.
 #      That run is traced (strace): every system call and socket family the server used must be
 #      one the unit's SystemCallFilter= and RestrictAddressFamilies= allow. A restart on the same
-#      data folder still has the job.
+#      data folder still has the job; a start with every commented example of the default config
+#      uncommented works too.
 # What it cannot check here: the unit running under systemd (this is a container, PID 1 is not
-# systemd), and postinst's adduser/chown on a real system.
+# systemd), and the maintainer scripts' real adduser/chown/systemctl on a real system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
