@@ -13,6 +13,7 @@ packages=(
   openssl
   prometheus
   chromium
+  dpkg-dev file systemd groff-base shellcheck strace  # the .deb: cpack, scripts/test-package.sh
 )
 # The dashboard is built with npm (ui/); Debian's nodejs (18) and npm (9) only when none is
 # installed, and a newer Node.js on the PATH is kept. ui/'s packages are held to ones that run

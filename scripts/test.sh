@@ -23,6 +23,7 @@ run_suite() {
 
 run_suite dev
 scripts/test-examples.sh build/dev
+scripts/test-package.sh build/dev  # the .deb, unpacked into a scratch root (docs/install.md)
 scripts/test-typescript.sh build/dev  # the TypeScript package (clients/typescript/)
 scripts/test-e2e.sh build/dev
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
