@@ -155,6 +155,11 @@ StatusOr<json::object> build_enqueue_request(const EnqueueArgs& args, json::valu
     if (!ms) return tl::unexpected(ms.error());
     body["lease_ms"] = *ms;
   }
+  if (!args.timeout.empty()) {
+    auto ms = duration_option("--timeout", args.timeout);
+    if (!ms) return tl::unexpected(ms.error());
+    body["timeout_ms"] = *ms;
+  }
   if (!args.tags.empty()) {
     json::array tags;
     for (const std::string& tag : args.tags) {

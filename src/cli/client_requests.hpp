@@ -37,7 +37,8 @@ struct EnqueueArgs {
   std::string dedupe_key;
   std::string dedupe_window;  // "10m"
   std::optional<std::int64_t> max_attempts;
-  std::string lease;  // "30s"
+  std::string lease;    // "30s"
+  std::string timeout;  // "2m": the longest one attempt may run
   std::vector<std::string> tags;
 };
 

@@ -63,6 +63,7 @@ TEST(BuildEnqueueRequestTest, MapsEveryOption) {
   args.dedupe_window = "1h";
   args.max_attempts = 0;  // out of range on purpose: the server judges ranges, not the CLI
   args.lease = "30s";
+  args.timeout = "2m";
   args.tags = {"escrow", "email"};
   auto body = build_enqueue_request(args, nullptr);
   ASSERT_TRUE(body) << body.error().message();
@@ -73,6 +74,7 @@ TEST(BuildEnqueueRequestTest, MapsEveryOption) {
   EXPECT_EQ(body->at("dedupe_window_ms"), 3'600'000);
   EXPECT_EQ(body->at("max_attempts"), 0);
   EXPECT_EQ(body->at("lease_ms"), 30'000);
+  EXPECT_EQ(body->at("timeout_ms"), 120'000);
   EXPECT_EQ(json::serialize(body->at("tags")), R"(["escrow","email"])");
   EXPECT_TRUE(body->at("payload").is_null());
   EXPECT_FALSE(body->contains("run_at"));

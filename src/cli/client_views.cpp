@@ -70,7 +70,8 @@ std::string error_line(const json::value& error, TimeMs now) {
 
 bool present(const json::value* v) { return v != nullptr && !v->is_null(); }
 
-// "exponential backoff 1s..1h with jitter, lease 30s": how this job will be retried, fixed at
+// "exponential backoff 1s..1h with jitter, lease 30s, timeout 2m": how this job will be retried
+// and how long an attempt may run, fixed at
 // enqueue from the job, its queue or the server (API.md "Precedence").
 std::string describe_retry_policy(const json::value& job) {
   std::string out;
@@ -88,6 +89,10 @@ std::string describe_retry_policy(const json::value& job) {
   if (present(json_find(job, "lease_ms"))) {
     if (!out.empty()) out += ", ";
     out += "lease " + format_duration_ms(json_int(job, "lease_ms"));
+  }
+  if (present(json_find(job, "timeout_ms"))) {
+    if (!out.empty()) out += ", ";
+    out += "timeout " + format_duration_ms(json_int(job, "timeout_ms"));
   }
   return out;
 }

@@ -17,7 +17,7 @@ TimeMs at(std::string_view text) { return *parse_rfc3339(text); }
 TEST(RenderJobTest, ShowsAReadableBlock) {
   auto job = json::parse(R"({
     "id":"01JD5Z8Q3N","type":"send_email","queue":"emails","state":"retrying",
-    "payload":{"to":"ana@example.com","amount":1200},"priority":0,"lease_ms":30000,
+    "payload":{"to":"ana@example.com","amount":1200},"priority":0,"lease_ms":30000,"timeout_ms":120000,
     "backoff":{"type":"exponential","base_ms":1000,"max_ms":3600000,"jitter":true},"attempts":2,"max_attempts":5,
     "created_at":"2026-11-25T02:00:00.000Z","run_at":"2026-11-25T02:05:00.000Z",
     "started_at":null,"finished_at":null,"lease_expires_at":null,"worker":null,
@@ -32,7 +32,7 @@ TEST(RenderJobTest, ShowsAReadableBlock) {
             "state       retrying\n"
             "attempts    2/5\n"
             "priority    0\n"
-            "retries     exponential backoff 1s..1h with jitter, lease 30s\n"
+            "retries     exponential backoff 1s..1h with jitter, lease 30s, timeout 2m\n"
             "created     2026-11-25 02:00:00  (4m ago)\n"
             "run at      2026-11-25 02:05:00  (in 30s)\n"
             "tags        escrow, email\n"
