@@ -1,0 +1,58 @@
+// A real engine for fuzz targets that run handlers: a SQLite store in a temp dir of its own
+// (removed at exit), the manual clock, no threads (run_once drives it, so a run is one thread
+// and deterministic for a given input). Header-only; one per process.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "engine/engine.hpp"
+#include "fuzz_check.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace spool::fuzz {
+
+class FuzzEngine {
+ public:
+  FuzzEngine() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "spool-fuzz-XXXXXX").string();
+    FUZZ_CHECK(::mkdtemp(tmpl.data()) != nullptr, "no temp dir");
+    dir_ = tmpl;
+    reopen();
+  }
+  ~FuzzEngine() {
+    engine_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // A new, empty database: each input starts from the same state.
+  void reopen() {
+    engine_.reset();
+    std::error_code ec;
+    for (const char* f : {"spool.db", "spool.db-wal", "spool.db-shm"}) {
+      std::filesystem::remove(dir_ / f, ec);
+    }
+    clock_.set_ms(1'764'000'000'000);
+    store::SqliteOptions options;
+    options.path = (dir_ / "spool.db").string();
+    auto store = store::open_sqlite_store(options);
+    FUZZ_CHECK(store.has_value(), "the store did not open");
+    engine::EngineOptions eo;
+    eo.seed = 17;
+    engine_ = std::make_unique<engine::Engine>(std::move(*store), clock_, eo);
+  }
+
+  engine::Engine& engine() { return *engine_; }
+  ManualClock& clock() { return clock_; }
+
+ private:
+  std::filesystem::path dir_;
+  ManualClock clock_;
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+}  // namespace spool::fuzz
