@@ -16,6 +16,8 @@
 #include <boost/beast/http.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +49,10 @@ class Recorder final : public Exchange {
     if (answered) return false;
     answered = true;
     response = std::move(r);
+    // As the session does once a parked request is answered: the watcher (which holds this
+    // exchange) is dropped.
+    auto gone = std::move(watching);
+    watching = nullptr;
     return true;
   }
   bool respond_with(std::function<Response()> make) override {
@@ -77,6 +83,10 @@ std::string_view header(const Response& r, std::string_view name) {
 }
 
 void check_answer(const Response& r, bool streamed) {
+  if (std::getenv("FUZZ_VERBOSE")) {
+    std::fprintf(stderr, "answer %d %.*s\n", r.status, static_cast<int>(r.body.size()),
+                 r.body.data());
+  }
   FUZZ_CHECK(r.status >= 200 && r.status <= 599, "a status out of range");
   if (!streamed && r.content_type == "application/json") {
     FUZZ_CHECK(spool::fuzz::is_valid_json(r.body), "a JSON answer that is not valid JSON");
