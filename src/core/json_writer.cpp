@@ -4,39 +4,9 @@
 #include <cstdio>
 
 #include "core/time_format.hpp"
+#include "core/utf8.hpp"
 
 namespace spool {
-
-namespace {
-
-// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong
-// forms, no surrogates, nothing past U+10FFFF), or 0 when it is not one. REQUIRES: s[0] >= 0x80.
-std::size_t utf8_sequence(std::string_view s) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char c = byte(0);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
-  }
-  return n;
-}
-
-}  // namespace
 
 // Bytes that are not UTF-8 become U+FFFD: a message may quote what a client sent (a query
 // value, a path), and the answer must stay valid JSON whatever those bytes were.
@@ -74,7 +44,7 @@ void append_json_string(std::string& out, std::string_view s) {
           out.push_back(kHex[c & 15]);
         } else if (c < 0x80) {
           out.push_back(static_cast<char>(c));
-        } else if (std::size_t n = utf8_sequence(s.substr(i)); n > 0) {
+        } else if (std::size_t n = utf8_sequence_length(s.substr(i)); n > 0) {
           out.append(s.substr(i, n));
           i += n - 1;
         } else {

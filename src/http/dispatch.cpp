@@ -24,15 +24,15 @@ Dispatch dispatch_request(const Router& router, const Authenticator& auth, Conte
   if (!match.route) {
     const std::string path(head.path);
     if (match.allow.empty()) {
-      d.refusal = error_response(
-          Status(StatusCode::kNotFound, "no endpoint " + std::string(to_string(head.method)) +
-                                            " " + path + "; see docs/api.md"));
+      d.refusal = error_response(Status(
+          StatusCode::kNotFound,
+          "no endpoint " + std::string(to_string(head.method)) + " " + path + "; see docs/api.md"));
       return d;
     }
     Response r =
-        json_response(405, error_body("method_not_allowed",
-                                      std::string(to_string(head.method)) + " is not " +
-                                          "allowed on " + path + "; allowed: " + match.allow));
+        json_response(405, error_body("method_not_allowed", std::string(to_string(head.method)) +
+                                                                " is not " + "allowed on " + path +
+                                                                "; allowed: " + match.allow));
     r.headers.emplace_back("Allow", std::move(match.allow));
     d.refusal = std::move(r);
     return d;
@@ -66,9 +66,9 @@ Dispatch dispatch_request(const Router& router, const Authenticator& auth, Conte
   } catch (const std::exception& e) {
     spdlog::error("event=handler_exception method={} path={} request_id={} what={}",
                   to_string(head.method), head.path, head.request_id, log_quote(e.what()));
-    exchange->respond(error_response(Status(
-        StatusCode::kInternal,
-        "internal error; the server log has request id " + std::string(head.request_id))));
+    exchange->respond(error_response(
+        Status(StatusCode::kInternal,
+               "internal error; the server log has request id " + std::string(head.request_id))));
   }
   return d;
 }

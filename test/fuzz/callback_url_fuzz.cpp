@@ -52,8 +52,8 @@ void check_host(std::string_view host) {
   if (libc_reads) {
     const std::uint32_t want = ntohl(libc.s_addr);
     if (ours) FUZZ_CHECK(*ours == want, "parse_ipv4_any_form read another address than inet_aton");
-    FUZZ_CHECK(!form.refusal.empty() ||
-                   (form.literal && form.literal->is_v4() && form.literal->to_v4().to_uint() == want),
+    FUZZ_CHECK(!form.refusal.empty() || (form.literal && form.literal->is_v4() &&
+                                         form.literal->to_v4().to_uint() == want),
                "a host inet_aton reads as an address would be resolved as a name");
   }
   if (form.literal && form.literal->is_v4()) {

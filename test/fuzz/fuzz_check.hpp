@@ -10,13 +10,13 @@
 #include <string_view>
 #include <system_error>
 
-#define FUZZ_CHECK(cond, what)                                                       \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n  (%s)\n", __FILE__, \
-                   __LINE__, what, #cond);                                           \
-      __builtin_trap();                                                              \
-    }                                                                                \
+#define FUZZ_CHECK(cond, what)                                                                 \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      std::fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, \
+                   what, #cond);                                                               \
+      __builtin_trap();                                                                        \
+    }                                                                                          \
   } while (0)
 
 namespace spool::fuzz {

@@ -1,7 +1,10 @@
 // A real engine for fuzz targets that run handlers: a SQLite store in a temp dir of its own
-// (removed at exit), the manual clock, no threads (run_once drives it, so a run is one thread
-// and deterministic for a given input). Header-only; one per process.
+// (/dev/shm/spool-fuzz-* or $TMPDIR/spool-fuzz-*, removed at exit), the manual clock, no threads
+// (run_once drives it, so a run is one thread and deterministic for a given input). Header-only;
+// one per process.
 #pragma once
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -18,7 +21,11 @@ namespace spool::fuzz {
 class FuzzEngine {
  public:
   FuzzEngine() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "spool-fuzz-XXXXXX").string();
+    // tmpfs when there is one and TMPDIR does not say otherwise: a fresh database per input
+    // costs a third of what it does on a disk, where SQLite's syncs are real.
+    std::filesystem::path base = std::filesystem::temp_directory_path();
+    if (!std::getenv("TMPDIR") && ::access("/dev/shm", W_OK) == 0) base = "/dev/shm";
+    std::string tmpl = (base / "spool-fuzz-XXXXXX").string();
     FUZZ_CHECK(::mkdtemp(tmpl.data()) != nullptr, "no temp dir");
     dir_ = tmpl;
     reopen();

@@ -35,13 +35,16 @@ bool accepted(const StatusOr<T>& r) {
 void check_enqueue(const engine::EnqueueRequest& e) {
   FUZZ_CHECK(!e.type.empty(), "an accepted job without a type");
   FUZZ_CHECK(is_valid_json(e.payload_json), "a kept payload is not valid JSON");
-  FUZZ_CHECK(!e.max_attempts || (*e.max_attempts >= kMinAttempts && *e.max_attempts <= kMaxAttempts),
-             "max_attempts out of range");
-  FUZZ_CHECK(!e.delay_ms || (*e.delay_ms >= 0 && *e.delay_ms <= kMaxDelayMs), "delay_ms out of range");
+  FUZZ_CHECK(
+      !e.max_attempts || (*e.max_attempts >= kMinAttempts && *e.max_attempts <= kMaxAttempts),
+      "max_attempts out of range");
+  FUZZ_CHECK(!e.delay_ms || (*e.delay_ms >= 0 && *e.delay_ms <= kMaxDelayMs),
+             "delay_ms out of range");
   FUZZ_CHECK(!(e.delay_ms && e.run_at), "both delay_ms and run_at");
   FUZZ_CHECK(e.tags.size() <= kMaxTags, "too many tags");
-  FUZZ_CHECK(!e.dedupe_key || (!e.dedupe_key->empty() && e.dedupe_key->size() <= kMaxDedupeKeyBytes),
-             "dedupe_key length out of range");
+  FUZZ_CHECK(
+      !e.dedupe_key || (!e.dedupe_key->empty() && e.dedupe_key->size() <= kMaxDedupeKeyBytes),
+      "dedupe_key length out of range");
 }
 
 void check_reserve(const engine::ReserveRequest& r) {

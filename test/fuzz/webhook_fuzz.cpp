@@ -8,13 +8,12 @@
 //     or after the fuzzed signatures, as during a rotation), and fails for another body;
 //   - header names match without regard to case;
 //   - sign_webhook agrees with decode + sign_webhook_with_key.
-#include <spool/webhook.hpp>
-
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <spool/webhook.hpp>
 #include <string>
 #include <string_view>
 
@@ -99,19 +98,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(signed_by_secret && *signed_by_secret == good,
              "sign_webhook disagrees with sign_webhook_with_key");
   const std::string now_text = std::to_string(kNow);
-  FUZZ_CHECK(verify(secret, {{"webhook-id", std::string(id)},
-                             {"webhook-timestamp", now_text},
-                             {"webhook-signature", good}},
+  FUZZ_CHECK(verify(secret,
+                    {{"webhook-id", std::string(id)},
+                     {"webhook-timestamp", now_text},
+                     {"webhook-signature", good}},
                     body, tolerance),
              "a fresh signature does not verify");
-  FUZZ_CHECK(verify(secret, {{"webhook-id", std::string(id)},
-                             {"webhook-timestamp", now_text},
-                             {"webhook-signature", std::string(signature) + " " + good}},
+  FUZZ_CHECK(verify(secret,
+                    {{"webhook-id", std::string(id)},
+                     {"webhook-timestamp", now_text},
+                     {"webhook-signature", std::string(signature) + " " + good}},
                     body, tolerance),
              "a fresh signature after others does not verify");
-  const auto tampered = verify(secret, {{"webhook-id", std::string(id)},
-                                        {"webhook-timestamp", now_text},
-                                        {"webhook-signature", good}},
+  const auto tampered = verify(secret,
+                               {{"webhook-id", std::string(id)},
+                                {"webhook-timestamp", now_text},
+                                {"webhook-signature", good}},
                                std::string(body) + "x", tolerance);
   FUZZ_CHECK(!tampered && tampered.error().code == "invalid_signature",
              "a signature verified another body");
