@@ -1,8 +1,9 @@
-// Found by test/fuzz/http_request_fuzz.cpp (seed test/fuzz/corpus/http_request_fuzz/bad_query):
-// GET /v1/jobs?type=%ff was answered 400 with the decoded byte 0xff copied into the message, so
-// the body was not valid JSON (and a client's JSON parser failed on the error instead of reading
-// it). The same held for every message quoting a client's bytes (404 paths, query values). JSON
-// strings now carry only UTF-8: anything else becomes U+FFFD.
+// Trapped by test/fuzz/http_request_fuzz.cpp on its seed
+// test/fuzz/corpus/http_request_fuzz/bad_query (issue 17 part 5 had reported it from outside): GET
+// /v1/jobs?type=%ff was answered 400 with the decoded byte 0xff copied into the message, so the
+// body was not valid JSON (and a client's JSON parser failed on the error instead of reading it).
+// The same held for every message quoting a client's bytes (404 paths, query values). JSON strings
+// now carry only UTF-8: anything else becomes U+FFFD.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
