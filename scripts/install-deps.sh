@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ ccache pkg-config
+  clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libhiredis-dev libssl-dev libspdlog-dev libcli11-dev
   libhowardhinnant-date-dev tzdata libexpected-dev libtoml11-dev

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, part two: install what is missing, build, and run the whole test suite twice:
 # once in a warnings-as-errors build, once under AddressSanitizer + UndefinedBehaviorSanitizer;
-# the dashboard's browser suite (test/e2e/) runs against both.
+# the dashboard's browser suite (test/e2e/) runs against both, and each fuzz target for 10 s.
 # `.ci/run` calls this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ run_suite() {
 }
 
 run_suite dev
+scripts/fuzz.sh 10  # every libFuzzer target briefly (docs/testing.md); its own tree, build/fuzz
 scripts/test-examples.sh build/dev
 scripts/test-package.sh build/dev  # the .deb, unpacked into a scratch root (docs/install.md)
 scripts/test-typescript.sh build/dev  # the TypeScript package (clients/typescript/)

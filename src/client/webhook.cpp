@@ -204,17 +204,28 @@ Result<void> verify_webhook(std::string_view secret, const WebhookHeaders& heade
   }
   const std::int64_t now_s =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (sent < now_s - tolerance.count()) {
-    return tl::unexpected(make_error(
-        "timestamp_too_old", "webhook-timestamp " + *timestamp + " is " +
-                                 std::to_string(now_s - sent) + " s old, past the tolerance of " +
-                                 std::to_string(tolerance.count()) + " s"));
-  }
-  if (sent > now_s + tolerance.count()) {
-    return tl::unexpected(make_error(
-        "timestamp_too_new",
-        "webhook-timestamp " + *timestamp + " is " + std::to_string(sent - now_s) +
-            " s in the future, past the tolerance of " + std::to_string(tolerance.count()) + " s"));
+  // Distances as unsigned: exact for any two int64 values in that order, so neither a timestamp
+  // of -9223372036854775808 nor a tolerance of seconds::max() overflows. A negative tolerance
+  // is none.
+  const std::uint64_t window =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(tolerance.count(), 0));
+  if (sent < now_s) {
+    const std::uint64_t age = static_cast<std::uint64_t>(now_s) - static_cast<std::uint64_t>(sent);
+    if (age > window) {
+      return tl::unexpected(make_error("timestamp_too_old", "webhook-timestamp " + *timestamp +
+                                                                " is " + std::to_string(age) +
+                                                                " s old, past the tolerance of " +
+                                                                std::to_string(window) + " s"));
+    }
+  } else {
+    const std::uint64_t ahead =
+        static_cast<std::uint64_t>(sent) - static_cast<std::uint64_t>(now_s);
+    if (ahead > window) {
+      return tl::unexpected(make_error(
+          "timestamp_too_new", "webhook-timestamp " + *timestamp + " is " + std::to_string(ahead) +
+                                   " s in the future, past the tolerance of " +
+                                   std::to_string(window) + " s"));
+    }
   }
   const std::string expected = hmac_sha256(*key, *id, *timestamp, body);
   std::string_view rest = *signatures;

@@ -59,6 +59,12 @@ StatusOr<CallbackTarget> parse_parts(std::string_view url, const std::string& wh
     t.port = t.tls ? 443 : 80;
   }
   t.path = std::string(u.encoded_path());
+  // After a host the path is empty or starts with "/" (RFC 3986 path-abempty). Boost.URL 1.81
+  // reads "http://h:80x" as port 80 with path "x", which would be sent as the request target.
+  if (!t.path.empty() && t.path[0] != '/') {
+    return tl::unexpected(bad_url(field, what + " must have \"/\" after the host and port, got \"" +
+                                             std::string(url) + "\""));
+  }
   if (t.path.empty()) t.path = "/";
   t.target = t.path;
   if (u.has_query()) t.target += "?" + std::string(u.encoded_query());

@@ -4,13 +4,17 @@
 #include <cstdio>
 
 #include "core/time_format.hpp"
+#include "core/utf8.hpp"
 
 namespace spool {
 
+// Bytes that are not UTF-8 become U+FFFD: a message may quote what a client sent (a query
+// value, a path), and the answer must stay valid JSON whatever those bytes were.
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -38,8 +42,13 @@ void append_json_string(std::string& out, std::string_view s) {
           out += "\\u00";
           out.push_back(kHex[c >> 4]);
           out.push_back(kHex[c & 15]);
-        } else {
+        } else if (c < 0x80) {
           out.push_back(static_cast<char>(c));
+        } else if (std::size_t n = utf8_sequence_length(s.substr(i)); n > 0) {
+          out.append(s.substr(i, n));
+          i += n - 1;
+        } else {
+          out += "\\ufffd";
         }
     }
   }

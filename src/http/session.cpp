@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "http/dispatch.hpp"
 #include "http/errors.hpp"
 #include "http/stream_session.hpp"
 #include "metrics/job_metrics.hpp"
@@ -250,53 +251,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     std::string_view target = req.target();
     path_.assign(target.substr(0, target.find('?')));
 
-    auto parsed = parse_target(target);
-    if (!parsed) return write(error_response(parsed.error()));
-    auto match = shared_.router.match(method_, parsed->segments);
-    // spool_http_request_seconds is labelled by pattern, never by raw path (bounded labels).
-    route_ = match.route ? match.route->pattern : std::string_view("unmatched");
-    if (!match.route) {
-      if (match.allow.empty()) {
-        return write(error_response(Status(
-            StatusCode::kNotFound,
-            "no endpoint " + std::string(to_string(method_)) + " " + path_ + "; see docs/api.md")));
-      }
-      Response r =
-          json_response(405, error_body("method_not_allowed",
-                                        std::string(to_string(method_)) + " is not " +
-                                            "allowed on " + path_ + "; allowed: " + match.allow));
-      r.headers.emplace_back("Allow", std::move(match.allow));
-      return write(std::move(r));
-    }
-    RoleSet roles = 0;
-    Status auth = shared_.auth.check(req[bhttp::field::authorization], match.route->access, &roles);
-    if (!auth.ok()) {
-      Response r = error_response(auth);
-      if (auth.code() == StatusCode::kUnauthenticated) {
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      }
-      return write(std::move(r));
-    }
-    query_ = std::move(parsed->query);
-    Request request;
-    request.method = method_;
-    request.path = path_;
-    request.params = std::move(match.params);
-    request.query = &query_;
-    request.body = req.body();
-    request.request_id = request_id_;
-    request.last_event_id = req["Last-Event-ID"];
-    request.roles = roles;
-    request.auth_enabled = shared_.auth.enabled();
-    auto exchange = make_exchange();
-    try {
-      match.route->handler(shared_.context, request, exchange);
-    } catch (const std::exception& e) {
-      spdlog::error("event=handler_exception method={} path={} request_id={} what={}",
-                    to_string(method_), path_, request_id_, log_quote(e.what()));
-      exchange->respond(error_response(Status(
-          StatusCode::kInternal, "internal error; the server log has request id " + request_id_)));
-    }
+    RequestHead head;
+    head.method = method_;
+    head.target = target;
+    head.path = path_;
+    head.authorization = req[bhttp::field::authorization];
+    head.body = req.body();
+    head.request_id = request_id_;
+    head.last_event_id = req["Last-Event-ID"];
+    Dispatch d = dispatch_request(shared_.router, shared_.auth, shared_.context, head, query_,
+                                  [this] { return make_exchange(); });
+    route_ = d.route;
+    if (d.refusal) return write(std::move(*d.refusal));
   }
 
   ExchangePtr make_exchange();

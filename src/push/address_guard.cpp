@@ -96,7 +96,7 @@ std::optional<std::uint64_t> parse_part(std::string_view s) {
   if (s.size() > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
     base = 16;
     s.remove_prefix(2);
-    if (s.empty()) return std::uint64_t{0};  // "0x" is 0 to inet_aton
+    if (s.empty()) return std::nullopt;  // glibc's inet_aton refuses a bare "0x"
   } else if (s.size() > 1 && s[0] == '0') {
     base = 8;
     s.remove_prefix(1);
