@@ -401,7 +401,7 @@ void add_client_commands(CLI::App& app) {
                     "How long the dedupe key holds, e.g. 10m (default: the server's)");
     sub->add_option("--max-attempts", cmd->args.max_attempts, "Attempts before the job is dead");
     sub->add_option("--lease", cmd->args.lease, "How long a worker holds the job, e.g. 30s");
-    sub->add_option("--timeout", cmd->args.timeout,
+    sub->add_option("--run-timeout", cmd->args.timeout,
                     "The longest one attempt may run, however often its lease is renewed, e.g. 2m");
     sub->add_option("--tag", cmd->args.tags, "A tag; repeat for more")->allow_extra_args(false);
     sub->add_flag("--quiet", cmd->quiet, "Print only the job id");

@@ -156,7 +156,7 @@ StatusOr<json::object> build_enqueue_request(const EnqueueArgs& args, json::valu
     body["lease_ms"] = *ms;
   }
   if (!args.timeout.empty()) {
-    auto ms = duration_option("--timeout", args.timeout);
+    auto ms = duration_option("--run-timeout", args.timeout);
     if (!ms) return tl::unexpected(ms.error());
     body["timeout_ms"] = *ms;
   }
