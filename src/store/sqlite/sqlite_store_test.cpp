@@ -65,6 +65,24 @@ std::string journal_mode(const std::string& path) {
   return first_value(path, "PRAGMA journal_mode");
 }
 
+// Rewinding a file to an older schema version, for the migration tests: each string undoes
+// one migration (the newest first), and rewind() runs them with the version to stamp.
+constexpr const char* kUndoMigration8 =
+    "ALTER TABLE jobs DROP COLUMN timeout_ms; ALTER TABLE queues DROP COLUMN timeout_ms; ";
+constexpr const char* kUndoMigration7 =
+    "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; ";
+constexpr const char* kUndoMigration6 =
+    "ALTER TABLE dedupe DROP COLUMN job_id; ALTER TABLE dedupe DROP COLUMN last_state; ";
+
+void rewind(const std::string& path, const std::string& sql, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string all = sql + "PRAGMA user_version = " + std::to_string(version);
+  EXPECT_EQ(sqlite3_exec(db, all.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 TEST(SqliteStoreTest, FastDurabilityIsWalWithSynchronousNormal) {
   testing::TempDir dir;
   auto store = open({dir.file("spool.db"), Durability::kFast, 0});
@@ -174,23 +192,14 @@ TEST(SqliteStoreTest, AVersion3FileGetsJobsReadyWithStateOnOpening) {
     }
     ASSERT_TRUE(store->commit());
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(
-          db,
-          // Undo migrations 8 to 4: the file is as version 3 left it.
-          "ALTER TABLE jobs DROP COLUMN timeout_ms; ALTER TABLE queues DROP COLUMN timeout_ms; "
-          "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
-          "ALTER TABLE dedupe DROP COLUMN job_id; "
-          "ALTER TABLE dedupe DROP COLUMN last_state; "
-          "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
-          "ALTER TABLE jobs DROP COLUMN callback_due; "
-          "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
-          "(queue, priority DESC, run_at) WHERE state = 1; PRAGMA user_version = 3",
-          nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite3_close(db);
+  // Undo migrations 8 to 4: the file is as version 3 left it.
+  rewind(dir.file("spool.db"),
+         std::string(kUndoMigration8) + kUndoMigration7 + kUndoMigration6 +
+             "DROP INDEX jobs_callback_due; ALTER TABLE jobs DROP COLUMN callback; "
+             "ALTER TABLE jobs DROP COLUMN callback_due; "
+             "DROP INDEX jobs_ready; CREATE INDEX jobs_ready ON jobs "
+             "(queue, priority DESC, run_at) WHERE state = 1; ",
+         3);
   auto index_sql = [&] {
     sqlite3* check = nullptr;
     sqlite3_open_v2(dir.file("spool.db").c_str(), &check, SQLITE_OPEN_READONLY, nullptr);
@@ -234,20 +243,11 @@ TEST(SqliteStoreTest, AVersion5FilesDedupeRowsNameTheirJobsById) {
     ASSERT_TRUE(store->enqueue(gone));
     ASSERT_TRUE(store->commit());
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(
-          db,
-          // As version 5 left it, with the second job deleted under its key.
-          "ALTER TABLE jobs DROP COLUMN timeout_ms; ALTER TABLE queues DROP COLUMN timeout_ms; "
-          "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; DROP TABLE job_tags; "
-          "ALTER TABLE dedupe DROP COLUMN job_id; "
-          "ALTER TABLE dedupe DROP COLUMN last_state; "
-          "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; PRAGMA user_version = 5",
-          nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite3_close(db);
+  // As version 5 left it, with the second job deleted under its key.
+  rewind(dir.file("spool.db"),
+         std::string(kUndoMigration8) + kUndoMigration7 + kUndoMigration6 +
+             "DELETE FROM jobs WHERE dedupe_key = 'invoice-43'; ",
+         5);
   auto store = open({dir.file("spool.db"), Durability::kFast, 0});
   ASSERT_TRUE(store);
   EXPECT_EQ(pragma(*store, "user_version"), sqlite::kSchemaVersion);
@@ -285,16 +285,7 @@ TEST(SqliteStoreTest, AVersion6FilesTaggedJobsAreFoundByTagAfterTheMigration) {
     }
     ASSERT_TRUE(store->commit());
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("spool.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE jobs DROP COLUMN timeout_ms; "
-                         "ALTER TABLE queues DROP COLUMN timeout_ms; "
-                         "DROP TRIGGER job_tags_on_insert; DROP TRIGGER job_tags_on_delete; "
-                         "DROP TABLE job_tags; PRAGMA user_version = 6",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  rewind(dir.file("spool.db"), std::string(kUndoMigration8) + kUndoMigration7, 6);
   auto store = open({dir.file("spool.db"), Durability::kFast, 0});
   ASSERT_TRUE(store);
   EXPECT_EQ(pragma(*store, "user_version"), sqlite::kSchemaVersion);
