@@ -42,8 +42,8 @@ struct SettleResult {
   int max_attempts = 0;
   std::optional<TimeMs> started_at;  // start of the attempt this settles (ack, fail, expiry)
   std::string error;                 // the error recorded (fail, lease expiry), else empty
-  // Set by tick() for each expiry: kLeaseExpired, or kTimeout when the attempt reached its
-  // timeout_ms.
+  // Set by every failure (fail, and tick()'s expiries: kLeaseExpired, or kTimeout when the
+  // attempt reached its timeout_ms); unset for ack, cancel and retry.
   std::optional<FailKind> failed_kind;
   bool callback_armed = false;  // this transition armed the job's completion callback
 };

@@ -201,6 +201,7 @@ TYPED_TEST(StoreConformanceTest, FailPermanentIsDeadWithAttemptsLeft) {
   auto r = this->fail(j, FailKind::kPermanent, kNow, std::nullopt, 0.5, "bad address");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, JobState::kDead);
+  EXPECT_EQ(r->failed_kind, FailKind::kPermanent);
   Job got = this->get(1);
   ASSERT_EQ(got.errors.size(), 1u);
   EXPECT_EQ(got.errors[0].kind, FailKind::kPermanent);

@@ -213,11 +213,12 @@ StatusOr<SqliteStore::SettleRow> SqliteStore::find_settle(const std::string& id,
   row.started_at = q.opt_int64(10).value_or(0);
   row.lease_expires_at = q.opt_int64(11).value_or(0);
   row.lease_token = q.text(2);
-  if (with_errors) row.errors = q.text(13);
   row.lease_ms = q.int64(14);
   std::int64_t type_id = q.int64(15);
   row.has_callback = q.int64(16) != 0;
   row.timeout_ms = q.opt_int64(17);
+  // check_lease reads them to tell a timed-out attempt, so a job with a timeout has them too.
+  if (with_errors || row.timeout_ms) row.errors = q.text(13);
   auto queue = name_of(queue_id);
   if (!queue) return tl::unexpected(queue.error());
   auto type = name_of(type_id);
@@ -249,13 +250,16 @@ SettleResult SqliteStore::settled(const std::string& id, const SettleRow& row, J
 
 StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& row,
                                         const std::string& token, TimeMs now) {
+  // Said the same whether or not a tick has failed the attempt yet.
+  auto timed_out = [&] {
+    return error(StatusCode::kTimedOut, "job " + id + "'s attempt " + std::to_string(row.attempts) +
+                                            " ran past its timeout_ms of " +
+                                            std::to_string(*row.timeout_ms) +
+                                            " ms: stop working on it; it fails as a timeout");
+  };
   if (row.state != JobState::kActive && row.timeout_ms &&
       last_attempt_timed_out(row.errors, row.attempts)) {
-    return error(StatusCode::kTimedOut,
-                 "job " + id + "'s attempt " + std::to_string(row.attempts) +
-                     " ran past its timeout_ms of " + std::to_string(*row.timeout_ms) +
-                     " ms and was failed as a timeout: stop working on it; it is " +
-                     std::string(to_string(row.state)) + " now");
+    return timed_out();
   }
   if (row.state != JobState::kActive) {
     return error(StatusCode::kLeaseLost, "job " + id + " is " + std::string(to_string(row.state)) +
@@ -269,13 +273,7 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
   }
   // Expiry is decided here too, not only by tick(): a tick expires a bounded number of leases
   // per batch, and a lease past its deadline must not be settled or revived meanwhile (D4).
-  if (auto deadline = row.deadline(); deadline && *deadline <= now) {
-    return error(StatusCode::kTimedOut, "job " + id + "'s attempt " + std::to_string(row.attempts) +
-                                            " ran past its timeout_ms of " +
-                                            std::to_string(*row.timeout_ms) +
-                                            " ms (it started at " + format_rfc3339(row.started_at) +
-                                            "): stop working on it; it fails as a timeout");
-  }
+  if (auto deadline = row.deadline(); deadline && *deadline <= now) return timed_out();
   if (row.lease_expires_at <= now) {
     return error(StatusCode::kLeaseLost, "job " + id + "'s lease expired at " +
                                              format_rfc3339(row.lease_expires_at) +
@@ -286,7 +284,7 @@ StatusOr<void> SqliteStore::check_lease(const std::string& id, const SettleRow& 
 
 StatusOr<SettleResult> SqliteStore::ack(const AckRequest& req) {
   SPOOL_DCHECK(in_txn_);
-  auto row = find_settle(req.id, true);
+  auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
     return tl::unexpected(ok.error());
@@ -370,6 +368,7 @@ StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const 
   }
   queues_.move(queue, JobState::kActive, next);
   SettleResult out = settled(id, row, next, attempts);
+  out.failed_kind = kind;
   out.next_run_at = next_run_at;
   if (record_error) out.error = record.message;
   out.callback_armed = next == JobState::kDead && row.has_callback;
@@ -378,13 +377,13 @@ StatusOr<SettleResult> SqliteStore::settle_failure(const std::string& id, const 
 
 StatusOr<ExtendResult> SqliteStore::extend(const ExtendRequest& req) {
   SPOOL_DCHECK(in_txn_);
-  auto row = find_settle(req.id, true);
+  auto row = find_settle(req.id, false);
   if (!row) return tl::unexpected(row.error());
   if (auto ok = check_lease(req.id, *row, req.lease_token, req.now); !ok)
     return tl::unexpected(ok.error());
   // However often it is extended, a lease never reaches past the attempt's timeout.
-  TimeMs expires = req.now + req.lease_ms.value_or(row->lease_ms);
-  if (auto deadline = row->deadline()) expires = std::min(expires, *deadline);
+  TimeMs expires = capped_lease_end(req.now + req.lease_ms.value_or(row->lease_ms), row->started_at,
+                                    row->timeout_ms);
   Use q(st_.mark_extended);
   q.bind(1, row->seq).bind(2, expires).bind(3, req.progress_json);
   if (auto ok = run(q, "writing"); !ok) return tl::unexpected(ok.error());

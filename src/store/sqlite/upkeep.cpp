@@ -9,14 +9,18 @@
 namespace spool::store::sqlite {
 namespace {
 
+std::string worker_name(const std::string& worker) {
+  return worker.empty() ? std::string("unnamed") : worker;
+}
+
 std::string lease_expired_message(std::int64_t held_ms, const std::string& worker) {
   return "lease expired after " + std::to_string(held_ms) + " ms without ack (worker " +
-         (worker.empty() ? std::string("unnamed") : worker) + ")";
+         worker_name(worker) + ")";
 }
 
 std::string timeout_message(std::int64_t timeout_ms, const std::string& worker) {
   return "the attempt ran longer than its timeout_ms of " + std::to_string(timeout_ms) +
-         " ms (worker " + (worker.empty() ? std::string("unnamed") : worker) + ")";
+         " ms (worker " + worker_name(worker) + ")";
 }
 
 }  // namespace
@@ -79,7 +83,6 @@ StatusOr<TickResult> SqliteStore::tick(TimeMs now, int limit, double jitter) {
         kind, now, row->attempts};
     auto settled = settle_failure(id, *row, record, kind, std::nullopt, now, jitter);
     if (!settled) return tl::unexpected(settled.error());
-    settled->failed_kind = kind;
     out.expired_jobs.push_back(std::move(*settled));
   }
   out.expired = static_cast<std::int64_t>(expired.size());
